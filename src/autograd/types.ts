@@ -1,0 +1,58 @@
+// The closed set of differentiable ops: their names and the static attributes each records on the tape.
+// `vjpRules` (vjp-table.ts) is typed over OpName, so adding an op here without a rule does not compile.
+
+import type { Tensor } from "../tensor/tensor.js";
+
+type None = Record<string, never>;
+
+export interface OpAttrs {
+  neg: None;
+  exp: None;
+  log: None;
+  sqrt: None;
+  abs: None;
+  relu: None;
+  tanh: None;
+  sigmoid: None;
+  softplus: None;
+  swish: None;
+  sin: None;
+  cos: None;
+  square: None;
+  add: None;
+  sub: None;
+  mul: None;
+  div: None;
+  pow: None;
+  maximum: None;
+  minimum: None;
+  greater: None;
+  less: None;
+  equal: None;
+  clip: { lo: number; hi: number };
+  where: None;
+  matmul: { transA: boolean; transB: boolean };
+  sum: { axes: number[]; keepDims: boolean };
+  broadcastTo: { shape: number[] };
+  reshape: { shape: number[] };
+  transpose: { perm: number[] };
+  slice: { begin: number[]; size: number[] };
+  concat: { axis: number };
+  gather: { axis: number; indices: Tensor; perOuter: boolean };
+  stopGradient: None;
+  cast: { dtype: "float32" | "float64" };
+  softmaxCrossEntropy: { labels: Tensor; probs: Tensor };
+  linearRecurrence: { clip: number };
+}
+
+export type OpName = keyof OpAttrs;
+
+/** What a VJP sees: the op's inputs, its attributes and its output. */
+export interface OpNode<K extends OpName> {
+  readonly op: K;
+  readonly inputs: readonly Tensor[];
+  readonly attrs: OpAttrs[K];
+}
+
+/** A vector-Jacobian product: cotangent of the output → cotangent of each input (null = no gradient). */
+export type Vjp<K extends OpName> = (dOut: Tensor, node: OpNode<K>, out: Tensor) => (Tensor | null)[];

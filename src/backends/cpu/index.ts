@@ -1,0 +1,26 @@
+// The cpu backend: every kernel of the Kernels interface in plain TypeScript (no Node APIs), so it runs
+// in any browser and serves as the executable reference for the other backends.
+
+import type { Kernels } from "../kernels.js";
+import { copyStridedCpu, gatherCpu, scatterAddCpu } from "./copy.js";
+import { binaryCpu, clipCpu, clipVjpCpu, unaryCpu, unaryVjpCpu, whereCpu } from "./elementwise.js";
+import { matmulCpu } from "./gemm.js";
+import { linearRecurrenceCpu, linearRecurrenceVjpCpu } from "./recurrence.js";
+import { reduceSumCpu, softmaxCrossEntropyCpu } from "./reduce.js";
+
+export const cpuKernels: Kernels = {
+  unary: unaryCpu,
+  unaryVjp: unaryVjpCpu,
+  binary: binaryCpu,
+  clip: clipCpu,
+  clipVjp: clipVjpCpu,
+  where: whereCpu,
+  reduceSum: reduceSumCpu,
+  copyStrided: copyStridedCpu,
+  gather: gatherCpu,
+  scatterAdd: scatterAddCpu,
+  matmul: matmulCpu,
+  softmaxCrossEntropy: softmaxCrossEntropyCpu,
+  linearRecurrence: linearRecurrenceCpu,
+  linearRecurrenceVjp: linearRecurrenceVjpCpu,
+};

@@ -1,0 +1,172 @@
+// The kernel interface every backend implements: plain functions over host typed arrays.
+// Kernels never allocate their outputs and never record gradients; ops (src/ops) do shape checks,
+// allocation and autograd, then call `kernels()[name]`. All arrays are dense row-major unless a
+// stride argument says otherwise. Not here: shape inference, broadcasting rules, dtype promotion.
+
+/** A dense buffer of one of the supported element types. */
+export type FloatArray = Float32Array | Float64Array;
+export type TypedArray = Float32Array | Float64Array | Int32Array;
+
+/** Element-wise unary functions with a fused derivative kernel. */
+export const UNARY_OPS = [
+  "neg",
+  "exp",
+  "log",
+  "sqrt",
+  "abs",
+  "relu",
+  "tanh",
+  "sigmoid",
+  "softplus",
+  "swish",
+  "sin",
+  "cos",
+  "square",
+] as const;
+export type UnaryOp = (typeof UNARY_OPS)[number];
+
+/** Element-wise binary functions (with broadcasting through strides). Comparisons give 1 or 0. */
+export const BINARY_OPS = [
+  "add",
+  "sub",
+  "mul",
+  "div",
+  "pow",
+  "maximum",
+  "minimum",
+  "greater",
+  "less",
+  "equal",
+] as const;
+export type BinaryOp = (typeof BINARY_OPS)[number];
+
+/** Batched GEMM description: out[b] (+)= op(A[b]) · op(B[b]); op(A) is M×K, op(B) is K×N. */
+export interface MatmulArgs {
+  batch: number;
+  M: number;
+  N: number;
+  K: number;
+  transA: boolean;
+  transB: boolean;
+  /** Element offset between consecutive batch matrices; 0 broadcasts one matrix over the batch. */
+  strideA: number;
+  strideB: number;
+  /** When true, add into `out` (beta = 1) instead of overwriting it. */
+  accumulate: boolean;
+}
+
+/** linearRecurrence sizes: N sequences, T steps, P state size; clip ≤ 0 or Infinity means no clipping. */
+export interface RecurrenceArgs {
+  N: number;
+  T: number;
+  P: number;
+  clip: number;
+}
+
+/**
+ * The full kernel set. `cpu` implements every entry; other backends implement a subset for float32
+ * and the dispatcher falls back to `cpu` for the rest (and for every float64 call).
+ */
+export interface Kernels {
+  /** out[i] = f(x[i]). */
+  unary(op: UnaryOp, x: FloatArray, out: FloatArray): void;
+  /** dx[i] = dy[i] · f'(x[i]); y = f(x) is passed so kernels can reuse it (tanh, sigmoid, exp, sqrt). */
+  unaryVjp(op: UnaryOp, x: FloatArray, y: FloatArray, dy: FloatArray, dx: FloatArray): void;
+  /**
+   * out[idx] = a[idx·aStrides] ∘ b[idx·bStrides] over the multi-index idx of `shape`
+   * (`out` dense). A stride of 0 broadcasts that axis.
+   */
+  binary(
+    op: BinaryOp,
+    a: FloatArray,
+    aStrides: readonly number[],
+    b: FloatArray,
+    bStrides: readonly number[],
+    out: FloatArray,
+    shape: readonly number[],
+  ): void;
+  /** out = clamp(x, lo, hi). */
+  clip(x: FloatArray, lo: number, hi: number, out: FloatArray): void;
+  /** dx = dy where lo < x < hi, else 0. */
+  clipVjp(x: FloatArray, lo: number, hi: number, dy: FloatArray, dx: FloatArray): void;
+  /** out[i] = cond[i] ≠ 0 ? a[i] : b[i] (all dense, same length). */
+  where(cond: TypedArray, a: FloatArray, b: FloatArray, out: FloatArray): void;
+  /** Sum over the middle axis of x viewed as (outer, reduce, inner): out is (outer, inner). */
+  reduceSum(x: FloatArray, outer: number, reduce: number, inner: number, out: FloatArray): void;
+  /**
+   * Strided copy: for every multi-index idx of `shape`,
+   * dst[dstOffset + idx·dstStrides] = src[srcOffset + idx·srcStrides]. Covers broadcast, transpose,
+   * slice, concat and pad. With `accumulate`, adds instead of assigning.
+   */
+  copyStrided(
+    src: TypedArray,
+    srcOffset: number,
+    srcStrides: readonly number[],
+    dst: TypedArray,
+    dstOffset: number,
+    dstStrides: readonly number[],
+    shape: readonly number[],
+    accumulate: boolean,
+  ): void;
+  /**
+   * x viewed as (outer, axisLen, inner); out (outer, K, inner) with out[o,k,:] = x[o, idx[.,k], :],
+   * where idx is (K) shared by every o, or (outer, K) when `perOuter`.
+   */
+  gather(
+    x: TypedArray,
+    outer: number,
+    axisLen: number,
+    inner: number,
+    idx: Int32Array,
+    K: number,
+    perOuter: boolean,
+    out: TypedArray,
+  ): void;
+  /** The transpose of gather: dx[o, idx[.,k], :] += dy[o, k, :]. dx must be zeroed by the caller. */
+  scatterAdd(
+    dy: FloatArray,
+    outer: number,
+    axisLen: number,
+    inner: number,
+    idx: Int32Array,
+    K: number,
+    perOuter: boolean,
+    dx: FloatArray,
+  ): void;
+  /** Batched (strided) GEMM, see MatmulArgs. */
+  matmul(a: FloatArray, b: FloatArray, out: FloatArray, args: MatmulArgs): void;
+  /**
+   * Row-wise log-softmax cross-entropy: logits (B, C), labels (B) in [0, C).
+   * loss[b] = logsumexp(logits[b]) − logits[b, labels[b]]; probs[b] = softmax(logits[b]).
+   */
+  softmaxCrossEntropy(
+    logits: FloatArray,
+    labels: Int32Array,
+    B: number,
+    C: number,
+    loss: FloatArray,
+    probs: FloatArray,
+  ): void;
+  /**
+   * θ_t = clip(A θ_{t−1} + U_t) for t = 1..T, θ_0 given. A (P, P), U (N, T, P), theta0 (N, P);
+   * out (N, T, P) holds θ_1..θ_T.
+   */
+  linearRecurrence(A: FloatArray, U: FloatArray, theta0: FloatArray, out: FloatArray, args: RecurrenceArgs): void;
+  /**
+   * Backward of linearRecurrence given dOut (N, T, P) and the forward's `out`:
+   * g_t = (dOut_t + g_{t+1} A) ⊙ [θ_t not clipped]; dU_t = g_t; dθ_0 = g_1 A; dA = Σ_t g_tᵀ θ_{t−1}.
+   * dU (N, T, P), dTheta0 (N, P), dA (P, P) are overwritten.
+   */
+  linearRecurrenceVjp(
+    A: FloatArray,
+    theta0: FloatArray,
+    out: FloatArray,
+    dOut: FloatArray,
+    dA: FloatArray,
+    dU: FloatArray,
+    dTheta0: FloatArray,
+    args: RecurrenceArgs,
+  ): void;
+}
+
+export type KernelName = keyof Kernels;

@@ -1,0 +1,117 @@
+// Backend choice and kernel dispatch. `cpu` is always available and complete; `native` (the OpenBLAS
+// addon) provides float32 kernels and everything it lacks falls back to cpu. The choice is automatic
+// (native when it loads), overridden by WARP_BACKEND=cpu|native or by `setBackend`.
+// Not here: the kernels themselves, and no printing except the single fallback notice.
+
+import { assert } from "../util/assert.js";
+import { cpuKernels } from "./cpu/index.js";
+import type { Kernels } from "./kernels.js";
+import { loadNative } from "./native/index.js";
+
+export type BackendName = "cpu" | "native";
+
+interface ActiveBackend {
+  name: BackendName;
+  /** Kernels for float32 work: the backend's own, completed by cpu's. */
+  float32: Kernels;
+  /** Human-readable description (library version, threads) or why a fallback happened. */
+  info: string;
+}
+
+let active: ActiveBackend | null = null;
+let nativeCache: ReturnType<typeof loadNative> | null = null;
+let noticeGiven = false;
+
+function env(name: string): string | undefined {
+  const p = (globalThis as { process?: { env?: Record<string, string | undefined> } }).process;
+  return p?.env?.[name];
+}
+
+function native(): ReturnType<typeof loadNative> {
+  nativeCache ??= loadNative();
+  return nativeCache;
+}
+
+function isNodeLike(): boolean {
+  return typeof (globalThis as { process?: { versions?: { node?: string } } }).process?.versions?.node === "string";
+}
+
+function make(name: BackendName): ActiveBackend {
+  if (name === "cpu") return { name, float32: cpuKernels, info: "plain TypeScript" };
+  const n = native();
+  assert(n.ok, () => `backend "native" is not available: ${n.ok ? "" : n.reason}`);
+  return { name, float32: { ...cpuKernels, ...(n.ok ? n.kernels : {}) }, info: n.ok ? n.info : "" };
+}
+
+function resolve(): ActiveBackend {
+  if (active) return active;
+  const requested = env("WARP_BACKEND");
+  if (requested !== undefined && requested !== "") {
+    assert(
+      requested === "cpu" || requested === "native",
+      () => `WARP_BACKEND must be "cpu" or "native", got "${requested}"`,
+    );
+    active = make(requested);
+    return active;
+  }
+  if (!isNodeLike()) {
+    active = make("cpu");
+    return active;
+  }
+  const n = native();
+  if (n.ok) {
+    active = make("native");
+  } else {
+    active = make("cpu");
+    active.info = `plain TypeScript (native backend unavailable: ${n.reason})`;
+    if (!noticeGiven && env("WARP_QUIET") !== "1") {
+      noticeGiven = true;
+      console.warn(`warp-ts: using the cpu backend because the native addon is unavailable: ${n.reason}`);
+    }
+  }
+  return active;
+}
+
+/** Selects the backend for all following ops; throws if `native` cannot be loaded. */
+export function setBackend(name: BackendName): void {
+  assert(name === "cpu" || name === "native", () => `setBackend: unknown backend "${String(name)}"`);
+  active = make(name);
+}
+
+/** The active backend's name. */
+export function getBackend(): BackendName {
+  return resolve().name;
+}
+
+/** A description of the active backend (e.g. the BLAS it calls, or why it fell back to cpu). */
+export function backendInfo(): string {
+  return resolve().info;
+}
+
+/** The backends that can run here, cpu first. */
+export function availableBackends(): BackendName[] {
+  return isNodeLike() && native().ok ? ["cpu", "native"] : ["cpu"];
+}
+
+/** Why the native backend cannot load here, or null when it can. */
+export function nativeUnavailableReason(): string | null {
+  if (!isNodeLike()) return "not running under Node.js";
+  const n = native();
+  return n.ok ? null : n.reason;
+}
+
+/** Kernels to run an op whose float arrays all have the given dtype (float64 always runs on cpu). */
+export function kernelsFor(dtype: string): Kernels {
+  return dtype === "float32" ? resolve().float32 : cpuKernels;
+}
+
+/** Runs `fn` with `name` as the active backend, restoring the previous choice afterwards. */
+export function withBackend<T>(name: BackendName, fn: () => T): T {
+  const prev = active;
+  active = make(name);
+  try {
+    return fn();
+  } finally {
+    active = prev;
+  }
+}

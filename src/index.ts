@@ -1,0 +1,77 @@
+// warp-ts public surface: explicit named re-exports only.
+
+export { backward, grad, type TensorTree, valueAndGrad } from "./autograd/grad.js";
+export { type GradcheckOptions, type GradcheckReport, gradcheck } from "./autograd/gradcheck.js";
+export { noGrad } from "./autograd/tape.js";
+export {
+  availableBackends,
+  type BackendName,
+  backendInfo,
+  getBackend,
+  nativeUnavailableReason,
+  setBackend,
+  withBackend,
+} from "./backends/registry.js";
+export {
+  abs,
+  add,
+  cast,
+  clip,
+  cos,
+  div,
+  equal,
+  exp,
+  greater,
+  less,
+  log,
+  maximum,
+  minimum,
+  mul,
+  neg,
+  type Operand,
+  pow,
+  relu,
+  sigmoid,
+  sin,
+  softplus,
+  sqrt,
+  square,
+  stopGradient,
+  sub,
+  swish,
+  tanh,
+  where,
+} from "./ops/elementwise.js";
+export { softmaxCrossEntropy } from "./ops/loss.js";
+export { type MatmulOptions, matmul } from "./ops/matmul.js";
+export { linearRecurrence, linearRecurrenceRef, type RecurrenceOptions } from "./ops/recurrence.js";
+export { broadcastTo, mean, sum, sumTo } from "./ops/reduce.js";
+export { concat, gather, reshape, slice, split, stack, transpose } from "./ops/shape.js";
+export {
+  clearPool,
+  convert,
+  type DType,
+  dispose,
+  type FloatDType,
+  full,
+  ones,
+  pooledByteCount,
+  scalar,
+  Tensor,
+  tensor,
+  tidy,
+  zeros,
+} from "./tensor/tensor.js";
+export { WarpError } from "./util/assert.js";
+export {
+  bernoulli,
+  foldIn,
+  type Key,
+  normal,
+  permutation,
+  randint,
+  randomBits,
+  randomKey,
+  splitKey,
+  uniform,
+} from "./util/random.js";
