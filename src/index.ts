@@ -52,6 +52,7 @@ export {
   convert,
   type DType,
   dispose,
+  eye,
   type FloatDType,
   full,
   ones,

@@ -48,8 +48,8 @@ function topoOrder(root: Tensor): Tensor[] {
 }
 
 /**
- * Back-propagates from a scalar `output`; returns the cotangent of each tensor in `wrt` (zeros where
- * the output does not depend on it).
+ * Back-propagates from `output` (a scalar, or any tensor given its cotangent `seed`); returns the
+ * cotangent of each tensor in `wrt` (zeros where the output does not depend on it).
  */
 export function backward(output: Tensor, wrt: readonly Tensor[], seed?: Tensor): Tensor[] {
   assert(
@@ -75,7 +75,14 @@ export function backward(output: Tensor, wrt: readonly Tensor[], seed?: Tensor):
       } else holders.set(g, n);
     };
     const keepSet = new Set(wrt);
-    hold(output, seed ?? full(output.shape, 1, output.dtype));
+    if (seed) {
+      assert(
+        sameShape(seed.shape, output.shape) && seed.dtype === output.dtype,
+        () => `grad: seed ${seed.dtype} ${fmtShape(seed.shape)} does not match the output ${output.dtype} ${fmtShape(output.shape)}`,
+      );
+    }
+    // A view of the caller's seed, so that freeing cotangents never frees the caller's tensor.
+    hold(output, seed ? seed.view(seed.shape) : full(output.shape, 1, output.dtype));
     const order = output.requiresGrad ? topoOrder(output) : [];
     for (let i = order.length - 1; i >= 0; i--) {
       const t = order[i]!;

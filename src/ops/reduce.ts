@@ -91,7 +91,10 @@ export const broadcastToVjp: Vjp<"broadcastTo"> = (dy, { inputs: [x] }) => [sumT
 export function sumTo(x: Tensor, shape: readonly number[]): Tensor {
   if (sameShape(x.shape, shape)) return x;
   const lead = x.ndim - shape.length;
-  assert(lead >= 0, () => `sumTo: cannot reduce ${fmtShape(x.shape)} to ${fmtShape(shape)}`);
+  assert(
+    lead >= 0 && shape.every((d, i) => d === 1 || d === x.shape[lead + i]),
+    () => `sumTo: cannot reduce ${fmtShape(x.shape)} to ${fmtShape(shape)}`,
+  );
   const axes: number[] = [];
   for (let i = 0; i < x.ndim; i++) {
     if (i < lead || (shape[i - lead] === 1 && x.shape[i] !== 1)) axes.push(i);

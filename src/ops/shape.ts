@@ -6,7 +6,7 @@ import { record } from "../autograd/tape.js";
 import type { Vjp } from "../autograd/types.js";
 import type { FloatArray } from "../backends/kernels.js";
 import { kernelsFor } from "../backends/registry.js";
-import { normAxis, sizeOf, stridesOf } from "../tensor/shape.js";
+import { normAxis, sameShape, sizeOf, stridesOf } from "../tensor/shape.js";
 import { empty, type Tensor, zeros } from "../tensor/tensor.js";
 import { assert, fmtShape } from "../util/assert.js";
 
@@ -146,7 +146,14 @@ export function split(x: Tensor, sizesOrSections: number | readonly number[], ax
 /** Stacks equal-shaped tensors along a new axis. */
 export function stack(xs: readonly Tensor[], axis = 0): Tensor {
   assert(xs.length > 0, () => "stack: needs at least one tensor");
-  const ax = normAxis("stack", axis, xs[0]!.ndim + 1);
+  const first = xs[0]!;
+  for (const t of xs) {
+    assert(
+      sameShape(t.shape, first.shape) && t.dtype === first.dtype,
+      () => `stack: cannot stack ${first.dtype} ${fmtShape(first.shape)} and ${t.dtype} ${fmtShape(t.shape)}`,
+    );
+  }
+  const ax = normAxis("stack", axis, first.ndim + 1);
   return concat(
     xs.map((t) => {
       const s = [...t.shape];

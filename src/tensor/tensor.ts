@@ -306,3 +306,10 @@ export function convert(t: Tensor, dtype: DType): Tensor {
   out.set(t.data);
   return new Tensor(out, t.shape);
 }
+
+/** The n×n identity matrix. */
+export function eye(n: number, dtype: DType = "float32"): Tensor {
+  const t = zeros([n, n], dtype);
+  for (let i = 0; i < n; i++) t.data[i * n + i] = 1;
+  return t;
+}

@@ -54,6 +54,8 @@ export function linearRecurrenceVjpCpu(
 ): void {
   const ld = T * P;
   const doClip = clipping(clip);
+  // Compare against the bound as stored: a float32 state clipped to c holds fround(c), not c.
+  const c = dU instanceof Float32Array ? Math.fround(clip) : clip;
   dU.set(dOut.subarray(0, N * T * P));
   for (let t = T - 1; t >= 0; t--) {
     if (doClip) {
@@ -62,7 +64,7 @@ export function linearRecurrenceVjpCpu(
         const row = n * ld + t * P;
         for (let p = 0; p < P; p++) {
           const v = out[row + p]!;
-          if (!(v < clip && v > -clip)) dU[row + p] = 0;
+          if (!(v < c && v > -c)) dU[row + p] = 0;
         }
       }
     }

@@ -1,0 +1,415 @@
+// N-API entry points of warp_native.node: argument marshalling and validation only. Every function
+// checks types, integer arguments and that each buffer is long enough for the extents it will touch
+// (throwing TypeError/RangeError instead of reading or writing out of bounds), then calls the kernel.
+// Not here: any computation (src/kernels/*), op-name mapping (JS looks names up in unaryOps/binaryOps).
+#include <cblas.h>
+#include <napi.h>
+
+#include <cmath>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "kernels/kernels.h"
+#include "kernels/parallel.h"
+#include "kernels/strided.h"
+
+namespace {
+
+using Napi::CallbackInfo;
+using Napi::Value;
+
+[[noreturn]] void typeError(const CallbackInfo& info, const std::string& msg) {
+  throw Napi::TypeError::New(info.Env(), "warp_native: " + msg);
+}
+[[noreturn]] void rangeError(const CallbackInfo& info, const std::string& msg) {
+  throw Napi::RangeError::New(info.Env(), "warp_native: " + msg);
+}
+
+template <class T>
+struct Buffer {
+  T* data;
+  int64_t length;
+};
+
+template <class T, napi_typedarray_type Kind>
+Buffer<T> typed(const CallbackInfo& info, size_t i, const char* name, const char* typeName) {
+  const Value v = info[i];
+  if (!v.IsTypedArray() || v.As<Napi::TypedArray>().TypedArrayType() != Kind) {
+    typeError(info, std::string(name) + " must be a " + typeName);
+  }
+  auto arr = v.As<Napi::TypedArrayOf<T>>();
+  return {arr.Data(), int64_t(arr.ElementLength())};
+}
+
+Buffer<float> f32(const CallbackInfo& info, size_t i, const char* name) {
+  return typed<float, napi_float32_array>(info, i, name, "Float32Array");
+}
+Buffer<int32_t> i32(const CallbackInfo& info, size_t i, const char* name) {
+  return typed<int32_t, napi_int32_array>(info, i, name, "Int32Array");
+}
+
+bool isKind(const Value& v, napi_typedarray_type kind) {
+  return v.IsTypedArray() && v.As<Napi::TypedArray>().TypedArrayType() == kind;
+}
+
+/** A safe integer (|v| ≤ 2^53). */
+int64_t integer(const CallbackInfo& info, size_t i, const char* name) {
+  const Value v = info[i];
+  if (!v.IsNumber()) typeError(info, std::string(name) + " must be a number");
+  const double d = v.As<Napi::Number>().DoubleValue();
+  if (!(std::fabs(d) <= 9007199254740992.0) || std::trunc(d) != d) {
+    rangeError(info, std::string(name) + " must be an integer, got " + std::to_string(d));
+  }
+  return int64_t(d);
+}
+
+int64_t count(const CallbackInfo& info, size_t i, const char* name) {
+  const int64_t n = integer(info, i, name);
+  if (n < 0) rangeError(info, std::string(name) + " must be ≥ 0, got " + std::to_string(n));
+  return n;
+}
+
+/** A BLAS dimension: a count that fits the 32-bit blasint. */
+int64_t blasDim(const CallbackInfo& info, size_t i, const char* name) {
+  const int64_t n = count(info, i, name);
+  if (n > warp::kMaxBlasInt) rangeError(info, std::string(name) + " is too large for BLAS");
+  return n;
+}
+
+double number(const CallbackInfo& info, size_t i, const char* name) {
+  const Value v = info[i];
+  if (!v.IsNumber()) typeError(info, std::string(name) + " must be a number");
+  return v.As<Napi::Number>().DoubleValue();
+}
+
+bool boolean(const CallbackInfo& info, size_t i, const char* name) {
+  const Value v = info[i];
+  if (!v.IsBoolean()) typeError(info, std::string(name) + " must be a boolean");
+  return v.As<Napi::Boolean>().Value();
+}
+
+/** An integer array (shape or strides) of at most kMaxRank entries. */
+std::vector<int64_t> ints(const CallbackInfo& info, size_t i, const char* name) {
+  const Value v = info[i];
+  if (!v.IsArray()) typeError(info, std::string(name) + " must be an array of integers");
+  const auto arr = v.As<Napi::Array>();
+  const uint32_t n = arr.Length();
+  if (n > uint32_t(warp::kMaxRank)) rangeError(info, std::string(name) + " has more than 16 axes");
+  std::vector<int64_t> out(n);
+  for (uint32_t k = 0; k < n; k++) {
+    const Value e = arr.Get(k);
+    const double d = e.IsNumber() ? e.As<Napi::Number>().DoubleValue() : NAN;
+    if (!(std::fabs(d) <= 9007199254740992.0) || std::trunc(d) != d) {
+      rangeError(info, std::string(name) + "[" + std::to_string(k) + "] must be an integer");
+    }
+    out[k] = int64_t(d);
+  }
+  return out;
+}
+
+int64_t mul(const CallbackInfo& info, int64_t a, int64_t b) {
+  int64_t r;
+  if (__builtin_mul_overflow(a, b, &r)) rangeError(info, "size overflow");
+  return r;
+}
+
+int64_t add(const CallbackInfo& info, int64_t a, int64_t b) {
+  int64_t r;
+  if (__builtin_add_overflow(a, b, &r)) rangeError(info, "size overflow");
+  return r;
+}
+
+int64_t product(const CallbackInfo& info, const std::vector<int64_t>& shape) {
+  int64_t n = 1;
+  for (int64_t d : shape) {
+    if (d < 0) rangeError(info, "shape entries must be ≥ 0");
+    n = mul(info, n, d);
+  }
+  return n;
+}
+
+void need(const CallbackInfo& info, const char* name, int64_t have, int64_t want) {
+  if (have < want) {
+    rangeError(info, std::string(name) + " has " + std::to_string(have) + " elements, needs " + std::to_string(want));
+  }
+}
+
+/** Checks that offset + idx·strides stays inside [0, length) for every idx of a non-empty shape. */
+void needStrided(const CallbackInfo& info, const char* name, int64_t length, int64_t offset,
+                 const std::vector<int64_t>& strides, const std::vector<int64_t>& shape) {
+  if (strides.size() != shape.size()) rangeError(info, std::string(name) + " strides must have one entry per axis");
+  int64_t lo = offset, hi = offset;
+  for (size_t d = 0; d < shape.size(); d++) {
+    const int64_t reach = mul(info, strides[d], shape[d] - 1);
+    (reach < 0 ? lo : hi) = add(info, reach < 0 ? lo : hi, reach);
+  }
+  if (lo < 0 || hi >= length) {
+    rangeError(info, std::string(name) + " is indexed outside its " + std::to_string(length) + " elements");
+  }
+}
+
+warp::UnaryOp unaryOp(const CallbackInfo& info, size_t i) {
+  const int64_t op = integer(info, i, "op");
+  if (op < 0 || op >= int64_t(warp::UnaryOp::Count)) rangeError(info, "unknown unary op code");
+  return warp::UnaryOp(op);
+}
+
+warp::BinaryOp binaryOp(const CallbackInfo& info, size_t i) {
+  const int64_t op = integer(info, i, "op");
+  if (op < 0 || op >= int64_t(warp::BinaryOp::Count)) rangeError(info, "unknown binary op code");
+  return warp::BinaryOp(op);
+}
+
+// unary(op, x, out)
+Value Unary(const CallbackInfo& info) {
+  const auto op = unaryOp(info, 0);
+  const auto x = f32(info, 1, "x");
+  const auto out = f32(info, 2, "out");
+  need(info, "out", out.length, x.length);
+  warp::unary(op, x.data, out.data, x.length);
+  return info.Env().Undefined();
+}
+
+// unaryVjp(op, x, y, dy, dx)
+Value UnaryVjp(const CallbackInfo& info) {
+  const auto op = unaryOp(info, 0);
+  const auto x = f32(info, 1, "x");
+  const auto y = f32(info, 2, "y");
+  const auto dy = f32(info, 3, "dy");
+  const auto dx = f32(info, 4, "dx");
+  need(info, "y", y.length, x.length);
+  need(info, "dy", dy.length, x.length);
+  need(info, "dx", dx.length, x.length);
+  warp::unaryVjp(op, x.data, y.data, dy.data, dx.data, x.length);
+  return info.Env().Undefined();
+}
+
+// binary(op, a, aStrides, b, bStrides, out, shape)
+Value Binary(const CallbackInfo& info) {
+  const auto op = binaryOp(info, 0);
+  const auto a = f32(info, 1, "a");
+  const auto aStrides = ints(info, 2, "aStrides");
+  const auto b = f32(info, 3, "b");
+  const auto bStrides = ints(info, 4, "bStrides");
+  const auto out = f32(info, 5, "out");
+  const auto shape = ints(info, 6, "shape");
+  const int64_t total = product(info, shape);
+  if (total == 0) return info.Env().Undefined();
+  needStrided(info, "a", a.length, 0, aStrides, shape);
+  needStrided(info, "b", b.length, 0, bStrides, shape);
+  need(info, "out", out.length, total);
+  warp::binary(op, a.data, aStrides.data(), b.data, bStrides.data(), out.data, shape.data(), int(shape.size()));
+  return info.Env().Undefined();
+}
+
+// clip(x, lo, hi, out)
+Value Clip(const CallbackInfo& info) {
+  const auto x = f32(info, 0, "x");
+  const double lo = number(info, 1, "lo"), hi = number(info, 2, "hi");
+  const auto out = f32(info, 3, "out");
+  need(info, "out", out.length, x.length);
+  warp::clip(x.data, lo, hi, out.data, x.length);
+  return info.Env().Undefined();
+}
+
+// clipVjp(x, lo, hi, dy, dx)
+Value ClipVjp(const CallbackInfo& info) {
+  const auto x = f32(info, 0, "x");
+  const double lo = number(info, 1, "lo"), hi = number(info, 2, "hi");
+  const auto dy = f32(info, 3, "dy");
+  const auto dx = f32(info, 4, "dx");
+  need(info, "dy", dy.length, x.length);
+  need(info, "dx", dx.length, x.length);
+  warp::clipVjp(x.data, lo, hi, dy.data, dx.data, x.length);
+  return info.Env().Undefined();
+}
+
+// where(cond, a, b, out); cond is a Float32Array or an Int32Array
+Value Where(const CallbackInfo& info) {
+  const auto a = f32(info, 1, "a");
+  const auto b = f32(info, 2, "b");
+  const auto out = f32(info, 3, "out");
+  need(info, "a", a.length, out.length);
+  need(info, "b", b.length, out.length);
+  if (isKind(info[0], napi_int32_array)) {
+    const auto cond = i32(info, 0, "cond");
+    need(info, "cond", cond.length, out.length);
+    warp::where(cond.data, a.data, b.data, out.data, out.length);
+  } else {
+    const auto cond = f32(info, 0, "cond (Float32Array or Int32Array)");
+    need(info, "cond", cond.length, out.length);
+    warp::where(cond.data, a.data, b.data, out.data, out.length);
+  }
+  return info.Env().Undefined();
+}
+
+// reduceSum(x, outer, reduce, inner, out)
+Value ReduceSum(const CallbackInfo& info) {
+  const auto x = f32(info, 0, "x");
+  const int64_t outer = count(info, 1, "outer"), reduce = count(info, 2, "reduce"), inner = count(info, 3, "inner");
+  const auto out = f32(info, 4, "out");
+  need(info, "x", x.length, mul(info, mul(info, outer, reduce), inner));
+  need(info, "out", out.length, mul(info, outer, inner));
+  warp::reduceSum(x.data, outer, reduce, inner, out.data);
+  return info.Env().Undefined();
+}
+
+// copyStrided(src, srcOffset, srcStrides, dst, dstOffset, dstStrides, shape, accumulate); both
+// Float32Array or both Int32Array
+Value CopyStrided(const CallbackInfo& info) {
+  const int64_t srcOffset = count(info, 1, "srcOffset");
+  const auto srcStrides = ints(info, 2, "srcStrides");
+  const int64_t dstOffset = count(info, 4, "dstOffset");
+  const auto dstStrides = ints(info, 5, "dstStrides");
+  const auto shape = ints(info, 6, "shape");
+  const bool accumulate = boolean(info, 7, "accumulate");
+  const bool ints32 = isKind(info[0], napi_int32_array);
+  if (product(info, shape) == 0) return info.Env().Undefined();
+  if (ints32) {
+    const auto src = i32(info, 0, "src");
+    const auto dst = i32(info, 3, "dst (same type as src)");
+    needStrided(info, "src", src.length, srcOffset, srcStrides, shape);
+    needStrided(info, "dst", dst.length, dstOffset, dstStrides, shape);
+    warp::copyStrided(src.data + srcOffset, srcStrides.data(), dst.data + dstOffset, dstStrides.data(), shape.data(),
+                      int(shape.size()), accumulate);
+  } else {
+    const auto src = f32(info, 0, "src (Float32Array or Int32Array)");
+    const auto dst = f32(info, 3, "dst (same type as src)");
+    needStrided(info, "src", src.length, srcOffset, srcStrides, shape);
+    needStrided(info, "dst", dst.length, dstOffset, dstStrides, shape);
+    warp::copyStrided(src.data + srcOffset, srcStrides.data(), dst.data + dstOffset, dstStrides.data(), shape.data(),
+                      int(shape.size()), accumulate);
+  }
+  return info.Env().Undefined();
+}
+
+// matmul(a, b, out, batch, M, N, K, transA, transB, strideA, strideB, accumulate)
+Value Matmul(const CallbackInfo& info) {
+  const auto a = f32(info, 0, "a");
+  const auto b = f32(info, 1, "b");
+  const auto out = f32(info, 2, "out");
+  warp::MatmulArgs x;
+  x.batch = count(info, 3, "batch");
+  x.M = blasDim(info, 4, "M");
+  x.N = blasDim(info, 5, "N");
+  x.K = blasDim(info, 6, "K");
+  x.transA = boolean(info, 7, "transA");
+  x.transB = boolean(info, 8, "transB");
+  x.strideA = count(info, 9, "strideA");
+  x.strideB = count(info, 10, "strideB");
+  x.accumulate = boolean(info, 11, "accumulate");
+  if (x.batch == 0 || x.M == 0 || x.N == 0) return info.Env().Undefined();
+  need(info, "out", out.length, mul(info, x.batch, mul(info, x.M, x.N)));
+  if (x.K > 0) {
+    need(info, "a", a.length, add(info, mul(info, x.batch - 1, x.strideA), mul(info, x.M, x.K)));
+    need(info, "b", b.length, add(info, mul(info, x.batch - 1, x.strideB), mul(info, x.K, x.N)));
+  }
+  warp::matmul(a.data, b.data, out.data, x);
+  return info.Env().Undefined();
+}
+
+// softmaxCrossEntropy(logits, labels, B, C, loss, probs)
+Value SoftmaxCrossEntropy(const CallbackInfo& info) {
+  const auto logits = f32(info, 0, "logits");
+  const auto labels = i32(info, 1, "labels");
+  const int64_t B = count(info, 2, "B"), C = count(info, 3, "C");
+  const auto loss = f32(info, 4, "loss");
+  const auto probs = f32(info, 5, "probs");
+  need(info, "logits", logits.length, mul(info, B, C));
+  need(info, "labels", labels.length, B);
+  need(info, "loss", loss.length, B);
+  need(info, "probs", probs.length, mul(info, B, C));
+  warp::softmaxCrossEntropy(logits.data, labels.data, B, C, loss.data, probs.data);
+  return info.Env().Undefined();
+}
+
+/** N, T, P, clip at info[first..first+3]; also checks the BLAS limits on N, P, T·P and N·T. */
+warp::RecurrenceArgs recurrenceArgs(const CallbackInfo& info, size_t first) {
+  warp::RecurrenceArgs r;
+  r.N = blasDim(info, first, "N");
+  r.T = count(info, first + 1, "T");
+  r.P = blasDim(info, first + 2, "P");
+  r.clip = number(info, first + 3, "clip");
+  if (mul(info, r.T, r.P) > warp::kMaxBlasInt || mul(info, r.N, r.T) > warp::kMaxBlasInt) {
+    rangeError(info, "T·P and N·T must fit BLAS's 32-bit dimensions");
+  }
+  return r;
+}
+
+// linearRecurrence(A, U, theta0, out, N, T, P, clip)
+Value LinearRecurrence(const CallbackInfo& info) {
+  const auto A = f32(info, 0, "A");
+  const auto U = f32(info, 1, "U");
+  const auto theta0 = f32(info, 2, "theta0");
+  const auto out = f32(info, 3, "out");
+  const auto r = recurrenceArgs(info, 4);
+  const int64_t ntp = mul(info, mul(info, r.N, r.T), r.P);
+  need(info, "A", A.length, mul(info, r.P, r.P));
+  need(info, "U", U.length, ntp);
+  need(info, "theta0", theta0.length, mul(info, r.N, r.P));
+  need(info, "out", out.length, ntp);
+  warp::linearRecurrence(A.data, U.data, theta0.data, out.data, r);
+  return info.Env().Undefined();
+}
+
+// linearRecurrenceVjp(A, theta0, out, dOut, dA, dU, dTheta0, N, T, P, clip)
+Value LinearRecurrenceVjp(const CallbackInfo& info) {
+  const auto A = f32(info, 0, "A");
+  const auto theta0 = f32(info, 1, "theta0");
+  const auto out = f32(info, 2, "out");
+  const auto dOut = f32(info, 3, "dOut");
+  const auto dA = f32(info, 4, "dA");
+  const auto dU = f32(info, 5, "dU");
+  const auto dTheta0 = f32(info, 6, "dTheta0");
+  const auto r = recurrenceArgs(info, 7);
+  const int64_t ntp = mul(info, mul(info, r.N, r.T), r.P);
+  const int64_t pp = mul(info, r.P, r.P), np = mul(info, r.N, r.P);
+  need(info, "A", A.length, pp);
+  need(info, "theta0", theta0.length, np);
+  need(info, "out", out.length, ntp);
+  need(info, "dOut", dOut.length, ntp);
+  need(info, "dA", dA.length, pp);
+  need(info, "dU", dU.length, ntp);
+  need(info, "dTheta0", dTheta0.length, np);
+  warp::linearRecurrenceVjp(A.data, theta0.data, out.data, dOut.data, dA.data, dU.data, dTheta0.data, r);
+  return info.Env().Undefined();
+}
+
+// info(): "<openblas_get_config()>, <n> threads"
+Value Info(const CallbackInfo& info) {
+  std::string config = openblas_get_config();
+  while (!config.empty() && config.back() == ' ') config.pop_back();
+  const int threads = warp::pool_threads();
+  return Napi::String::New(info.Env(), config + ", " + std::to_string(threads) + (threads == 1 ? " thread" : " threads"));
+}
+
+template <size_t N>
+Napi::Array names(Napi::Env env, const char* const (&list)[N]) {
+  auto arr = Napi::Array::New(env, N);
+  for (size_t i = 0; i < N; i++) arr.Set(uint32_t(i), Napi::String::New(env, list[i]));
+  return arr;
+}
+
+Napi::Object Init(Napi::Env env, Napi::Object exports) {
+  exports.Set("unaryOps", names(env, warp::kUnaryOpNames));
+  exports.Set("binaryOps", names(env, warp::kBinaryOpNames));
+  exports.Set("info", Napi::Function::New(env, Info, "info"));
+  exports.Set("unary", Napi::Function::New(env, Unary, "unary"));
+  exports.Set("unaryVjp", Napi::Function::New(env, UnaryVjp, "unaryVjp"));
+  exports.Set("binary", Napi::Function::New(env, Binary, "binary"));
+  exports.Set("clip", Napi::Function::New(env, Clip, "clip"));
+  exports.Set("clipVjp", Napi::Function::New(env, ClipVjp, "clipVjp"));
+  exports.Set("where", Napi::Function::New(env, Where, "where"));
+  exports.Set("reduceSum", Napi::Function::New(env, ReduceSum, "reduceSum"));
+  exports.Set("copyStrided", Napi::Function::New(env, CopyStrided, "copyStrided"));
+  exports.Set("matmul", Napi::Function::New(env, Matmul, "matmul"));
+  exports.Set("softmaxCrossEntropy", Napi::Function::New(env, SoftmaxCrossEntropy, "softmaxCrossEntropy"));
+  exports.Set("linearRecurrence", Napi::Function::New(env, LinearRecurrence, "linearRecurrence"));
+  exports.Set("linearRecurrenceVjp", Napi::Function::New(env, LinearRecurrenceVjp, "linearRecurrenceVjp"));
+  return exports;
+}
+
+}  // namespace
+
+NODE_API_MODULE(warp_native, Init)

@@ -1,0 +1,141 @@
+// The GEMM-backed kernels: batched matmul and the fused linear recurrence (forward and backward), all
+// as row-major cblas_sgemm calls so OpenBLAS does the threading. Shapes are in the comments as
+// rows×cols; "ld" is a leading dimension in elements. Not here: argument validation (addon.cc).
+#include <cblas.h>
+
+#include <algorithm>
+#include <cmath>
+#include <cstring>
+#include <vector>
+
+#include "kernels/kernels.h"
+#include "kernels/parallel.h"
+
+namespace warp {
+namespace {
+
+inline blasint bl(int64_t v) { return blasint(v); }
+
+// cblas_sgemm rejects a leading dimension of 0 even when the matrix is empty (it prints an error).
+inline int64_t ld(int64_t cols) { return std::max<int64_t>(1, cols); }
+
+bool clipping(double c) { return c > 0 && std::isfinite(c); }
+
+/** rows N×P at `x` (leading dimension `ldx`) clamped to [−c, c] in place; NaN stays NaN. */
+void clipRows(float* x, int64_t N, int64_t P, int64_t ldx, double c) {
+  const float fc = float(c);
+  parallel_for(N, P, [&](int64_t n0, int64_t n1) {
+    for (int64_t n = n0; n < n1; n++) {
+      float* row = x + n * ldx;
+      for (int64_t p = 0; p < P; p++) {
+        const double v = row[p];
+        row[p] = v > c ? fc : (v < -c ? -fc : row[p]);
+      }
+    }
+  });
+}
+
+/** g (N×P at `g`, ld `ldg`) zeroed where the forward output θ (same layout) was clipped: |θ| ≥ c or NaN. */
+void maskClipped(float* g, const float* theta, int64_t N, int64_t P, int64_t ldg, double c) {
+  parallel_for(N, P, [&](int64_t n0, int64_t n1) {
+    for (int64_t n = n0; n < n1; n++) {
+      float* gr = g + n * ldg;
+      const float* tr = theta + n * ldg;
+      for (int64_t p = 0; p < P; p++) {
+        const double v = tr[p];
+        gr[p] = (v < c && v > -c) ? gr[p] : 0.0f;
+      }
+    }
+  });
+}
+
+}  // namespace
+
+void matmul(const float* a, const float* b, float* out, const MatmulArgs& x) {
+  const int64_t M = x.M, N = x.N, K = x.K;
+  if (x.batch <= 0 || M == 0 || N == 0) return;
+  if (K == 0) {  // empty sum: out = 0, or unchanged when accumulating
+    if (!x.accumulate) std::fill(out, out + x.batch * M * N, 0.0f);
+    return;
+  }
+  const auto ta = x.transA ? CblasTrans : CblasNoTrans;
+  const auto tb = x.transB ? CblasTrans : CblasNoTrans;
+  const int64_t lda = x.transA ? M : K;  // A stored K×M when transposed, else M×K
+  const int64_t ldb = x.transB ? K : N;  // B stored N×K when transposed, else K×N
+  const float beta = x.accumulate ? 1.0f : 0.0f;
+  if (x.batch > 1 && x.strideB == 0 && !x.transA && x.strideA == M * K && x.batch * M <= kMaxBlasInt) {
+    // One shared B and a contiguous A batch: the batch is just more rows, (batch·M)×K · K×N.
+    cblas_sgemm(CblasRowMajor, ta, tb, bl(x.batch * M), bl(N), bl(K), 1.0f, a, bl(lda), b, bl(ldb), beta, out,
+                bl(N));
+    return;
+  }
+  for (int64_t i = 0; i < x.batch; i++) {
+    cblas_sgemm(CblasRowMajor, ta, tb, bl(M), bl(N), bl(K), 1.0f, a + i * x.strideA, bl(lda), b + i * x.strideB,
+                bl(ldb), beta, out + i * M * N, bl(N));
+  }
+}
+
+void linearRecurrence(const float* A, const float* U, const float* theta0, float* out, const RecurrenceArgs& args) {
+  // Row form: Θ_t (N×P) = Θ_{t−1} (N×P) · Aᵀ + U_t. Step t of all N sequences is the N rows at
+  // out + t·P with leading dimension T·P, so each step is one GEMM accumulating onto a copy of U_t.
+  const int64_t N = args.N, T = args.T, P = args.P, ldt = T * P;
+  if (N == 0 || T == 0 || P == 0) return;
+  const bool clip = clipping(args.clip);
+  for (int64_t t = 0; t < T; t++) {
+    float* cur = out + t * P;
+    for (int64_t n = 0; n < N; n++) std::memcpy(cur + n * ldt, U + n * ldt + t * P, size_t(P) * sizeof(float));
+    const float* prev = t == 0 ? theta0 : cur - P;
+    const int64_t ldPrev = t == 0 ? P : ldt;
+    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, bl(N), bl(P), bl(P), 1.0f, prev, bl(ldPrev), A, bl(P),
+                1.0f, cur, bl(ldt));
+    if (clip) clipRows(cur, N, P, ldt, args.clip);
+  }
+}
+
+void linearRecurrenceVjp(const float* A, const float* theta0, const float* out, const float* dOut, float* dA,
+                         float* dU, float* dTheta0, const RecurrenceArgs& args) {
+  // g_t = ∂L/∂(pre-clip Θ_t) (N×P) = (dOut_t + g_{t+1} A) ⊙ mask_t, built in place in dU (dU_t = g_t):
+  //   carry term    g_{t+1} A     (N×P · P×P), added into dU_t by the GEMM of step t+1;
+  //   clip mask     mask_t        = [|Θ_t| < clip] from the forward output;
+  //   input grad    dθ_0 = g_1 A  (N×P);
+  //   weight grad   dA = Σ_t g_tᵀ Θ_{t−1}  (P×P), done after the loop as one big GEMM (below).
+  const int64_t N = args.N, T = args.T, P = args.P, ldt = T * P;
+  if (P == 0) return;
+  if (N == 0 || T == 0) {  // no steps: every gradient is zero
+    std::fill(dA, dA + P * P, 0.0f);
+    std::fill(dTheta0, dTheta0 + N * P, 0.0f);
+    return;
+  }
+  const bool clip = clipping(args.clip);
+  std::memcpy(dU, dOut, size_t(N * T * P) * sizeof(float));
+  for (int64_t t = T - 1; t >= 0; t--) {
+    float* g = dU + t * P;
+    if (clip) maskClipped(g, out + t * P, N, P, ldt, args.clip);
+    if (t > 0) {
+      cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, bl(N), bl(P), bl(P), 1.0f, g, bl(ldt), A, bl(P), 1.0f,
+                  g - P, bl(ldt));
+    } else {
+      cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, bl(N), bl(P), bl(P), 1.0f, g, bl(ldt), A, bl(P), 0.0f,
+                  dTheta0, bl(P));
+    }
+  }
+  // dA = Σ_{n,t} g_{n,t}ᵀ Θ_{n,t−1}. Viewed as (N·T)×P matrices (ld P), the previous state of g's row r
+  // is out's row r−1, except at t = 0 (r = n·T) where it is θ_0[n]. So:
+  //   shifted term     Σ_{r=1}^{NT−1} g_rᵀ out_{r−1}             one GEMM, P×(NT−1) · (NT−1)×P;
+  //   t = 0 correction Σ_n g_{nT}ᵀ (θ_0[n] − out_{nT−1})          one GEMM, P×N · N×P (rows of g at ld T·P),
+  // with out_{−1} := 0, which also covers the row r = 0 the shifted term skips.
+  const int64_t R = N * T;
+  if (R > 1) {
+    cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, bl(P), bl(P), bl(R - 1), 1.0f, dU + P, bl(P), out, bl(P),
+                0.0f, dA, bl(P));
+  }
+  std::vector<float> diff(size_t(N * P));
+  for (int64_t n = 0; n < N; n++) {
+    const float* prev = n > 0 ? out + (n * T - 1) * P : nullptr;
+    for (int64_t p = 0; p < P; p++) diff[size_t(n * P + p)] = theta0[n * P + p] - (prev ? prev[p] : 0.0f);
+  }
+  cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, bl(P), bl(P), bl(N), 1.0f, dU, bl(ldt), diff.data(), bl(P),
+              R > 1 ? 1.0f : 0.0f, dA, bl(P));
+}
+
+}  // namespace warp

@@ -1,0 +1,67 @@
+// The float32 kernels of the native backend as plain C++ functions over raw pointers, one-to-one with
+// the `Kernels` interface in src/backends/kernels.ts (same names, argument order and semantics).
+// Not here: argument checking or JS marshalling (src/addon.cc validates lengths before calling),
+// float64 (always on the cpu backend), gather / scatterAdd (cpu only).
+#pragma once
+
+#include <cstdint>
+
+namespace warp {
+
+// Op codes; the order is the addon's own and is published to JS by name (kUnaryOpNames etc.), so the
+// TS loader never depends on it matching UNARY_OPS / BINARY_OPS.
+enum class UnaryOp : int { Neg, Exp, Log, Sqrt, Abs, Relu, Tanh, Sigmoid, Softplus, Swish, Sin, Cos, Square, Count };
+enum class BinaryOp : int { Add, Sub, Mul, Div, Pow, Maximum, Minimum, Greater, Less, Equal, Count };
+extern const char* const kUnaryOpNames[int(UnaryOp::Count)];
+extern const char* const kBinaryOpNames[int(BinaryOp::Count)];
+
+/** out[i] = f(x[i]), i < n. */
+void unary(UnaryOp op, const float* x, float* out, int64_t n);
+/** dx[i] = dy[i] · f'(x[i]); y = f(x). */
+void unaryVjp(UnaryOp op, const float* x, const float* y, const float* dy, float* dx, int64_t n);
+/** out (dense, `shape` of `rank` axes) = a ∘ b, a and b read through element strides (0 = broadcast). */
+void binary(BinaryOp op, const float* a, const int64_t* aStrides, const float* b, const int64_t* bStrides,
+            float* out, const int64_t* shape, int rank);
+/** out = clamp(x, lo, hi); NaN stays NaN. lo/hi stay double so comparisons match the cpu backend. */
+void clip(const float* x, double lo, double hi, float* out, int64_t n);
+/** dx = dy where lo < x < hi, else 0. */
+void clipVjp(const float* x, double lo, double hi, const float* dy, float* dx, int64_t n);
+/** out[i] = cond[i] != 0 ? a[i] : b[i]. */
+void where(const float* cond, const float* a, const float* b, float* out, int64_t n);
+void where(const int32_t* cond, const float* a, const float* b, float* out, int64_t n);
+
+/** out[o, i] = Σ_r x[o, r, i] for x viewed as (outer, reduce, inner); sums in double. */
+void reduceSum(const float* x, int64_t outer, int64_t reduce, int64_t inner, float* out);
+/** loss[b] = logsumexp(logits[b]) − logits[b, labels[b]] (NaN for a label outside [0, C)); probs = softmax. */
+void softmaxCrossEntropy(const float* logits, const int32_t* labels, int64_t B, int64_t C, float* loss,
+                         float* probs);
+
+/** dst[dstOffset + idx·dstStrides] (+)= src[srcOffset + idx·srcStrides] over `shape`; offsets pre-applied. */
+void copyStrided(const float* src, const int64_t* srcStrides, float* dst, const int64_t* dstStrides,
+                 const int64_t* shape, int rank, bool accumulate);
+void copyStrided(const int32_t* src, const int64_t* srcStrides, int32_t* dst, const int64_t* dstStrides,
+                 const int64_t* shape, int rank, bool accumulate);
+
+/** Largest dimension or leading dimension a BLAS call takes (32-bit blasint); addon.cc enforces it. */
+constexpr int64_t kMaxBlasInt = 2147483647;
+
+struct MatmulArgs {
+  int64_t batch, M, N, K;
+  bool transA, transB;
+  int64_t strideA, strideB;  // 0 broadcasts one matrix over the batch
+  bool accumulate;           // beta = 1 instead of 0
+};
+/** out[b] (M×N, dense) (+)= op(A[b]) · op(B[b]), op(A) M×K, op(B) K×N. */
+void matmul(const float* a, const float* b, float* out, const MatmulArgs& args);
+
+struct RecurrenceArgs {
+  int64_t N, T, P;
+  double clip;  // ≤ 0, NaN or ±Infinity: no clipping
+};
+/** θ_t = clip(A θ_{t−1} + U_t), t = 1..T. A (P, P); U, out (N, T, P); theta0 (N, P). */
+void linearRecurrence(const float* A, const float* U, const float* theta0, float* out, const RecurrenceArgs& args);
+/** Backward of linearRecurrence; dA (P, P), dU (N, T, P), dTheta0 (N, P) are overwritten. */
+void linearRecurrenceVjp(const float* A, const float* theta0, const float* out, const float* dOut, float* dA,
+                         float* dU, float* dTheta0, const RecurrenceArgs& args);
+
+}  // namespace warp

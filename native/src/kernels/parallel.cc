@@ -1,0 +1,122 @@
+// The worker pool behind parallel_for: workers sleep on a condition variable between jobs and claim
+// chunks from an atomic counter, so the caller also steals any chunk a late-waking worker has not
+// started (no straggler waits when the other core is busy, e.g. with an OpenBLAS thread).
+// Not here: any kernel logic. The pool is created on first use and deliberately never destroyed
+// (its detached threads must outlive static destructors at process exit).
+#include "kernels/parallel.h"
+
+#include <cblas.h>
+
+#include <algorithm>
+#include <atomic>
+#include <condition_variable>
+#include <mutex>
+#include <thread>
+#include <vector>
+
+namespace warp {
+namespace {
+
+struct Job {
+  void (*fn)(void*, int64_t, int64_t);
+  void* ctx;
+  int64_t n;
+  int64_t chunkSize;
+  int64_t chunks;
+  std::atomic<int64_t> next{0};
+  std::atomic<int64_t> done{0};
+};
+
+// Claims and runs chunks until none are left.
+void runChunks(Job& job) {
+  for (;;) {
+    const int64_t c = job.next.fetch_add(1, std::memory_order_relaxed);
+    if (c >= job.chunks) return;
+    const int64_t begin = c * job.chunkSize;
+    const int64_t end = std::min(job.n, begin + job.chunkSize);
+    job.fn(job.ctx, begin, end);
+    job.done.fetch_add(1, std::memory_order_release);
+  }
+}
+
+class Pool {
+ public:
+  explicit Pool(int threads) : threads_(threads) {
+    for (int i = 1; i < threads_; i++) std::thread([this] { workerLoop(); }).detach();
+  }
+
+  int threads() const { return threads_; }
+
+  void run(int64_t n, void (*fn)(void*, int64_t, int64_t), void* ctx) {
+    std::unique_lock<std::mutex> busy(dispatch_, std::try_to_lock);
+    if (!busy.owns_lock()) {
+      fn(ctx, 0, n);
+      return;
+    }
+    // A few chunks per thread balance the load when a core is shared. Large chunks start at multiples
+    // of 64 units (whole cache lines when units are floats) at a negligible cost in balance.
+    const int64_t want = std::min<int64_t>(n, int64_t(threads_) * 4);
+    int64_t chunkSize = (n + want - 1) / want;
+    if (chunkSize >= 4096) chunkSize = (chunkSize + 63) / 64 * 64;
+    Job job;
+    job.fn = fn;
+    job.ctx = ctx;
+    job.n = n;
+    job.chunkSize = chunkSize;
+    job.chunks = (n + chunkSize - 1) / chunkSize;
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      job_ = &job;
+      ++generation_;
+    }
+    wake_.notify_all();
+    runChunks(job);
+    // Chunks claimed by workers are finished within about one chunk's time: spin, then yield.
+    for (int spins = 0; job.done.load(std::memory_order_acquire) < job.chunks; spins++) {
+      if (spins > 1000) std::this_thread::yield();
+    }
+    // Retire the job and wait for workers still leaving runChunks (they may touch job.next once more).
+    std::unique_lock<std::mutex> lock(mutex_);
+    job_ = nullptr;
+    idle_.wait(lock, [this] { return active_ == 0; });
+  }
+
+ private:
+  void workerLoop() {
+    uint64_t seen = 0;
+    std::unique_lock<std::mutex> lock(mutex_);
+    for (;;) {
+      wake_.wait(lock, [&] { return generation_ != seen; });
+      seen = generation_;
+      Job* job = job_;
+      if (job == nullptr) continue;
+      ++active_;
+      lock.unlock();
+      runChunks(*job);
+      lock.lock();
+      if (--active_ == 0) idle_.notify_all();
+    }
+  }
+
+  const int threads_;
+  std::mutex dispatch_;  // one job at a time
+  std::mutex mutex_;     // guards job_, generation_, active_
+  std::condition_variable wake_;
+  std::condition_variable idle_;
+  Job* job_ = nullptr;
+  uint64_t generation_ = 0;
+  int active_ = 0;
+};
+
+Pool& pool() {
+  static Pool* p = new Pool(std::max(1, openblas_get_num_threads()));
+  return *p;
+}
+
+}  // namespace
+
+int pool_threads() { return pool().threads(); }
+
+void parallel_run(int64_t n, void (*fn)(void*, int64_t, int64_t), void* ctx) { pool().run(n, fn, ctx); }
+
+}  // namespace warp

@@ -1,0 +1,38 @@
+// A tiny fork-join helper for the element-wise kernels and reductions: splits [0, n) into chunks run by
+// the calling thread plus a few persistent workers (as many threads in total as OpenBLAS uses).
+// Not a general scheduler: one job at a time; a call made while another job is running (e.g. from a
+// second worker_thread) simply runs serially. GEMM threading is left entirely to OpenBLAS.
+#pragma once
+
+#include <cstdint>
+#include <type_traits>
+
+namespace warp {
+
+/** Below this many element-operations a kernel runs on the calling thread (waking a worker costs more). */
+constexpr int64_t kParallelMinWork = int64_t(1) << 16;
+
+/** Threads used by parallel_for, counting the caller (= openblas_get_num_threads(), at least 1). */
+int pool_threads();
+
+/** Runs fn(ctx, begin, end) over disjoint ranges covering [0, n), possibly concurrently. */
+void parallel_run(int64_t n, void (*fn)(void*, int64_t, int64_t), void* ctx);
+
+/**
+ * Calls body(begin, end) over disjoint ranges covering [0, n) units; `unitCost` is the work of one unit
+ * in element-operations and decides whether splitting is worth it.
+ */
+template <class Body>
+void parallel_for(int64_t n, int64_t unitCost, Body&& body) {
+  if (n <= 0) return;
+  if (n < 2 || n * unitCost < kParallelMinWork || pool_threads() < 2) {
+    body(int64_t(0), n);
+    return;
+  }
+  using Fn = std::remove_reference_t<Body>;
+  parallel_run(
+      n, [](void* ctx, int64_t b, int64_t e) { (*static_cast<Fn*>(ctx))(b, e); },
+      const_cast<void*>(static_cast<const void*>(&body)));
+}
+
+}  // namespace warp

@@ -1,0 +1,190 @@
+// Loader and thin wrappers for the `native` backend: the OpenBLAS N-API addon built by
+// scripts/build-native.mjs into <package root>/native/build/Release/warp_native.node (or the file named
+// by WARP_NATIVE_PATH). The wrappers only translate op names to the addon's codes and flatten argument
+// objects; the addon validates lengths and throws on mismatches. Not here: kernel fallback to cpu and
+// the once-only notice (src/backends/registry.ts). No static node: imports, so the library still bundles
+// for browsers, where loadNative simply reports that it is unavailable.
+
+import type { FloatArray, Kernels, TypedArray } from "../kernels.js";
+import { BINARY_OPS, UNARY_OPS } from "../kernels.js";
+
+export type NativeLoad = { ok: true; kernels: Partial<Kernels>; info: string } | { ok: false; reason: string };
+
+/** The addon's exports (see native/src/addon.cc); Float32Array only, op codes index unaryOps/binaryOps. */
+interface Addon {
+  unaryOps: string[];
+  binaryOps: string[];
+  info(): string;
+  unary(op: number, x: FloatArray, out: FloatArray): void;
+  unaryVjp(op: number, x: FloatArray, y: FloatArray, dy: FloatArray, dx: FloatArray): void;
+  binary(
+    op: number,
+    a: FloatArray,
+    aStrides: readonly number[],
+    b: FloatArray,
+    bStrides: readonly number[],
+    out: FloatArray,
+    shape: readonly number[],
+  ): void;
+  clip(x: FloatArray, lo: number, hi: number, out: FloatArray): void;
+  clipVjp(x: FloatArray, lo: number, hi: number, dy: FloatArray, dx: FloatArray): void;
+  where(cond: TypedArray, a: FloatArray, b: FloatArray, out: FloatArray): void;
+  reduceSum(x: FloatArray, outer: number, reduce: number, inner: number, out: FloatArray): void;
+  copyStrided(
+    src: TypedArray,
+    srcOffset: number,
+    srcStrides: readonly number[],
+    dst: TypedArray,
+    dstOffset: number,
+    dstStrides: readonly number[],
+    shape: readonly number[],
+    accumulate: boolean,
+  ): void;
+  matmul(
+    a: FloatArray,
+    b: FloatArray,
+    out: FloatArray,
+    batch: number,
+    M: number,
+    N: number,
+    K: number,
+    transA: boolean,
+    transB: boolean,
+    strideA: number,
+    strideB: number,
+    accumulate: boolean,
+  ): void;
+  softmaxCrossEntropy(
+    logits: FloatArray,
+    labels: Int32Array,
+    B: number,
+    C: number,
+    loss: FloatArray,
+    probs: FloatArray,
+  ): void;
+  linearRecurrence(
+    A: FloatArray,
+    U: FloatArray,
+    theta0: FloatArray,
+    out: FloatArray,
+    N: number,
+    T: number,
+    P: number,
+    clip: number,
+  ): void;
+  linearRecurrenceVjp(
+    A: FloatArray,
+    theta0: FloatArray,
+    out: FloatArray,
+    dOut: FloatArray,
+    dA: FloatArray,
+    dU: FloatArray,
+    dTheta0: FloatArray,
+    N: number,
+    T: number,
+    P: number,
+    clip: number,
+  ): void;
+}
+
+interface NodeProcess {
+  env?: Record<string, string | undefined>;
+  getBuiltinModule?: (id: string) => unknown;
+}
+
+/** Paths tried relative to this module: compiled (dist/src/backends/native/) and source (src/backends/native/). */
+const CANDIDATES = ["../../../../native/build/Release/warp_native.node", "../../../native/build/Release/warp_native.node"];
+
+function firstLine(e: unknown): string {
+  const msg = e instanceof Error ? e.message : String(e);
+  return msg.split("\n")[0] ?? msg;
+}
+
+/** Maps each name of `wanted` to its index in the addon's list, or returns the first missing name. */
+function codes<T extends string>(wanted: readonly T[], have: unknown): Map<T, number> | string {
+  const list = Array.isArray(have) ? (have as unknown[]) : [];
+  const map = new Map<T, number>();
+  for (const name of wanted) {
+    const i = list.indexOf(name);
+    if (i < 0) return name;
+    map.set(name, i);
+  }
+  return map;
+}
+
+function requireAddon(): { addon: Addon } | { reason: string } {
+  const proc = (globalThis as { process?: NodeProcess }).process;
+  const mod = proc?.getBuiltinModule?.("node:module") as
+    | { createRequire(url: string): (id: string) => unknown }
+    | undefined;
+  if (!mod) return { reason: "not running under Node.js ≥ 20.16 (process.getBuiltinModule is unavailable)" };
+  const req = mod.createRequire(import.meta.url);
+  const override = proc?.env?.WARP_NATIVE_PATH;
+  if (override) {
+    try {
+      return { addon: req(override) as Addon };
+    } catch (e) {
+      return { reason: `cannot load WARP_NATIVE_PATH=${override}: ${firstLine(e)}` };
+    }
+  }
+  for (const rel of CANDIDATES) {
+    try {
+      return { addon: req(rel) as Addon };
+    } catch (e) {
+      const code = (e as { code?: string }).code;
+      // A file that exists but fails to load (missing libopenblas, wrong ABI) is the reason to report.
+      if (code !== "MODULE_NOT_FOUND") return { reason: `cannot load the native addon: ${firstLine(e)}` };
+    }
+  }
+  return { reason: "the native addon is not built (run `npm run build:native`)" };
+}
+
+function wrap(addon: Addon, unaryCodes: Map<string, number>, binaryCodes: Map<string, number>): Partial<Kernels> {
+  return {
+    unary: (op, x, out) => addon.unary(unaryCodes.get(op)!, x, out),
+    unaryVjp: (op, x, y, dy, dx) => addon.unaryVjp(unaryCodes.get(op)!, x, y, dy, dx),
+    binary: (op, a, aStrides, b, bStrides, out, shape) =>
+      addon.binary(binaryCodes.get(op)!, a, aStrides, b, bStrides, out, shape),
+    clip: (x, lo, hi, out) => addon.clip(x, lo, hi, out),
+    clipVjp: (x, lo, hi, dy, dx) => addon.clipVjp(x, lo, hi, dy, dx),
+    where: (cond, a, b, out) => addon.where(cond, a, b, out),
+    reduceSum: (x, outer, reduce, inner, out) => addon.reduceSum(x, outer, reduce, inner, out),
+    copyStrided: (src, srcOffset, srcStrides, dst, dstOffset, dstStrides, shape, accumulate) =>
+      addon.copyStrided(src, srcOffset, srcStrides, dst, dstOffset, dstStrides, shape, accumulate),
+    matmul: (a, b, out, m) =>
+      addon.matmul(a, b, out, m.batch, m.M, m.N, m.K, m.transA, m.transB, m.strideA, m.strideB, m.accumulate),
+    softmaxCrossEntropy: (logits, labels, B, C, loss, probs) =>
+      addon.softmaxCrossEntropy(logits, labels, B, C, loss, probs),
+    linearRecurrence: (A, U, theta0, out, r) => addon.linearRecurrence(A, U, theta0, out, r.N, r.T, r.P, r.clip),
+    linearRecurrenceVjp: (A, theta0, out, dOut, dA, dU, dTheta0, r) =>
+      addon.linearRecurrenceVjp(A, theta0, out, dOut, dA, dU, dTheta0, r.N, r.T, r.P, r.clip),
+  };
+}
+
+let cached: NativeLoad | null = null;
+
+/**
+ * Loads the addon once and returns its float32 kernels, or why it cannot be used. Never throws and
+ * never prints.
+ */
+export function loadNative(): NativeLoad {
+  if (cached) return cached;
+  try {
+    const r = requireAddon();
+    if ("reason" in r) {
+      cached = { ok: false, reason: r.reason };
+      return cached;
+    }
+    const unaryCodes = codes(UNARY_OPS, r.addon.unaryOps);
+    const binaryCodes = codes(BINARY_OPS, r.addon.binaryOps);
+    if (typeof unaryCodes === "string" || typeof binaryCodes === "string") {
+      const missing = typeof unaryCodes === "string" ? unaryCodes : binaryCodes;
+      cached = { ok: false, reason: `the native addon is out of date (no op "${missing}"; run \`npm run build:native\`)` };
+      return cached;
+    }
+    cached = { ok: true, kernels: wrap(r.addon, unaryCodes, binaryCodes), info: r.addon.info() };
+  } catch (e) {
+    cached = { ok: false, reason: `the native addon failed to initialise: ${firstLine(e)}` };
+  }
+  return cached;
+}

@@ -1,0 +1,163 @@
+// Test helpers: run a suite on every available backend, compare arrays with tolerances (reporting the
+// worst element), make deterministic random inputs, and a float64 reference for broadcasting.
+
+import assert from "node:assert/strict";
+import { describe, it } from "node:test";
+import {
+  availableBackends,
+  type BackendName,
+  convert,
+  type DType,
+  type GradcheckOptions,
+  gradcheck,
+  mul,
+  nativeUnavailableReason,
+  randomKey,
+  splitKey,
+  sum,
+  type Tensor,
+  tensor,
+  uniform,
+  valueAndGrad,
+  withBackend,
+} from "../../src/index.js";
+
+/** Backends the suites run on. With WARP_REQUIRE_NATIVE=1 a missing native addon fails the run. */
+export const BACKENDS: BackendName[] = availableBackends();
+
+if (process.env.WARP_REQUIRE_NATIVE === "1" && !BACKENDS.includes("native")) {
+  describe("native backend", () => {
+    it("is required by WARP_REQUIRE_NATIVE=1 and must load", () => {
+      assert.fail(`native backend unavailable: ${nativeUnavailableReason()}`);
+    });
+  });
+}
+
+type TestFn = () => void | Promise<void>;
+type ItOnBackend = (name: string, fn: TestFn) => void;
+
+/** describe(`${title} [backend]`) once per backend, with `it` running its body on that backend. */
+export function describeEachBackend(title: string, body: (it: ItOnBackend, backend: BackendName) => void): void {
+  for (const b of BACKENDS) {
+    describe(`${title} [${b}]`, () => {
+      body((name, fn) => it(name, () => withBackend(b, fn)), b);
+    });
+  }
+}
+
+export interface Tol {
+  atol?: number;
+  rtol?: number;
+}
+
+/** Asserts |actual − expected| ≤ atol + rtol·|expected| everywhere (NaN must match NaN). */
+export function assertAllClose(
+  actual: ArrayLike<number> | Tensor,
+  expected: ArrayLike<number> | Tensor,
+  { atol = 1e-5, rtol = 1e-5 }: Tol = {},
+  what = "values",
+): void {
+  const a = "data" in actual ? actual.data : actual;
+  const e = "data" in expected ? expected.data : expected;
+  assert.equal(a.length, e.length, `${what}: length ${a.length} differs from expected ${e.length}`);
+  let worst = -1;
+  let worstRatio = 0;
+  let maxAbs = 0;
+  for (let i = 0; i < a.length; i++) {
+    const x = a[i]!;
+    const y = e[i]!;
+    if (Number.isNaN(y) && Number.isNaN(x)) continue;
+    const d = Math.abs(x - y);
+    const ratio = Number.isNaN(d) ? Number.POSITIVE_INFINITY : d / (atol + rtol * Math.abs(y));
+    maxAbs = Math.max(maxAbs, Number.isNaN(d) ? Number.POSITIVE_INFINITY : d);
+    if (ratio > worstRatio) {
+      worstRatio = ratio;
+      worst = i;
+    }
+  }
+  assert.ok(
+    worstRatio <= 1,
+    `${what}: max abs diff ${maxAbs}; worst at [${worst}]: got ${a[worst]} expected ${e[worst]} (atol ${atol}, rtol ${rtol})`,
+  );
+}
+
+let counter = 0;
+/** A deterministic random tensor, uniform in [lo, hi); each call uses a fresh derived key. */
+export function rand(shape: readonly number[], { lo = -1, hi = 1, dtype = "float32" as DType, seed = 0 } = {}): Tensor {
+  const key = splitKey(randomKey(seed * 1000 + counter++), 1)[0]!;
+  return uniform(key, shape, lo, hi, dtype === "float64" ? "float64" : "float32");
+}
+
+/** A float64 copy of a tensor's values as a plain tensor (for references). */
+export function asFloat64(t: Tensor): Tensor {
+  return tensor(Float64Array.from(t.data), t.shape);
+}
+
+/** Reference element-wise broadcast: out[i] = f(a[ia], b[ib]) with NumPy broadcasting, in float64. */
+export function refBroadcast(
+  a: Tensor,
+  b: Tensor,
+  f: (x: number, y: number) => number,
+): { shape: number[]; values: Float64Array } {
+  const n = Math.max(a.ndim, b.ndim);
+  const pa = [...Array(n - a.ndim).fill(1), ...a.shape];
+  const pb = [...Array(n - b.ndim).fill(1), ...b.shape];
+  const shape = pa.map((d, i) => Math.max(d, pb[i]!));
+  const size = shape.reduce((x, y) => x * y, 1);
+  const values = new Float64Array(size);
+  const idx = new Array(n).fill(0);
+  for (let k = 0; k < size; k++) {
+    let r = k;
+    for (let d = n - 1; d >= 0; d--) {
+      idx[d] = r % shape[d]!;
+      r = Math.floor(r / shape[d]!);
+    }
+    let ia = 0;
+    let ib = 0;
+    for (let d = 0; d < n; d++) {
+      ia = ia * pa[d]! + (pa[d] === 1 ? 0 : idx[d]);
+      ib = ib * pb[d]! + (pb[d] === 1 ? 0 : idx[d]);
+    }
+    values[k] = f(a.data[ia]!, b.data[ib]!);
+  }
+  return { shape, values };
+}
+
+/** Asserts that autodiff gradients of f match central differences (inputs are converted to float64). */
+export function assertGradcheck(
+  f: (...xs: Tensor[]) => Tensor,
+  inputs: readonly Tensor[],
+  options: GradcheckOptions = {},
+): void {
+  const x64 = inputs.map((x) => (x.dtype === "float32" ? convert(x, "float64") : x));
+  const report = gradcheck(f, x64, options);
+  assert.ok(report.ok, `gradcheck failed: ${report.message}`);
+  assert.ok(report.checked > 0, "gradcheck checked no element");
+}
+
+/**
+ * Runs f and its backward on the active backend in float32 and compares value and every gradient with
+ * the same computation in float64 (which always runs on the cpu reference kernels).
+ */
+export function assertMatchesFloat64(
+  f: (...xs: Tensor[]) => Tensor,
+  inputs: readonly Tensor[],
+  tol: Tol = { atol: 1e-4, rtol: 1e-3 },
+): void {
+  const run = (dtype: "float32" | "float64") => {
+    const xs = inputs.map((x) => (x.dtype === "int32" ? x : convert(x, dtype)));
+    const vg = valueAndGrad((ps: Tensor[]) => {
+      const y = f(...ps);
+      const w = convert(tensor(Float64Array.from({ length: y.size }, (_, i) => Math.cos(i + 0.5)), y.shape), y.dtype);
+      return sum(mul(y, w));
+    });
+    const { value, grads } = vg(xs);
+    return { value: value.item(), grads: grads.map((g) => Float64Array.from(g.data)) };
+  };
+  const lo = run("float32");
+  const hi = run("float64");
+  assertAllClose([lo.value], [hi.value], tol, "value");
+  lo.grads.forEach((g, i) => {
+    if (inputs[i]!.dtype !== "int32") assertAllClose(g, hi.grads[i]!, tol, `gradient of input ${i}`);
+  });
+}
