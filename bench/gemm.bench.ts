@@ -52,7 +52,8 @@ export function benchGemm(backends: BackendName[]): BenchRecord[] {
       out.push({ bench: "gemm", backend, M, K, N, ms: round(ms), gflops: round(flops / ms / 1e6) });
     }
     const np = numpyMs(M, K, N);
-    if (np !== null) out.push({ bench: "gemm", backend: "numpy", M, K, N, ms: round(np), gflops: round(flops / np / 1e6) });
+    if (np !== null)
+      out.push({ bench: "gemm", backend: "numpy", M, K, N, ms: round(np), gflops: round(flops / np / 1e6) });
   }
   return out;
 }

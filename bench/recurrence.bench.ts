@@ -4,8 +4,8 @@
 
 import {
   add,
-  backward,
   type BackendName,
+  backward,
   eye,
   linearRecurrence,
   mul,

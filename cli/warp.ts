@@ -9,7 +9,9 @@ import { benchRecurrence } from "../bench/recurrence.bench.js";
 import type { BenchRecord } from "../bench/timing.js";
 import { availableBackends, type BackendName, backendInfo, nativeUnavailableReason } from "../src/index.js";
 
-const pkg = JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as { version: string };
+const pkg = JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as {
+  version: string;
+};
 
 const SUITES: Record<string, (backends: BackendName[]) => BenchRecord[]> = {
   gemm: benchGemm,
@@ -56,7 +58,10 @@ program
   .action((suite: string, opts: { json?: boolean; backend?: BackendName[] }) => {
     const names = suite === "all" ? Object.keys(SUITES) : [suite];
     for (const n of names) {
-      if (!SUITES[n]) program.error(`warp bench: unknown suite "${n}" (choose from ${Object.keys(SUITES).join(", ")}, all)`);
+      if (!SUITES[n])
+        program.error(
+          `warp bench: unknown suite "${n}" (choose from ${Object.keys(SUITES).join(", ")}, all)`,
+        );
     }
     const backends = opts.backend ?? availableBackends();
     if (!opts.json) console.log(`# backends: ${backends.join(", ")}; active: ${backendInfo()}`);

@@ -3,10 +3,10 @@
 // free every intermediate cotangent as soon as it has been consumed. No higher-order gradients: the
 // backward pass itself runs without recording.
 
+import { add } from "../ops/elementwise.js";
 import { sameShape } from "../tensor/shape.js";
 import { forEachTensor, full, Tensor } from "../tensor/tensor.js";
 import { assert, fmtShape } from "../util/assert.js";
-import { add } from "../ops/elementwise.js";
 import { noGrad } from "./tape.js";
 import type { OpName, OpNode, Vjp } from "./types.js";
 import { vjpRules } from "./vjp-table.js";
@@ -78,7 +78,8 @@ export function backward(output: Tensor, wrt: readonly Tensor[], seed?: Tensor):
     if (seed) {
       assert(
         sameShape(seed.shape, output.shape) && seed.dtype === output.dtype,
-        () => `grad: seed ${seed.dtype} ${fmtShape(seed.shape)} does not match the output ${output.dtype} ${fmtShape(output.shape)}`,
+        () =>
+          `grad: seed ${seed.dtype} ${fmtShape(seed.shape)} does not match the output ${output.dtype} ${fmtShape(output.shape)}`,
       );
     }
     // A view of the caller's seed, so that freeing cotangents never frees the caller's tensor.
@@ -96,7 +97,8 @@ export function backward(output: Tensor, wrt: readonly Tensor[], seed?: Tensor):
         if (!d || !x.requiresGrad) return;
         assert(
           sameShape(d.shape, x.shape),
-          () => `grad: rule for ${node.op} returned ${fmtShape(d.shape)} for an input of ${fmtShape(x.shape)}`,
+          () =>
+            `grad: rule for ${node.op} returned ${fmtShape(d.shape)} for an input of ${fmtShape(x.shape)}`,
         );
         const prev = grads.get(x);
         if (prev) {

@@ -59,7 +59,8 @@ export function gradcheck(
         const a = analytic[i]![j]!;
         const ratio = Math.abs(a - numeric) / (atol + rtol * Math.abs(numeric));
         checked++;
-        if (!worst || ratio > worst.ratio || Number.isNaN(ratio)) worst = { input: i, index: j, analytic: a, numeric, ratio };
+        if (!worst || ratio > worst.ratio || Number.isNaN(ratio))
+          worst = { input: i, index: j, analytic: a, numeric, ratio };
       }
     });
     const wr = worst as GradcheckReport["worst"];

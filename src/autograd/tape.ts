@@ -15,7 +15,12 @@ export function needsGrad(inputs: readonly Tensor[]): boolean {
 }
 
 /** Marks `out` as produced by `op` when any input requires gradients; returns `out`. */
-export function record<K extends OpName>(out: Tensor, op: K, inputs: readonly Tensor[], attrs: OpAttrs[K]): Tensor {
+export function record<K extends OpName>(
+  out: Tensor,
+  op: K,
+  inputs: readonly Tensor[],
+  attrs: OpAttrs[K],
+): Tensor {
   if (needsGrad(inputs)) {
     out.node = { op, inputs, attrs };
     out.requiresGrad = true;

@@ -151,7 +151,13 @@ export interface Kernels {
    * θ_t = clip(A θ_{t−1} + U_t) for t = 1..T, θ_0 given. A (P, P), U (N, T, P), theta0 (N, P);
    * out (N, T, P) holds θ_1..θ_T.
    */
-  linearRecurrence(A: FloatArray, U: FloatArray, theta0: FloatArray, out: FloatArray, args: RecurrenceArgs): void;
+  linearRecurrence(
+    A: FloatArray,
+    U: FloatArray,
+    theta0: FloatArray,
+    out: FloatArray,
+    args: RecurrenceArgs,
+  ): void;
   /**
    * Backward of linearRecurrence given dOut (N, T, P) and the forward's `out`:
    * g_t = (dOut_t + g_{t+1} A) ⊙ [θ_t not clipped]; dU_t = g_t; dθ_0 = g_1 A; dA = Σ_t g_tᵀ θ_{t−1}.

@@ -33,7 +33,9 @@ function native(): ReturnType<typeof loadNative> {
 }
 
 function isNodeLike(): boolean {
-  return typeof (globalThis as { process?: { versions?: { node?: string } } }).process?.versions?.node === "string";
+  return (
+    typeof (globalThis as { process?: { versions?: { node?: string } } }).process?.versions?.node === "string"
+  );
 }
 
 function make(name: BackendName): ActiveBackend {

@@ -15,7 +15,10 @@ import { broadcastTo, sumTo } from "./reduce.js";
 export type Operand = Tensor | number;
 
 export function checkFloat(op: string, t: Tensor): void {
-  assert(t.dtype !== "int32", () => `${op}: expected a float32 or float64 tensor, got int32 ${fmtShape(t.shape)}`);
+  assert(
+    t.dtype !== "int32",
+    () => `${op}: expected a float32 or float64 tensor, got int32 ${fmtShape(t.shape)}`,
+  );
 }
 
 function asTensor(x: Operand, dtype: DType): Tensor {
@@ -141,7 +144,10 @@ export const addVjp: Vjp<"add"> = (dy, { inputs: [a, b] }) => [sumTo(dy, a!.shap
 // d(a−b) = (dy, −dy)
 export const subVjp: Vjp<"sub"> = (dy, { inputs: [a, b] }) => [sumTo(dy, a!.shape), sumTo(neg(dy), b!.shape)];
 // d(ab) = (dy·b, dy·a)
-export const mulVjp: Vjp<"mul"> = (dy, { inputs: [a, b] }) => [sumTo(mul(dy, b!), a!.shape), sumTo(mul(dy, a!), b!.shape)];
+export const mulVjp: Vjp<"mul"> = (dy, { inputs: [a, b] }) => [
+  sumTo(mul(dy, b!), a!.shape),
+  sumTo(mul(dy, a!), b!.shape),
+];
 // d(a/b) = (dy/b, −dy·(a/b)/b)
 export const divVjp: Vjp<"div"> = (dy, { inputs: [a, b] }, out) => [
   sumTo(div(dy, b!), a!.shape),

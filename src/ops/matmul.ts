@@ -6,7 +6,7 @@ import { record } from "../autograd/tape.js";
 import type { Vjp } from "../autograd/types.js";
 import type { FloatArray } from "../backends/kernels.js";
 import { kernelsFor } from "../backends/registry.js";
-import { broadcastShapes, sameShape, sizeOf } from "../tensor/shape.js";
+import { sameShape, sizeOf } from "../tensor/shape.js";
 import { empty, type Tensor } from "../tensor/tensor.js";
 import { assert, fmtShape } from "../util/assert.js";
 import { checkFloat } from "./elementwise.js";
@@ -40,7 +40,18 @@ export function matmul(a: Tensor, b: Tensor, { transA = false, transB = false }:
     () =>
       `matmul: inner dimensions differ, ${fmtShape(a.shape)}${transA ? "ᵀ" : ""} @ ${fmtShape(b.shape)}${transB ? "ᵀ" : ""} (${K} vs ${K2})`,
   );
-  const batchShape = broadcastShapes("matmul", a.shape.slice(0, -2), b.shape.slice(0, -2));
+  const ba = a.shape.slice(0, -2);
+  const bb = b.shape.slice(0, -2);
+  const n = Math.max(ba.length, bb.length);
+  const batchShape = Array.from({ length: n }, (_, i) => {
+    const x = ba[ba.length - n + i] ?? 1;
+    const y = bb[bb.length - n + i] ?? 1;
+    assert(
+      x === y || x === 1 || y === 1,
+      () => `matmul: batch axes of ${fmtShape(a.shape)} and ${fmtShape(b.shape)} cannot be broadcast together`,
+    );
+    return x === 1 ? y : x;
+  });
   const batch = sizeOf(batchShape);
   // An operand whose batch is neither the full batch nor a single matrix is materialised first.
   const fit = (t: Tensor): Tensor => {

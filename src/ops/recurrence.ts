@@ -44,7 +44,12 @@ function clipValue(clip: number | undefined): number {
 }
 
 /** All states θ_1..θ_T (N, T, P) of θ_t = clip(A θ_{t−1} + U_t); A (P, P), U (N, T, P), theta0 (N, P). */
-export function linearRecurrence(A: Tensor, U: Tensor, theta0: Tensor, options: RecurrenceOptions = {}): Tensor {
+export function linearRecurrence(
+  A: Tensor,
+  U: Tensor,
+  theta0: Tensor,
+  options: RecurrenceOptions = {},
+): Tensor {
   const [N, T, P] = check("linearRecurrence", A, U, theta0);
   const clip = clipValue(options.clip);
   const out = empty([N, T, P], U.dtype);
@@ -58,7 +63,11 @@ export function linearRecurrence(A: Tensor, U: Tensor, theta0: Tensor, options: 
   return record(out, "linearRecurrence", [A, U, theta0], { clip });
 }
 
-export const linearRecurrenceVjp: Vjp<"linearRecurrence"> = (dOut, { inputs: [A, U, theta0], attrs }, out) => {
+export const linearRecurrenceVjp: Vjp<"linearRecurrence"> = (
+  dOut,
+  { inputs: [A, U, theta0], attrs },
+  out,
+) => {
   const [N, T, P] = U!.shape as [number, number, number];
   const dA = empty([P, P], U!.dtype);
   const dU = empty([N, T, P], U!.dtype);
@@ -77,7 +86,12 @@ export const linearRecurrenceVjp: Vjp<"linearRecurrence"> = (dOut, { inputs: [A,
 };
 
 /** Sequential reference for `linearRecurrence`: a loop of matmul/add/clip, differentiated by the tape. */
-export function linearRecurrenceRef(A: Tensor, U: Tensor, theta0: Tensor, options: RecurrenceOptions = {}): Tensor {
+export function linearRecurrenceRef(
+  A: Tensor,
+  U: Tensor,
+  theta0: Tensor,
+  options: RecurrenceOptions = {},
+): Tensor {
   const [N, T, P] = check("linearRecurrenceRef", A, U, theta0);
   const clip = clipValue(options.clip);
   const states: Tensor[] = [];

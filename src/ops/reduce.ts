@@ -5,7 +5,14 @@ import { record } from "../autograd/tape.js";
 import type { Vjp } from "../autograd/types.js";
 import type { FloatArray } from "../backends/kernels.js";
 import { kernelsFor } from "../backends/registry.js";
-import { broadcastShapes, broadcastStrides, normAxis, sameShape, sizeOf, stridesOf } from "../tensor/shape.js";
+import {
+  broadcastShapes,
+  broadcastStrides,
+  normAxis,
+  sameShape,
+  sizeOf,
+  stridesOf,
+} from "../tensor/shape.js";
 import { empty, type Tensor } from "../tensor/tensor.js";
 import { assert, fmtShape } from "../util/assert.js";
 import { mul } from "./elementwise.js";
@@ -59,6 +66,7 @@ export const sumVjp: Vjp<"sum"> = (dy, { inputs: [x], attrs: { axes } }) => {
 
 /** Mean over `axes` (all when omitted). */
 export function mean(x: Tensor, axes?: number | readonly number[], keepDims = false): Tensor {
+  assert(x.dtype !== "int32", () => `mean: expected a float tensor, got int32 ${fmtShape(x.shape)}`);
   const ax = normAxes("mean", axes, x.ndim);
   const count = ax.reduce((n, a) => n * x.shape[a]!, 1);
   const s = sum(x, ax, keepDims);

@@ -40,7 +40,16 @@ export function transpose(x: Tensor, perm?: readonly number[]): Tensor {
   const shape = p.map((a) => x.shape[a]!);
   const xs = stridesOf(x.shape);
   const out = empty(shape, x.dtype);
-  kernelsFor(x.dtype).copyStrided(x.data, 0, p.map((a) => xs[a]!), out.data, 0, stridesOf(shape), shape, false);
+  kernelsFor(x.dtype).copyStrided(
+    x.data,
+    0,
+    p.map((a) => xs[a]!),
+    out.data,
+    0,
+    stridesOf(shape),
+    shape,
+    false,
+  );
   return record(out, "transpose", [x], { perm: p });
 }
 export const transposeVjp: Vjp<"transpose"> = (dy, { attrs: { perm } }) => {
@@ -64,7 +73,11 @@ export function slice(x: Tensor, begin: readonly number[], size?: readonly numbe
   });
   for (let i = 0; i < x.ndim; i++) {
     assert(
-      Number.isInteger(b[i]) && Number.isInteger(s[i]) && b[i]! >= 0 && s[i]! >= 0 && b[i]! + s[i]! <= x.shape[i]!,
+      Number.isInteger(b[i]) &&
+        Number.isInteger(s[i]) &&
+        b[i]! >= 0 &&
+        s[i]! >= 0 &&
+        b[i]! + s[i]! <= x.shape[i]!,
       () => `slice: begin [${b.join(",")}] size [${s.join(",")}] is out of bounds for ${fmtShape(x.shape)}`,
     );
   }
@@ -90,7 +103,9 @@ export function concat(xs: readonly Tensor[], axis = 0): Tensor {
   const ax = normAxis("concat", axis, first.ndim);
   for (const t of xs) {
     assert(
-      t.ndim === first.ndim && t.dtype === first.dtype && t.shape.every((d, i) => i === ax || d === first.shape[i]),
+      t.ndim === first.ndim &&
+        t.dtype === first.dtype &&
+        t.shape.every((d, i) => i === ax || d === first.shape[i]),
       () =>
         `concat: cannot join ${first.dtype} ${fmtShape(first.shape)} and ${t.dtype} ${fmtShape(t.shape)} along axis ${ax}`,
     );
@@ -174,7 +189,8 @@ export function gather(x: Tensor, indices: Tensor, axis: number): Tensor {
   assert(indices.dtype === "int32", () => `gather: indices must be int32, got ${indices.dtype}`);
   const perOuter = indices.ndim > 1;
   assert(
-    indices.ndim === 1 || (indices.ndim === ax + 1 && x.shape.slice(0, ax).every((d, i) => d === indices.shape[i])),
+    indices.ndim === 1 ||
+      (indices.ndim === ax + 1 && x.shape.slice(0, ax).every((d, i) => d === indices.shape[i])),
     () =>
       `gather: indices ${fmtShape(indices.shape)} must be (K) or x.shape[:${ax}] + (K) for x ${fmtShape(x.shape)}`,
   );

@@ -3,8 +3,8 @@
 // counted storages so that reshapes are free views and `dispose()`/`tidy()` can recycle memory.
 // Not here: the ops themselves (src/ops), the kernels (src/backends), the backward pass (src/autograd).
 
-import { assert, fmtShape } from "../util/assert.js";
 import type { TypedArray } from "../backends/kernels.js";
+import { assert, fmtShape } from "../util/assert.js";
 import { checkShape, sizeOf } from "./shape.js";
 
 export type DType = "float32" | "float64" | "int32";
@@ -56,7 +56,10 @@ function release(buf: TypedArray): void {
   if (buf.length < POOL_MIN || pooledBytes + buf.byteLength > POOL_MAX_BYTES) return;
   const key = `${dtypeOf(buf)}:${buf.length}`;
   let list = pool.get(key);
-  if (!list) pool.set(key, (list = []));
+  if (!list) {
+    list = [];
+    pool.set(key, list);
+  }
   if (list.length >= POOL_PER_KEY) return;
   list.push(buf);
   pooledBytes += buf.byteLength;
@@ -250,15 +253,14 @@ function flatten(v: NestedNumbers, shape: readonly number[], depth: number, out:
 }
 
 /**
- * A tensor from a typed array (used as is, not copied), a flat number array with an explicit shape,
- * or a nested number array (shape inferred). Default dtype float32.
+ * A tensor from a typed array (used as is, not copied, unless `dtype` asks for another type), a flat
+ * number array with an explicit shape, or a nested number array (shape inferred). Default dtype float32.
  */
-export function tensor(
-  values: TypedArray | NestedNumbers,
-  shape?: readonly number[],
-  dtype: DType = "float32",
-): Tensor {
-  if (ArrayBuffer.isView(values)) return new Tensor(values, shape ?? [values.length]);
+export function tensor(values: TypedArray | NestedNumbers, shape?: readonly number[], dtype?: DType): Tensor {
+  if (ArrayBuffer.isView(values)) {
+    const t = new Tensor(values, shape ?? [values.length]);
+    return dtype && dtype !== t.dtype ? convert(t, dtype) : t;
+  }
   const s = shape ?? inferShape(values);
   let flat: number[];
   if (shape && Array.isArray(values) && !values.some(Array.isArray)) flat = values as number[];
@@ -266,7 +268,7 @@ export function tensor(
     flat = [];
     flatten(values, s, 0, flat);
   }
-  const data = arrayFor(dtype, flat.length);
+  const data = arrayFor(dtype ?? "float32", flat.length);
   for (let i = 0; i < flat.length; i++) data[i] = flat[i]!;
   return new Tensor(data, s);
 }

@@ -3,9 +3,9 @@
 // key always gives the same numbers, on any platform, in any order of evaluation.
 // Not here: global random state — there is none.
 
-import { assert } from "./assert.js";
-import { type DType, type FloatDType, Tensor, arrayFor } from "../tensor/tensor.js";
 import { sizeOf } from "../tensor/shape.js";
+import { arrayFor, type DType, type FloatDType, Tensor } from "../tensor/tensor.js";
+import { assert } from "./assert.js";
 
 /** A PRNG key: two uint32 words. Make one with `randomKey(seed)`, derive more with `splitKey`. */
 export type Key = Readonly<Uint32Array>;
@@ -118,7 +118,12 @@ export function normal(
 }
 
 /** 1 with probability p, else 0. */
-export function bernoulli(key: Key, p: number, shape: readonly number[], dtype: FloatDType = "float32"): Tensor {
+export function bernoulli(
+  key: Key,
+  p: number,
+  shape: readonly number[],
+  dtype: FloatDType = "float32",
+): Tensor {
   assert(p >= 0 && p <= 1, () => `bernoulli: probability must be in [0, 1], got ${p}`);
   const u = unitFloats(key, sizeOf(shape));
   for (let i = 0; i < u.length; i++) u[i] = u[i]! < p ? 1 : 0;

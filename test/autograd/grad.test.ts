@@ -23,7 +23,13 @@ import { assertAllClose } from "../helpers/index.js";
 
 describe("valueAndGrad", () => {
   it("returns the value and gradients in the shape of a nested parameter tree", () => {
-    const params = { w: tensor([[1, 2], [3, 4]]), layers: [{ b: tensor([0.5, -0.5]) }] };
+    const params = {
+      w: tensor([
+        [1, 2],
+        [3, 4],
+      ]),
+      layers: [{ b: tensor([0.5, -0.5]) }],
+    };
     const x = tensor([[1, 1]]);
     const f = (p: typeof params, input: Tensor) => sum(add(matmul(input, p.w), p.layers[0]!.b));
     const { value, grads } = valueAndGrad(f)(params, x);
@@ -64,7 +70,10 @@ describe("valueAndGrad", () => {
   });
 
   it("rejects a function that does not return a scalar", () => {
-    assert.throws(() => grad((ps: Tensor[]) => mul(ps[0]!, 2))([tensor([1, 2])]), /grad: the function must return a scalar, got shape \(2\)/);
+    assert.throws(
+      () => grad((ps: Tensor[]) => mul(ps[0]!, 2))([tensor([1, 2])]),
+      /grad: the function must return a scalar, got shape \(2\)/,
+    );
   });
 
   it("leaves the caller's parameters untracked and unchanged", () => {

@@ -208,7 +208,10 @@ function recurrenceRef(
   return out;
 }
 
-/** The backward of recurrenceRef by the plain sequential rule, masks taken from `out`. */
+/**
+ * The backward of recurrenceRef by the plain sequential rule, masks taken from `out`: an entry was
+ * clipped iff |out| ≥ the stored clip value (`clip` for float64 out, fround(clip) for float32 out).
+ */
 function recurrenceVjpRef(
   A: ArrayLike<number>,
   theta0: ArrayLike<number>,
@@ -220,6 +223,7 @@ function recurrenceVjpRef(
   clip: number,
 ): { dA: Float64Array; dU: Float64Array; dTheta0: Float64Array } {
   const doClip = clip > 0 && Number.isFinite(clip);
+  if (out instanceof Float32Array) clip = Math.fround(clip);
   const dA = new Float64Array(P * P);
   const dU = new Float64Array(N * T * P);
   const dTheta0 = new Float64Array(N * P);
@@ -572,7 +576,8 @@ describe("native backend", { skip }, () => {
     { N: 1, T: 1, P: 1, clip: 0.001 },
     { N: 5, T: 1, P: 3, clip: 0 },
     { N: 3, T: 5, P: 7, clip: 0 },
-    { N: 3, T: 5, P: 7, clip: 0.6 },
+    { N: 3, T: 5, P: 7, clip: 0.6 }, // fround(0.6) > 0.6
+    { N: 3, T: 5, P: 7, clip: 0.7 }, // fround(0.7) < 0.7
     { N: 4, T: 9, P: 13, clip: Infinity },
     { N: 4, T: 9, P: 13, clip: 0.5 },
     { N: 66, T: 2, P: 1000, clip: 0.9 },
@@ -614,6 +619,18 @@ describe("native backend", { skip }, () => {
       assertClose(dA, ref.dA, { atol: 1e-5 * Math.max(1, maxAbs(ref.dA)), rtol: 0 }, "dA");
     });
   }
+
+  it("linearRecurrenceVjp blocks the gradient of entries clipped to a clip that rounds down in float32", () => {
+    const k = K();
+    // θ_1 = 0·θ_0 + 5 clips to fround(0.9) < 0.9: the clipped output is below 0.9 yet must not pass dOut.
+    const args = { N: 1, T: 1, P: 1, clip: 0.9 };
+    const out = new Float32Array(1);
+    k.linearRecurrence(new Float32Array([0]), new Float32Array([5]), new Float32Array([1]), out, args);
+    assert.equal(out[0], Math.fround(0.9));
+    const [dA, dU, dTheta0] = [new Float32Array(1), new Float32Array(1), new Float32Array(1)];
+    k.linearRecurrenceVjp(new Float32Array([0]), new Float32Array([1]), out, new Float32Array([1]), dA, dU, dTheta0, args);
+    assert.deepEqual([dA[0], dU[0], dTheta0[0]], [0, 0, 0]);
+  });
 
   it("the float64 recurrence reference backward matches finite differences", () => {
     // Guards the reference itself: d/dε Σ dOut ⊙ out(A + εV, U + εW, θ0 + εZ) at ε = 0.

@@ -37,7 +37,10 @@ type TestFn = () => void | Promise<void>;
 type ItOnBackend = (name: string, fn: TestFn) => void;
 
 /** describe(`${title} [backend]`) once per backend, with `it` running its body on that backend. */
-export function describeEachBackend(title: string, body: (it: ItOnBackend, backend: BackendName) => void): void {
+export function describeEachBackend(
+  title: string,
+  body: (it: ItOnBackend, backend: BackendName) => void,
+): void {
   for (const b of BACKENDS) {
     describe(`${title} [${b}]`, () => {
       body((name, fn) => it(name, () => withBackend(b, fn)), b);
@@ -83,7 +86,10 @@ export function assertAllClose(
 
 let counter = 0;
 /** A deterministic random tensor, uniform in [lo, hi); each call uses a fresh derived key. */
-export function rand(shape: readonly number[], { lo = -1, hi = 1, dtype = "float32" as DType, seed = 0 } = {}): Tensor {
+export function rand(
+  shape: readonly number[],
+  { lo = -1, hi = 1, dtype = "float32" as DType, seed = 0 } = {},
+): Tensor {
   const key = splitKey(randomKey(seed * 1000 + counter++), 1)[0]!;
   return uniform(key, shape, lo, hi, dtype === "float64" ? "float64" : "float32");
 }
@@ -148,7 +154,13 @@ export function assertMatchesFloat64(
     const xs = inputs.map((x) => (x.dtype === "int32" ? x : convert(x, dtype)));
     const vg = valueAndGrad((ps: Tensor[]) => {
       const y = f(...ps);
-      const w = convert(tensor(Float64Array.from({ length: y.size }, (_, i) => Math.cos(i + 0.5)), y.shape), y.dtype);
+      const w = convert(
+        tensor(
+          Float64Array.from({ length: y.size }, (_, i) => Math.cos(i + 0.5)),
+          y.shape,
+        ),
+        y.dtype,
+      );
       return sum(mul(y, w));
     });
     const { value, grads } = vg(xs);

@@ -34,7 +34,12 @@ const UNARY: [string, (x: Tensor) => Tensor, (x: number) => number, [number, num
   ["square", w.square, (x) => x * x, [-3, 3]],
 ];
 
-const BINARY: [string, (a: Tensor, b: Tensor) => Tensor, (a: number, b: number) => number, [number, number]][] = [
+const BINARY: [
+  string,
+  (a: Tensor, b: Tensor) => Tensor,
+  (a: number, b: number) => number,
+  [number, number],
+][] = [
   ["add", w.add, (a, b) => a + b, [-2, 2]],
   ["sub", w.sub, (a, b) => a - b, [-2, 2]],
   ["mul", w.mul, (a, b) => a * b, [-2, 2]],
@@ -47,13 +52,25 @@ const BINARY: [string, (a: Tensor, b: Tensor) => Tensor, (a: number, b: number) 
 /** Shape pairs covering same shape, scalar, row/column broadcast, rank promotion and size-1 axes. */
 const PAIRS: [number[], number[]][] = [
   [[1], [1]],
-  [[3, 5], [3, 5]],
+  [
+    [3, 5],
+    [3, 5],
+  ],
   [[3, 5], []],
   [[], [4]],
   [[3, 5], [5]],
-  [[3, 1], [1, 5]],
-  [[2, 1, 4], [3, 1]],
-  [[7, 13, 5], [7, 1, 5]],
+  [
+    [3, 1],
+    [1, 5],
+  ],
+  [
+    [2, 1, 4],
+    [3, 1],
+  ],
+  [
+    [7, 13, 5],
+    [7, 1, 5],
+  ],
 ];
 
 describeEachBackend("unary ops", (it) => {
@@ -64,7 +81,12 @@ describeEachBackend("unary ops", (it) => {
         const y = f(x);
         assert.deepEqual(y.shape, shape);
         assert.equal(y.dtype, "float32");
-        assertAllClose(y, Array.from(x.data, ref), { atol: 1e-6, rtol: 2e-6 }, `${name}${JSON.stringify(shape)}`);
+        assertAllClose(
+          y,
+          Array.from(x.data, ref),
+          { atol: 1e-6, rtol: 2e-6 },
+          `${name}${JSON.stringify(shape)}`,
+        );
       }
     });
     it(`${name} has gradients that match central differences and float64`, () => {
@@ -123,7 +145,10 @@ describeEachBackend("binary ops", (it) => {
     assert.deepEqual(g.toArray(), [0, 1]);
   });
   it("maximum and minimum send the gradient of ties to the first operand", () => {
-    const [ga, gb] = w.grad((ps: Tensor[]) => w.sum(w.maximum(ps[0]!, ps[1]!)))([tensor([1, 2]), tensor([1, 3])]);
+    const [ga, gb] = w.grad((ps: Tensor[]) => w.sum(w.maximum(ps[0]!, ps[1]!)))([
+      tensor([1, 2]),
+      tensor([1, 3]),
+    ]);
     assert.deepEqual(ga!.toArray(), [1, 0]);
     assert.deepEqual(gb!.toArray(), [0, 1]);
   });
@@ -140,7 +165,11 @@ describeEachBackend("binary ops", (it) => {
 describeEachBackend("clip, where, cast and stopGradient", (it) => {
   it("clip clamps values and passes gradient only strictly inside the bounds", () => {
     const x = rand([7, 13], { lo: -2, hi: 2 });
-    assertAllClose(w.clip(x, -0.5, 0.7), Array.from(x.data, (v) => Math.min(0.7, Math.max(-0.5, v))), { atol: 0 });
+    assertAllClose(
+      w.clip(x, -0.5, 0.7),
+      Array.from(x.data, (v) => Math.min(0.7, Math.max(-0.5, v))),
+      { atol: 0 },
+    );
     assertGradcheck((t) => w.clip(t, -0.5, 0.7), [rand([4, 6], { lo: -2, hi: 2 })]);
     assertMatchesFloat64((t) => w.clip(t, -0.5, 0.7), [rand([70000], { lo: -2, hi: 2 })]);
     assert.throws(() => w.clip(x, 1, 0), /clip: lower bound 1 exceeds upper bound 0/);
@@ -175,6 +204,9 @@ describeEachBackend("clip, where, cast and stopGradient", (it) => {
 
 describe("element-wise argument checks", () => {
   it("reject int32 tensors in float math with an error naming the op", () => {
-    assert.throws(() => w.exp(tensor([1], [1], "int32")), /exp: expected a float32 or float64 tensor, got int32 \(1\)/);
+    assert.throws(
+      () => w.exp(tensor([1], [1], "int32")),
+      /exp: expected a float32 or float64 tensor, got int32 \(1\)/,
+    );
   });
 });

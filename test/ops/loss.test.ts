@@ -3,7 +3,13 @@
 
 import assert from "node:assert/strict";
 import { grad, mul, softmaxCrossEntropy, type Tensor, tensor, WarpError } from "../../src/index.js";
-import { assertAllClose, assertGradcheck, assertMatchesFloat64, describeEachBackend, rand } from "../helpers/index.js";
+import {
+  assertAllClose,
+  assertGradcheck,
+  assertMatchesFloat64,
+  describeEachBackend,
+  rand,
+} from "../helpers/index.js";
 
 const int32 = (v: readonly number[]): Tensor => tensor(Int32Array.from(v), [v.length]);
 
@@ -118,7 +124,12 @@ describeEachBackend("softmaxCrossEntropy", (it) => {
   });
 
   it("rejects labels that are not int32", () => {
-    throwsWith(() => softmaxCrossEntropy(rand([2, 3]), tensor([0, 1])), "softmaxCrossEntropy", "int32", "float32");
+    throwsWith(
+      () => softmaxCrossEntropy(rand([2, 3]), tensor([0, 1])),
+      "softmaxCrossEntropy",
+      "int32",
+      "float32",
+    );
     throwsWith(
       () => softmaxCrossEntropy(rand([2, 3]), tensor([0, 1], undefined, "float64")),
       "softmaxCrossEntropy",
@@ -132,7 +143,12 @@ describeEachBackend("softmaxCrossEntropy", (it) => {
   });
 
   it("rejects mismatched shapes, naming both", () => {
-    throwsWith(() => softmaxCrossEntropy(rand([2, 3]), int32([0, 1, 2])), "softmaxCrossEntropy", "(2,3)", "(3)");
+    throwsWith(
+      () => softmaxCrossEntropy(rand([2, 3]), int32([0, 1, 2])),
+      "softmaxCrossEntropy",
+      "(2,3)",
+      "(3)",
+    );
     throwsWith(() => softmaxCrossEntropy(rand([6]), int32([0])), "softmaxCrossEntropy", "(6)", "(1)");
     throwsWith(
       () => softmaxCrossEntropy(rand([2, 3]), tensor(Int32Array.of(0, 1), [2, 1])),

@@ -4,10 +4,21 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { matmul, type Tensor } from "../../src/index.js";
-import { assertAllClose, assertGradcheck, assertMatchesFloat64, describeEachBackend, rand } from "../helpers/index.js";
+import {
+  assertAllClose,
+  assertGradcheck,
+  assertMatchesFloat64,
+  describeEachBackend,
+  rand,
+} from "../helpers/index.js";
 
 /** float64 reference of op(a)·op(b) for batched operands with NumPy batch broadcasting. */
-function refMatmul(a: Tensor, b: Tensor, transA: boolean, transB: boolean): { shape: number[]; values: number[] } {
+function refMatmul(
+  a: Tensor,
+  b: Tensor,
+  transA: boolean,
+  transB: boolean,
+): { shape: number[]; values: number[] } {
   const [ar, ac] = a.shape.slice(-2) as [number, number];
   const [br, bc] = b.shape.slice(-2) as [number, number];
   const M = transA ? ac : ar;
@@ -101,10 +112,16 @@ describeEachBackend("matmul", (it) => {
 
 describe("matmul argument checks", () => {
   it("names both shapes when inner dimensions differ", () => {
-    assert.throws(() => matmul(rand([3, 4]), rand([5, 2])), /matmul: inner dimensions differ, \(3,4\) @ \(5,2\)/);
+    assert.throws(
+      () => matmul(rand([3, 4]), rand([5, 2])),
+      /matmul: inner dimensions differ, \(3,4\) @ \(5,2\)/,
+    );
   });
   it("rejects vectors and incompatible batches", () => {
     assert.throws(() => matmul(rand([3]), rand([3, 2])), /at least 2 axes/);
-    assert.throws(() => matmul(rand([2, 3, 4]), rand([3, 4, 2])), /matmul: shapes \(2\) and \(3\) cannot be broadcast/);
+    assert.throws(
+      () => matmul(rand([2, 3, 4]), rand([3, 4, 2])),
+      /matmul: batch axes of \(2,3,4\) and \(3,4,2\) cannot be broadcast together/,
+    );
   });
 });

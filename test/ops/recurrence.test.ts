@@ -20,7 +20,10 @@ import { assertAllClose, assertGradcheck, describeEachBackend, rand } from "../h
 
 /** A stable transition: 0.9·I plus a small random perturbation. */
 function stableA(P: number, dtype: "float32" | "float64" = "float32"): Tensor {
-  return convert(add(mul(eye(P), 0.9), rand([P, P], { lo: -0.3 / Math.sqrt(P), hi: 0.3 / Math.sqrt(P) })), dtype);
+  return convert(
+    add(mul(eye(P), 0.9), rand([P, P], { lo: -0.3 / Math.sqrt(P), hi: 0.3 / Math.sqrt(P) })),
+    dtype,
+  );
 }
 
 /** Plain float64 loop: θ_t = clip(A θ_{t−1} + U_t). */
@@ -70,7 +73,8 @@ describeEachBackend("linearRecurrence", (it) => {
         assertAllClose(last(fused), last(ref), tol, "final state");
         clipped += fused.toArray().filter((v) => Math.abs(v) === Math.fround(clip)).length;
       }
-      if (clip) assert.ok(clipped > 10, `only ${clipped} entries clipped: the test does not exercise clipping`);
+      if (clip)
+        assert.ok(clipped > 10, `only ${clipped} entries clipped: the test does not exercise clipping`);
     });
     it(`has dA, dU and dθ_0 equal to the sequential reference's ${tag}`, () => {
       for (const [N, T, P] of SIZES) {
@@ -84,7 +88,12 @@ describeEachBackend("linearRecurrence", (it) => {
         const ref = loss(linearRecurrenceRef)([A, U, theta0]);
         assertAllClose([fused.value.item()], [ref.value.item()], { atol: 1e-4, rtol: 1e-4 }, "loss");
         ["dA", "dU", "dθ_0"].forEach((name, i) => {
-          assertAllClose(fused.grads[i]!, ref.grads[i]!, { atol: 1e-4, rtol: 1e-3 }, `${name} ${N}×${T}×${P}`);
+          assertAllClose(
+            fused.grads[i]!,
+            ref.grads[i]!,
+            { atol: 1e-4, rtol: 1e-3 },
+            `${name} ${N}×${T}×${P}`,
+          );
         });
       }
     });

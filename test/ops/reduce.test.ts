@@ -14,7 +14,13 @@ import {
   tensor,
   WarpError,
 } from "../../src/index.js";
-import { assertAllClose, assertGradcheck, assertMatchesFloat64, describeEachBackend, rand } from "../helpers/index.js";
+import {
+  assertAllClose,
+  assertGradcheck,
+  assertMatchesFloat64,
+  describeEachBackend,
+  rand,
+} from "../helpers/index.js";
 
 // ---------------------------------------------------------------------------------------------
 // Plain-JS references.
@@ -39,7 +45,11 @@ function ravel(idx: readonly number[], shape: readonly number[]): number {
 }
 
 /** Σ of x over `axes` (non-negative, any order) in float64, by visiting every input element once. */
-function refSum(x: Tensor, axes: readonly number[], keepDims: boolean): { shape: number[]; values: Float64Array } {
+function refSum(
+  x: Tensor,
+  axes: readonly number[],
+  keepDims: boolean,
+): { shape: number[]; values: Float64Array } {
   const kept = x.shape.map((d, i) => (axes.includes(i) ? 1 : d));
   const values = new Float64Array(sizeRef(kept));
   for (let k = 0; k < x.size; k++) {
@@ -50,7 +60,11 @@ function refSum(x: Tensor, axes: readonly number[], keepDims: boolean): { shape:
   return { shape, values };
 }
 
-function refMean(x: Tensor, axes: readonly number[], keepDims: boolean): { shape: number[]; values: Float64Array } {
+function refMean(
+  x: Tensor,
+  axes: readonly number[],
+  keepDims: boolean,
+): { shape: number[]; values: Float64Array } {
   const r = refSum(x, axes, keepDims);
   const n = axes.reduce((c, a) => c * x.shape[a]!, 1);
   return { shape: r.shape, values: r.values.map((v) => v / n) };
@@ -90,12 +104,36 @@ const CASES: [number[], number | number[] | undefined, number[]][] = [
   [[3, 5], -1, [1]],
   [[2, 3, 4], -2, [1]],
   [[2, 3, 4], -3, [0]],
-  [[2, 3, 4], [0, 2], [0, 2]],
-  [[2, 3, 4], [2, 0], [0, 2]],
-  [[2, 3, 4, 5], [1, 3], [1, 3]],
-  [[2, 3, 4, 5], [0, 1, 3], [0, 1, 3]],
-  [[2, 3, 4, 5], [-1, 0, 2], [0, 2, 3]],
-  [[2, 3, 4], [0, 1], [0, 1]],
+  [
+    [2, 3, 4],
+    [0, 2],
+    [0, 2],
+  ],
+  [
+    [2, 3, 4],
+    [2, 0],
+    [0, 2],
+  ],
+  [
+    [2, 3, 4, 5],
+    [1, 3],
+    [1, 3],
+  ],
+  [
+    [2, 3, 4, 5],
+    [0, 1, 3],
+    [0, 1, 3],
+  ],
+  [
+    [2, 3, 4, 5],
+    [-1, 0, 2],
+    [0, 2, 3],
+  ],
+  [
+    [2, 3, 4],
+    [0, 1],
+    [0, 1],
+  ],
   [[3, 5], [], []],
 ];
 
@@ -229,13 +267,31 @@ describeEachBackend("broadcastTo", (it) => {
   it("matches index arithmetic for leading axes, size-1 axes and both", () => {
     const cases: [number[], number[]][] = [
       [[5], [3, 5]],
-      [[3, 5], [2, 3, 5]],
-      [[3, 1], [3, 5]],
-      [[1, 5], [2, 3, 5]],
-      [[1, 1], [3, 5]],
-      [[3, 1, 4], [2, 3, 5, 4]],
+      [
+        [3, 5],
+        [2, 3, 5],
+      ],
+      [
+        [3, 1],
+        [3, 5],
+      ],
+      [
+        [1, 5],
+        [2, 3, 5],
+      ],
+      [
+        [1, 1],
+        [3, 5],
+      ],
+      [
+        [3, 1, 4],
+        [2, 3, 5, 4],
+      ],
       [[], [2, 3]],
-      [[3, 5], [3, 5]],
+      [
+        [3, 5],
+        [3, 5],
+      ],
     ];
     for (const [from, to] of cases) {
       const x = rand(from);
@@ -268,9 +324,17 @@ describeEachBackend("sumTo", (it) => {
   it("sums leading axes and size-1 axes back to the target shape", () => {
     const cases: [number[], number[], number[]][] = [
       // [from, to, axes summed]
-      [[2, 3, 4], [3, 1], [0, 2]],
+      [
+        [2, 3, 4],
+        [3, 1],
+        [0, 2],
+      ],
       [[2, 3, 4], [4], [0, 1]],
-      [[2, 3, 4], [1, 1, 4], [0, 1]],
+      [
+        [2, 3, 4],
+        [1, 1, 4],
+        [0, 1],
+      ],
       [[2, 3, 4], [2, 1, 4], [1]],
       [[3, 5], [], [0, 1]],
       [[3, 5], [1, 5], [0]],

@@ -18,7 +18,13 @@ import {
   transpose,
   WarpError,
 } from "../../src/index.js";
-import { assertAllClose, assertGradcheck, assertMatchesFloat64, describeEachBackend, rand } from "../helpers/index.js";
+import {
+  assertAllClose,
+  assertGradcheck,
+  assertMatchesFloat64,
+  describeEachBackend,
+  rand,
+} from "../helpers/index.js";
 
 // ---------------------------------------------------------------------------------------------
 // Plain-JS references: row-major index arithmetic written independently of the library.
@@ -66,7 +72,14 @@ function refSlice(x: Tensor, begin: readonly number[], size: readonly number[]):
   const values: number[] = [];
   for (let k = 0; k < sizeRef(shape); k++) {
     const o = unravel(k, shape);
-    values.push(x.data[ravel(o.map((v, d) => v + begin[d]!), x.shape)]!);
+    values.push(
+      x.data[
+        ravel(
+          o.map((v, d) => v + begin[d]!),
+          x.shape,
+        )
+      ]!,
+    );
   }
   return { shape, values };
 }
@@ -361,7 +374,12 @@ describeEachBackend("concat", (it) => {
     throwsWith(() => concat([rand([2, 3]), rand([3, 4])], 0), "concat", "(2,3)", "(3,4)");
     throwsWith(() => concat([rand([2, 3]), rand([2, 4])], 0), "concat", "(2,3)", "(2,4)");
     throwsWith(() => concat([rand([2, 3]), rand([2, 3, 1])], 1), "concat", "(2,3)", "(2,3,1)");
-    throwsWith(() => concat([rand([2, 3]), rand([2, 3], { dtype: "float64" })], 0), "concat", "float32", "float64");
+    throwsWith(
+      () => concat([rand([2, 3]), rand([2, 3], { dtype: "float64" })], 0),
+      "concat",
+      "float32",
+      "float64",
+    );
     throwsWith(() => concat([]), "concat");
     throwsWith(() => concat([rand([2, 3])], 2), "concat", "axis");
   });
@@ -393,7 +411,9 @@ describeEachBackend("split", (it) => {
     const x = rand([3, 5]);
     const rows = split(x, 3, 0);
     assert.equal(rows.length, 3);
-    rows.forEach((r, i) => assertRef(r, refSlice(x, [i, 0], [1, 5]), `row ${i}`));
+    rows.forEach((r, i) => {
+      assertRef(r, refSlice(x, [i, 0], [1, 5]), `row ${i}`);
+    });
     const y = rand([2, 3, 4]);
     const halves = split(y, 2, -1);
     assert.equal(halves.length, 2);

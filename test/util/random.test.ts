@@ -85,7 +85,10 @@ describe("random keys", () => {
         [1, 2 ** 32 + 1],
         [-1, 2 ** 32 - 1],
       ] as const) {
-        assert.ok(!sameNumbers(draw(randomKey(s1)), draw(randomKey(s2))), `${name}: seeds ${s1} and ${s2} collide`);
+        assert.ok(
+          !sameNumbers(draw(randomKey(s1)), draw(randomKey(s2))),
+          `${name}: seeds ${s1} and ${s2} collide`,
+        );
       }
     }
   });
@@ -111,7 +114,10 @@ describe("random keys", () => {
     const a = splitKey(randomKey(11));
     const b = splitKey(randomKey(11));
     assert.equal(a.length, 2);
-    assert.deepEqual(a.map((k) => [...k]), b.map((k) => [...k]));
+    assert.deepEqual(
+      a.map((k) => [...k]),
+      b.map((k) => [...k]),
+    );
   });
 
   it("fold in data deterministically, giving different keys for different data", () => {
@@ -146,7 +152,12 @@ describe("uniform", () => {
         const w = hi - lo;
         const { mean, variance } = moments(x);
         within5Sigma(mean, (lo + hi) / 2, Math.sqrt((w * w) / 12 / N), `mean of U[${lo},${hi}) ${dtype}`);
-        within5Sigma(variance, (w * w) / 12, Math.sqrt(w ** 4 / 180 / N), `variance of U[${lo},${hi}) ${dtype}`);
+        within5Sigma(
+          variance,
+          (w * w) / 12,
+          Math.sqrt(w ** 4 / 180 / N),
+          `variance of U[${lo},${hi}) ${dtype}`,
+        );
       }
     }
   });
@@ -282,9 +293,9 @@ describe("permutation", () => {
     const base = randomKey(500);
     for (let t = 0; t < trials; t++) counts[permutation(foldIn(base, t), n).data[0]!]!++;
     const p = 1 / n;
-    counts.forEach((c, i) =>
-      within5Sigma(c / trials, p, Math.sqrt((p * (1 - p)) / trials), `frequency of ${i} in first place`),
-    );
+    counts.forEach((c, i) => {
+      within5Sigma(c / trials, p, Math.sqrt((p * (1 - p)) / trials), `frequency of ${i} in first place`);
+    });
   });
 
   it("rejects a negative or fractional n", () => {

@@ -35,16 +35,18 @@ void clipRows(float* x, int64_t N, int64_t P, int64_t ldx, double c) {
   });
 }
 
-/** g (N×P at `g`, ld `ldg`) zeroed where the forward output θ (same layout) was clipped: |θ| ≥ c or NaN. */
+/**
+ * g (N×P at `g`, ld `ldg`) zeroed where the forward output θ (same layout) was clipped. A clipped entry
+ * holds float(c), so the test is |θ| < float(c), not |θ| < c: when c rounds down to float (c = 0.9),
+ * a clipped entry is below c and would wrongly pass. NaN entries are masked too.
+ */
 void maskClipped(float* g, const float* theta, int64_t N, int64_t P, int64_t ldg, double c) {
+  const float fc = float(c);
   parallel_for(N, P, [&](int64_t n0, int64_t n1) {
     for (int64_t n = n0; n < n1; n++) {
       float* gr = g + n * ldg;
       const float* tr = theta + n * ldg;
-      for (int64_t p = 0; p < P; p++) {
-        const double v = tr[p];
-        gr[p] = (v < c && v > -c) ? gr[p] : 0.0f;
-      }
+      for (int64_t p = 0; p < P; p++) gr[p] = (tr[p] < fc && tr[p] > -fc) ? gr[p] : 0.0f;
     }
   });
 }
@@ -96,7 +98,7 @@ void linearRecurrenceVjp(const float* A, const float* theta0, const float* out, 
                          float* dU, float* dTheta0, const RecurrenceArgs& args) {
   // g_t = ∂L/∂(pre-clip Θ_t) (N×P) = (dOut_t + g_{t+1} A) ⊙ mask_t, built in place in dU (dU_t = g_t):
   //   carry term    g_{t+1} A     (N×P · P×P), added into dU_t by the GEMM of step t+1;
-  //   clip mask     mask_t        = [|Θ_t| < clip] from the forward output;
+  //   clip mask     mask_t        = [|Θ_t| < float(clip)] from the forward output;
   //   input grad    dθ_0 = g_1 A  (N×P);
   //   weight grad   dA = Σ_t g_tᵀ Θ_{t−1}  (P×P), done after the loop as one big GEMM (below).
   const int64_t N = args.N, T = args.T, P = args.P, ldt = T * P;

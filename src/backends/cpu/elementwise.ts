@@ -199,8 +199,7 @@ export function coalesce(
     const n = shape[d]!;
     if (n === 1) continue;
     const last = outShape.length - 1;
-    const mergeable =
-      last >= 0 && strideSets.every((s, j) => outStrides[j]![last] === s[d]! * n);
+    const mergeable = last >= 0 && strideSets.every((s, j) => outStrides[j]![last] === s[d]! * n);
     if (mergeable) {
       outShape[last] = outShape[last]! * n;
       strideSets.forEach((s, j) => {
@@ -265,7 +264,7 @@ export function binaryCpu(
 export function clipCpu(x: FloatArray, lo: number, hi: number, out: FloatArray): void {
   for (let i = 0; i < x.length; i++) {
     const v = x[i]!;
-    out[i] = v < lo ? lo : v > hi ? hi : v;
+    out[i] = v < lo ? lo : Math.min(v, hi);
   }
 }
 

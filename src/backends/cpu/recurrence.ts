@@ -31,7 +31,7 @@ export function linearRecurrenceCpu(
         const row = n * ld + t * P;
         for (let p = 0; p < P; p++) {
           const v = out[row + p]!;
-          out[row + p] = v > clip ? clip : v < -clip ? -clip : v;
+          out[row + p] = v > clip ? clip : Math.max(v, -clip);
         }
       }
     }

@@ -4,7 +4,13 @@
 import type { FloatArray } from "../kernels.js";
 
 /** out[o, i] = Σ_r x[o, r, i]. */
-export function reduceSumCpu(x: FloatArray, outer: number, reduce: number, inner: number, out: FloatArray): void {
+export function reduceSumCpu(
+  x: FloatArray,
+  outer: number,
+  reduce: number,
+  inner: number,
+  out: FloatArray,
+): void {
   if (inner === 1) {
     for (let o = 0; o < outer; o++) {
       let s = 0;
