@@ -26,7 +26,17 @@ for (const F of [Float32Array, Float64Array]) {
       });
       const gflops = (2 * M * N * K) / (ms * 1e6);
       console.log(
-        JSON.stringify({ bench: "gemm", backend: "cpu", dtype, M, K, N, trans, ms: round(ms), gflops: round(gflops) }),
+        JSON.stringify({
+          bench: "gemm",
+          backend: "cpu",
+          dtype,
+          M,
+          K,
+          N,
+          trans,
+          ms: round(ms),
+          gflops: round(gflops),
+        }),
       );
     }
   }

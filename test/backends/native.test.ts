@@ -473,13 +473,16 @@ describe("native backend", { skip }, () => {
     k.copyStrided(row, 0, [0, 1], big, 2, [13, 1], [300, 13], true);
     const want = Float64Array.from(before, (v, i) => (i < 2 ? v : Math.fround(row[(i - 2) % 13]! * 2)));
     assertClose(big, want, { atol: 0, rtol: 0 }, "broadcast + accumulate");
-    // Accumulating many source elements into one destination (stride 0) keeps the sequential sum.
-    const many = randF32(70_001, 8);
-    const one = new Float32Array([1]);
-    k.copyStrided(many, 0, [1], one, 0, [0], [70_001], true);
-    let s = Math.fround(1);
-    for (const v of many) s = Math.fround(s + v);
-    assert.equal(one[0], s, "reduction through a zero destination stride");
+    // Accumulating 3000 rows into one destination row (stride 0) is a reduction: large enough to be split
+    // over threads if it were (wrongly) considered one-to-one, it must keep the sequential float sums.
+    const many = randF32(3000 * 300, 8);
+    const sums = new Float32Array(300).fill(1);
+    k.copyStrided(many, 0, [300, 1], sums, 0, [0, 1], [3000, 300], true);
+    const wantSums = new Float64Array(300).fill(1);
+    for (let r = 0; r < 3000; r++) {
+      for (let c = 0; c < 300; c++) wantSums[c] = Math.fround(wantSums[c]! + many[r * 300 + c]!);
+    }
+    assertClose(sums, wantSums, { atol: 0, rtol: 0 }, "reduction through a zero destination stride");
     // Int32: a slice with offsets, then accumulate with wrap-around.
     const isrc = Int32Array.from({ length: 20 }, (_, i) => i * 1000 - 7);
     const idst = new Int32Array(10).fill(2147483647);

@@ -1,6 +1,6 @@
 // Pure-TS single-threaded GEMM for the cpu backend (must run in browsers: typed arrays only, no Node
-// APIs, no WebAssembly), plus the batched `matmul` kernel built on it. Large products use a packed,
-// cache-blocked scheme with a 4×4 register-blocked micro-kernel; tiny ones a plain loop.
+// APIs, no WebAssembly), plus the batched `matmul` kernel built on it. Products use a packed,
+// cache-blocked scheme with a 4×4 register-blocked micro-kernel; tiny and vector shapes plain loops.
 // Not here: threading, SIMD, shape checks or autograd (src/ops does those).
 
 import type { FloatArray, MatmulArgs } from "../kernels.js";
@@ -22,9 +22,12 @@ import type { FloatArray, MatmulArgs } from "../kernels.js";
 // Edge panels are zero-padded to full MR/NR so the micro-kernel never branches inside its k loop.
 // Blocks are split evenly (e.g. K = 1298 → 6 × ~217) so no block is a tiny remainder.
 //
-// Measured on Node 20 (V8 TurboFan, scalar SSE2 code): 4×4 beat 2×4, 2×6, 2×8, 3×4, 4×3, 4×6, 4×8,
-// 6×4 and 8×4 tiles, k-unrolling by 2 made every tile slower, and float32 scratch buffers were ~20%
-// slower than float64 ones (each load then pays a conversion).
+// Measured on Node 20 (V8 TurboFan emits scalar SSE2; JS has no fused multiply-add): 4×4, 3×4 and
+// 2×6 tiles tied (~5.3 GFLOP/s kernel-only) ahead of 2×4, 2×8, 4×3, 4×6, 4×8, 6×4 and 8×4 (smaller
+// tiles load more per flop, larger ones spill more accumulators); 4×4 keeps the edges simplest.
+// Unrolling k by 2 slowed every tile, and float32 scratch buffers were ~15% slower than float64 ones
+// (each load then pays a conversion). Cache-block sizes barely mattered (within ±5% noise): the
+// micro-kernel, not memory traffic, is the bottleneck in scalar JS.
 
 /** Micro-tile rows (of op(A)) and columns (of op(B)); the micro-kernel is written out for 4×4. */
 const MR = 4;
@@ -33,15 +36,23 @@ const NR = 4;
 const KC = 256;
 const MC = 128;
 const NC = 1024;
-/** Below this many multiply-adds (or with fewer than MR rows / NR columns) packing does not pay. */
-const SMALL_WORK = 32768;
+/**
+ * Path choice, from timing every path on tiny, skinny and square shapes: the micro-kernel does ~3×
+ * the flops per second of a dot-product or axpy loop, so packing pays for itself as soon as C holds
+ * a tile's worth of elements (M·N ≥ 16), even for K = 1, unless C is only 1 or 2 wide in either
+ * direction, which wastes half or more of every 4×4 tile.
+ */
+const PACKED_MIN_SIDE = 3;
+const PACKED_MIN_AREA = MR * NR;
+/** Unpacked and B untransposed: from this width on, accumulating rows of C beats dot products. */
+const ROWS_MIN_N = 32;
 
 /** Packed panels, reused across calls and grown on demand (never shrunk). */
 let packedA = new Float64Array(0);
 let packedB = new Float64Array(0);
 /** Receives a full MR×NR tile when the real tile is clipped by the edge of C. */
 const edgeTile = new Float64Array(MR * NR);
-/** One row of float64 accumulators for the small path. */
+/** One row of float64 accumulators for gemmRows. */
 let rowAcc = new Float64Array(0);
 
 /**
@@ -50,8 +61,9 @@ let rowAcc = new Float64Array(0);
  * A is stored M×K (`transA` false) or K×M (`transA` true) at `a[aOff + row·lda + col]`; likewise B is
  * K×N or N×K (`transB`) with leading dimension `ldb`; C is M×N at `c[cOff + i·ldc + j]`. Elements of
  * C outside the M×N window (padding up to `ldc`) are never touched. `beta = 0` overwrites C without
- * reading it (NaN/Infinity in C do not propagate). Sums are accumulated in float64 regardless of the
- * array type; A, B and C may be Float32Array or Float64Array.
+ * reading it (NaN/Infinity in C do not propagate); `alpha = 0` or K = 0 only scales C. Sums run in
+ * float64 whatever the array type (for K > 256 the packed path carries partial sums in C between
+ * K blocks); A, B and C may be Float32Array or Float64Array.
  */
 export function gemm(
   transA: boolean,
@@ -74,10 +86,12 @@ export function gemm(
   if (M <= 0 || N <= 0) return;
   if (K <= 0 || alpha === 0) {
     scaleC(M, N, beta, c, cOff, ldc);
-  } else if (M * N * K < SMALL_WORK || M < MR || N < NR) {
-    gemmSmall(transA, transB, M, N, K, alpha, a, aOff, lda, b, bOff, ldb, beta, c, cOff, ldc);
-  } else {
+  } else if (M >= PACKED_MIN_SIDE && N >= PACKED_MIN_SIDE && M * N >= PACKED_MIN_AREA) {
     gemmPacked(transA, transB, M, N, K, alpha, a, aOff, lda, b, bOff, ldb, beta, c, cOff, ldc);
+  } else if (!transB && N >= ROWS_MIN_N) {
+    gemmRows(transA, M, N, K, alpha, a, aOff, lda, b, bOff, ldb, beta, c, cOff, ldc);
+  } else {
+    gemmDots(transA, transB, M, N, K, alpha, a, aOff, lda, b, bOff, ldb, beta, c, cOff, ldc);
   }
 }
 
@@ -115,14 +129,13 @@ function scaleC(M: number, N: number, beta: number, c: FloatArray, cOff: number,
   }
 }
 
-// ---- small path ---------------------------------------------------------------------------------
+// ---- unpacked paths ------------------------------------------------------------------------------
 
 /**
- * Unblocked GEMM for tiny or skinny products, where packing would cost more than it saves.
- * With B untransposed each row of C is built as Σ_k op(A)[i,k] · B[k,:] over contiguous rows of B in
- * a float64 row buffer; with B transposed each C[i,j] is a dot product along contiguous rows of B.
+ * C[i,j] = alpha · Σ_k op(A)[i,k] · op(B)[k,j] + beta · C[i,j] as one strided dot product per
+ * element: no scratch and no setup, for tiny products and C of width 1 or 2 (matrix-vector).
  */
-function gemmSmall(
+function gemmDots(
   transA: boolean,
   transB: boolean,
   M: number,
@@ -140,22 +153,45 @@ function gemmSmall(
   cOff: number,
   ldc: number,
 ): void {
-  // Strides of op(A) along its rows (i) and along k.
+  // Strides of op(A) along i and k, and of op(B) along j and k.
   const aRow = transA ? 1 : lda;
   const aK = transA ? lda : 1;
-  if (transB) {
-    for (let i = 0; i < M; i++) {
-      const ai = aOff + i * aRow;
-      const ci = cOff + i * ldc;
-      for (let j = 0; j < N; j++) {
-        const bj = bOff + j * ldb;
-        let s = 0;
-        for (let k = 0, pa = ai; k < K; k++, pa += aK) s += a[pa] * b[bj + k];
-        c[ci + j] = beta === 0 ? alpha * s : alpha * s + beta * c[ci + j];
-      }
+  const bCol = transB ? ldb : 1;
+  const bK = transB ? 1 : ldb;
+  for (let i = 0; i < M; i++) {
+    const ai = aOff + i * aRow;
+    const ci = cOff + i * ldc;
+    for (let j = 0; j < N; j++) {
+      let s = 0;
+      for (let k = 0, pa = ai, pb = bOff + j * bCol; k < K; k++, pa += aK, pb += bK) s += a[pa] * b[pb];
+      c[ci + j] = beta === 0 ? alpha * s : alpha * s + beta * c[ci + j];
     }
-    return;
   }
+}
+
+/**
+ * Same product with B untransposed, built row by row as C[i,:] = Σ_k op(A)[i,k] · B[k,:] in a
+ * float64 row buffer: contiguous streams over rows of B, for 1 or 2 wide rows of C.
+ */
+function gemmRows(
+  transA: boolean,
+  M: number,
+  N: number,
+  K: number,
+  alpha: number,
+  a: FloatArray,
+  aOff: number,
+  lda: number,
+  b: FloatArray,
+  bOff: number,
+  ldb: number,
+  beta: number,
+  c: FloatArray,
+  cOff: number,
+  ldc: number,
+): void {
+  const aRow = transA ? 1 : lda;
+  const aK = transA ? lda : 1;
   if (rowAcc.length < N) rowAcc = new Float64Array(N);
   const acc = rowAcc;
   for (let i = 0; i < M; i++) {
@@ -338,6 +374,7 @@ function packB(
  * C[co + r·ldc + s] = alpha · Σ_k A[ap + 4k + r] · B[bp + 4k + s] + beta · C[..] for r, s < 4
  * (beta 0: C not read). A and B are packed panels; the 16 sums live in locals for the whole k loop.
  */
+// biome-ignore format: the 4×4 tile of accumulators reads best laid out as a grid
 function micro4x4(
   kc: number,
   A: Float64Array,
