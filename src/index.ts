@@ -3,6 +3,7 @@
 export { backward, grad, type TensorTree, valueAndGrad } from "./autograd/grad.js";
 export { type GradcheckOptions, type GradcheckReport, gradcheck } from "./autograd/gradcheck.js";
 export { noGrad } from "./autograd/tape.js";
+export { ROOT_ACTIVATIONS, type RootActivation } from "./backends/kernels.js";
 export {
   availableBackends,
   type BackendName,
@@ -46,6 +47,7 @@ export { softmaxCrossEntropy } from "./ops/loss.js";
 export { type MatmulOptions, matmul } from "./ops/matmul.js";
 export { linearRecurrence, linearRecurrenceRef, type RecurrenceOptions } from "./ops/recurrence.js";
 export { broadcastTo, mean, sum, sumTo } from "./ops/reduce.js";
+export { type RootMlpOptions, rootMlp, rootMlpRef, rootParamCount } from "./ops/root-mlp.js";
 export { concat, gather, reshape, slice, split, stack, transpose } from "./ops/shape.js";
 export {
   clearPool,

@@ -1,6 +1,7 @@
 // The closed set of differentiable ops: their names and the static attributes each records on the tape.
 // `vjpRules` (vjp-table.ts) is typed over OpName, so adding an op here without a rule does not compile.
 
+import type { RootActivation } from "../backends/kernels.js";
 import type { Tensor } from "../tensor/tensor.js";
 
 type None = Record<string, never>;
@@ -43,6 +44,7 @@ export interface OpAttrs {
   cast: { dtype: "float32" | "float64" };
   softmaxCrossEntropy: { labels: Tensor; probs: Tensor };
   linearRecurrence: { clip: number };
+  rootMlp: { dims: number[]; act: RootActivation; hidden: Tensor | null };
 }
 
 export type OpName = keyof OpAttrs;

@@ -6,6 +6,7 @@ import { softmaxCrossEntropyVjp } from "../ops/loss.js";
 import { matmulVjp } from "../ops/matmul.js";
 import { linearRecurrenceVjp } from "../ops/recurrence.js";
 import { broadcastToVjp, sumVjp } from "../ops/reduce.js";
+import { rootMlpVjp } from "../ops/root-mlp.js";
 import { concatVjp, gatherVjp, reshapeVjp, sliceVjp, transposeVjp } from "../ops/shape.js";
 import type { OpName, Vjp } from "./types.js";
 
@@ -47,4 +48,5 @@ export const vjpRules: { readonly [K in OpName]: Vjp<K> } = {
   gather: gatherVjp,
   softmaxCrossEntropy: softmaxCrossEntropyVjp,
   linearRecurrence: linearRecurrenceVjp,
+  rootMlp: rootMlpVjp,
 };

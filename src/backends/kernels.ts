@@ -55,6 +55,21 @@ export interface MatmulArgs {
   accumulate: boolean;
 }
 
+/** Activations a root MLP may use between its layers. */
+export const ROOT_ACTIVATIONS = ["relu", "tanh", "softplus", "swish", "identity", "sin", "cos"] as const;
+export type RootActivation = (typeof ROOT_ACTIVATIONS)[number];
+
+/**
+ * Per-sample root MLP: M samples, each with its own weights θ_m (a row of P = Σ_l (d_{l+1}·d_l + d_{l+1})
+ * values laid out per layer as W_l (d_{l+1}×d_l, row-major) then b_l), evaluated on its own input x_m.
+ * dims = [d_0 (in), d_1, …, d_L (out)]; `act` after every layer but the last.
+ */
+export interface RootMlpArgs {
+  M: number;
+  dims: readonly number[];
+  act: RootActivation;
+}
+
 /** linearRecurrence sizes: N sequences, T steps, P state size; clip ≤ 0 or Infinity means no clipping. */
 export interface RecurrenceArgs {
   N: number;
@@ -172,6 +187,24 @@ export interface Kernels {
     dU: FloatArray,
     dTheta0: FloatArray,
     args: RecurrenceArgs,
+  ): void;
+  /**
+   * Root MLP forward: out (M, d_L) from theta (M, P) and x (M, d_0). When `hidden` is given (M, H) with
+   * H = Σ_{l=1}^{L−1} d_l, it receives every hidden layer's pre-activation for the backward pass.
+   */
+  rootMlp(theta: FloatArray, x: FloatArray, out: FloatArray, hidden: FloatArray | null, args: RootMlpArgs): void;
+  /**
+   * Root MLP backward from dOut (M, d_L) and the forward's `hidden`: dTheta (M, P) and, when given,
+   * dX (M, d_0) are overwritten.
+   */
+  rootMlpVjp(
+    theta: FloatArray,
+    x: FloatArray,
+    hidden: FloatArray,
+    dOut: FloatArray,
+    dTheta: FloatArray,
+    dX: FloatArray | null,
+    args: RootMlpArgs,
   ): void;
 }
 

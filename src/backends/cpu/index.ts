@@ -7,6 +7,7 @@ import { binaryCpu, clipCpu, clipVjpCpu, unaryCpu, unaryVjpCpu, whereCpu } from 
 import { matmulCpu } from "./gemm.js";
 import { linearRecurrenceCpu, linearRecurrenceVjpCpu } from "./recurrence.js";
 import { reduceSumCpu, softmaxCrossEntropyCpu } from "./reduce.js";
+import { rootMlpCpu, rootMlpVjpCpu } from "./root-mlp.js";
 
 export const cpuKernels: Kernels = {
   unary: unaryCpu,
@@ -23,4 +24,6 @@ export const cpuKernels: Kernels = {
   softmaxCrossEntropy: softmaxCrossEntropyCpu,
   linearRecurrence: linearRecurrenceCpu,
   linearRecurrenceVjp: linearRecurrenceVjpCpu,
+  rootMlp: rootMlpCpu,
+  rootMlpVjp: rootMlpVjpCpu,
 };
