@@ -2,6 +2,7 @@
 // `vjpRules` (vjp-table.ts) is typed over OpName, so adding an op here without a rule does not compile.
 
 import type { RootActivation } from "../backends/kernels.js";
+import type { StepTape } from "../ops/linear-step.js";
 import type { Tensor } from "../tensor/tensor.js";
 
 type None = Record<string, never>;
@@ -45,6 +46,8 @@ export interface OpAttrs {
   softmaxCrossEntropy: { labels: Tensor; probs: Tensor };
   linearRecurrence: { clip: number };
   rootMlp: { dims: number[]; act: RootActivation; hidden: Tensor | null };
+  linearStep: { clip: number; tape: StepTape | null; t: number };
+  stepTapeTick: { tape: StepTape };
 }
 
 export type OpName = keyof OpAttrs;

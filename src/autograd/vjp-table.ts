@@ -2,6 +2,7 @@
 // without a rule here is a compile error.
 
 import * as ew from "../ops/elementwise.js";
+import { linearStepVjp, stepTapeTickVjp } from "../ops/linear-step.js";
 import { softmaxCrossEntropyVjp } from "../ops/loss.js";
 import { matmulVjp } from "../ops/matmul.js";
 import { linearRecurrenceVjp } from "../ops/recurrence.js";
@@ -49,4 +50,6 @@ export const vjpRules: { readonly [K in OpName]: Vjp<K> } = {
   softmaxCrossEntropy: softmaxCrossEntropyVjp,
   linearRecurrence: linearRecurrenceVjp,
   rootMlp: rootMlpVjp,
+  linearStep: linearStepVjp,
+  stepTapeTick: stepTapeTickVjp,
 };

@@ -1,0 +1,155 @@
+// One step of the linear recurrence for loops that cannot use the fused `linearRecurrence` because the
+// input of step t depends on step t−1's output (WARP's autoregressive modes):
+//   θ_t = clip(θ_{t−1} Aᵀ + u_t, ±c)      θ, u: (N, P), A: (P, P)
+// The gradient of A is deferred: each step's backward stashes its (θ_{t−1}, g_t) in a StepTape, and a
+// single `stepTapeTick` node — consumed by every step, so the backward pass reaches it last — turns
+// them into dA = Σ_t g_tᵀ θ_{t−1} with ONE GEMM over all T·N rows instead of T small ones.
+// N sequences, T steps, P state size.
+
+import { needsGrad, record } from "../autograd/tape.js";
+import type { Vjp } from "../autograd/types.js";
+import type { FloatArray } from "../backends/kernels.js";
+import { kernelsFor } from "../backends/registry.js";
+import { allocate, empty, type Tensor, zeros } from "../tensor/tensor.js";
+import { assert, fmtShape } from "../util/assert.js";
+import { checkFloat } from "./elementwise.js";
+
+/** Buffers for the deferred dA of up to T steps of an (N, P) recurrence. */
+export class StepTape {
+  readonly thetas: FloatArray;
+  readonly grads: FloatArray;
+  readonly written: boolean[];
+  constructor(
+    readonly A: Tensor,
+    readonly T: number,
+    readonly N: number,
+  ) {
+    const P = A.shape[0]!;
+    this.thetas = allocate(A.dtype, T * N * P, false) as FloatArray;
+    this.grads = allocate(A.dtype, T * N * P, false) as FloatArray;
+    this.written = new Array<boolean>(T).fill(false);
+  }
+}
+
+/**
+ * Starts a loop of `T` steps over A: returns the tape and the tick tensor every `linearStep` must take
+ * (both null when A needs no gradient, e.g. at inference).
+ */
+export function stepTape(A: Tensor, T: number, N: number): { tape: StepTape; tick: Tensor } | null {
+  if (!needsGrad([A])) return null;
+  const tape = new StepTape(A, T, N);
+  const tick = empty([], A.dtype);
+  tick.data[0] = 0;
+  return { tape, tick: record(tick, "stepTapeTick", [A], { tape }) };
+}
+
+// dA = Gᵀ Θ over all T·N stashed rows (steps that received no gradient contribute zero rows).
+export const stepTapeTickVjp: Vjp<"stepTapeTick"> = (_dy, { attrs: { tape } }) => {
+  const P = tape.A.shape[0]!;
+  const rows = tape.N * P;
+  tape.written.forEach((w, t) => {
+    if (!w) tape.grads.fill(0, t * rows, (t + 1) * rows);
+  });
+  const dA = empty([P, P], tape.A.dtype);
+  kernelsFor(tape.A.dtype).matmul(tape.grads, tape.thetas, dA.data as FloatArray, {
+    batch: 1,
+    M: P,
+    N: P,
+    K: tape.T * tape.N,
+    transA: true,
+    transB: false,
+    strideA: 0,
+    strideB: 0,
+    accumulate: false,
+  });
+  return [dA];
+};
+
+export interface LinearStepOptions {
+  /** Clip θ_t to [−clip, clip] (none when omitted). */
+  clip?: number;
+  /** From `stepTape`, when A needs a gradient: the tape, its tick, and this step's index t < T. */
+  tape?: { tape: StepTape; tick: Tensor } | null;
+  t?: number;
+}
+
+/** θ_t = clip(θ_{t−1} Aᵀ + u_t); thetaPrev (N, P), A (P, P), u (N, P). */
+export function linearStep(thetaPrev: Tensor, A: Tensor, u: Tensor, options: LinearStepOptions = {}): Tensor {
+  for (const x of [thetaPrev, A, u]) checkFloat("linearStep", x);
+  const [N, P] = thetaPrev.shape as [number, number];
+  assert(
+    thetaPrev.ndim === 2 && A.ndim === 2 && A.shape[0] === P && A.shape[1] === P && u.ndim === 2 && u.shape[0] === N && u.shape[1] === P,
+    () =>
+      `linearStep: expected thetaPrev (N,P), A (P,P), u (N,P), got ${fmtShape(thetaPrev.shape)}, ${fmtShape(A.shape)}, ${fmtShape(u.shape)}`,
+  );
+  assert(
+    thetaPrev.dtype === A.dtype && A.dtype === u.dtype,
+    () => `linearStep: dtypes differ (thetaPrev ${thetaPrev.dtype}, A ${A.dtype}, u ${u.dtype})`,
+  );
+  const c = options.clip !== undefined && options.clip > 0 && Number.isFinite(options.clip) ? options.clip : 0;
+  const k = kernelsFor(A.dtype);
+  const out = empty([N, P], A.dtype);
+  const o = out.data as FloatArray;
+  o.set(u.data);
+  k.matmul(thetaPrev.data as FloatArray, A.data as FloatArray, o, {
+    batch: 1,
+    M: N,
+    N: P,
+    K: P,
+    transA: false,
+    transB: true,
+    strideA: 0,
+    strideB: 0,
+    accumulate: true,
+  });
+  if (c > 0) k.clip(o, -c, c, o);
+  const tp = options.tape ?? null;
+  if (tp && needsGrad([A])) {
+    const t = options.t ?? -1;
+    assert(
+      Number.isInteger(t) && t >= 0 && t < tp.tape.T && tp.tape.A === A && tp.tape.N === N,
+      () => `linearStep: step ${t} does not fit the tape (T=${tp.tape.T}, N=${tp.tape.N}, same A)`,
+    );
+    tp.tape.thetas.set(thetaPrev.data, t * N * P);
+    return record(out, "linearStep", [thetaPrev, A, u, tp.tick], { clip: c, tape: tp.tape, t });
+  }
+  return record(out, "linearStep", [thetaPrev, A, u], { clip: c, tape: null, t: -1 });
+}
+
+// g = dOut ⊙ [θ_t not clipped];  dθ_{t−1} = g A;  du = g;  dA: deferred to the tick, or g_tᵀ θ_{t−1} here.
+export const linearStepVjp: Vjp<"linearStep"> = (dOut, { inputs: [thetaPrev, A], attrs: { clip, tape, t } }, out) => {
+  const [N, P] = thetaPrev!.shape as [number, number];
+  const k = kernelsFor(A!.dtype);
+  let g = dOut;
+  if (clip > 0) {
+    // A clipped float32 state holds fround(clip): compare against the stored bound.
+    const c = A!.dtype === "float32" ? Math.fround(clip) : clip;
+    g = empty([N, P], A!.dtype);
+    k.clipVjp(out.data as FloatArray, -c, c, dOut.data as FloatArray, g.data as FloatArray);
+  }
+  const gemm = (a: Tensor, b: Tensor, M: number, Nn: number, K: number, transA: boolean): Tensor => {
+    const r = empty([M, Nn], A!.dtype);
+    k.matmul(a.data as FloatArray, b.data as FloatArray, r.data as FloatArray, {
+      batch: 1,
+      M,
+      N: Nn,
+      K,
+      transA,
+      transB: false,
+      strideA: 0,
+      strideB: 0,
+      accumulate: false,
+    });
+    return r;
+  };
+  const dThetaPrev = thetaPrev!.requiresGrad ? gemm(g, A!, N, P, P, false) : null;
+  let dA: Tensor | null = null;
+  if (tape) {
+    tape.grads.set(g.data, t * N * P);
+    tape.written[t] = true;
+  } else if (A!.requiresGrad) {
+    dA = gemm(g, thetaPrev!, P, P, N, true);
+  }
+  // The tick gets a zero cotangent so that the backward pass visits it (and runs the deferred dA).
+  return tape ? [dThetaPrev, null, g, zeros([], A!.dtype)] : [dThetaPrev, dA, g];
+};
