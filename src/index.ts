@@ -13,6 +13,8 @@ export {
   setBackend,
   withBackend,
 } from "./backends/registry.js";
+export { decodeNpy, decodeNpz, encodeNpy, encodeNpz } from "./io/npy.js";
+export { decodeSafetensors, encodeSafetensors } from "./io/safetensors.js";
 export {
   abs,
   add,
@@ -43,6 +45,7 @@ export {
   tanh,
   where,
 } from "./ops/elementwise.js";
+export { type LinearStepOptions, linearStep, StepTape, stepTape } from "./ops/linear-step.js";
 export { softmaxCrossEntropy } from "./ops/loss.js";
 export { type MatmulOptions, matmul } from "./ops/matmul.js";
 export { linearRecurrence, linearRecurrenceRef, type RecurrenceOptions } from "./ops/recurrence.js";
