@@ -1,0 +1,446 @@
+// The WARP model: parameters (A, B, θ_0 or the hypernetwork φ, dtanh, convolution embedding) as data, a
+// static configuration, and the forward modes of WARP.md §2 over a batch of sequences.
+//   θ_0 = φ(x_0) or learned;  θ_t = clip(A θ_{t−1} + B Δx_t);  y_t = head(root_{θ_t}(τ [, x]))
+// N sequences, T steps, D data dims, Din = D (+1 with time_as_channel), P = Dθ.
+// Not here: losses (loss.ts), checkpoints (checkpoint.ts), the training loop.
+
+import { noGrad } from "../autograd/tape.js";
+import * as ops from "../ops/elementwise.js";
+import { linearStep, stepTape } from "../ops/linear-step.js";
+import { matmul } from "../ops/matmul.js";
+import { linearRecurrence } from "../ops/recurrence.js";
+import { broadcastTo } from "../ops/reduce.js";
+import { concat, reshape, slice, stack, transpose } from "../ops/shape.js";
+import { eye, type FloatDType, type Tensor, tensor, zeros } from "../tensor/tensor.js";
+import { assert, fmtShape } from "../util/assert.js";
+import { bernoulli, type Key, normal, splitKey, uniform } from "../util/random.js";
+import type { ModelConfig } from "./config.js";
+import { applyHead, type HeadOptions } from "./head.js";
+import { gaussianNll, halfMse, lastStepCrossEntropy, sampleSteps } from "./loss.js";
+import { mlpDims, mlpRoot, msdRoot, type Root, sineRoot, sinePhaseRoot } from "./root.js";
+
+/** One Linear layer of the hypernetwork (Equinox layout: weight (out, in), bias (out)). */
+export interface LinearParams {
+  weight: Tensor;
+  bias: Tensor;
+}
+
+/** Trainable parameters of a WARP model. Absent entries are not part of this configuration. */
+export interface WarpParams {
+  /** Transition, (P, P), initialised to I. */
+  A: Tensor;
+  /** Input matrix, (P, Din), initialised to 0. */
+  B: Tensor;
+  /** Learned initial state (P) when init_state_layers is null. */
+  theta0?: Tensor;
+  /** Hypernetwork φ: x_0 ↦ θ_0 when init_state_layers is 0, 1 or 2. */
+  phi?: { layers: LinearParams[] };
+  /** Trainable [a, b, α, β] of a dtanh final activation. */
+  dtanh?: Tensor;
+  /** Convolution embedding (C, D, kernel) and its de-embedding (D, C). */
+  conv_embedding?: Tensor;
+  conv_de_embedding?: Tensor;
+}
+
+/** Hidden sizes of the reference's GradualMLP hypernetwork with k hidden layers. */
+export function hypernetSizes(inDim: number, outDim: number, k: 0 | 1 | 2): number[] {
+  if (k === 2) return [inDim, Math.trunc((2 / 3) * inDim + (1 / 3) * outDim), Math.trunc((1 / 3) * inDim + (2 / 3) * outDim), outDim];
+  if (k === 1) return [inDim, Math.trunc(0.5 * inDim + 0.5 * outDim), outDim];
+  return [inDim, outDim];
+}
+
+/** A training batch: inputs x (N, T, D), optional target (default x), labels, times and forcing. */
+export interface Batch {
+  x: Tensor;
+  target?: Tensor;
+  /** int32 (N) class labels for classification. */
+  labels?: Tensor;
+  times?: Tensor;
+  forceMask?: Tensor;
+}
+
+/** Per-call options of the forward pass. */
+export interface ForwardOptions {
+  /** Observation times, (T) or (N, T); default linspace(0, 1, T). */
+  times?: Tensor;
+  /** Randomness for teacher forcing, θ_0 noise and stochastic sampling (required when they are used). */
+  key?: Key;
+  /**
+   * Inference from a context length: the autoregressive rollout uses the true x_t while t < context,
+   * then its own predictions (as the reference's `inference_start`).
+   */
+  context?: number;
+  /** Explicit teacher-forcing decisions (N, T): 1 = feed the true x_t (overrides forcing_prob). */
+  forceMask?: Tensor;
+  /** Non-autoregressive mode only: compute θ_t with the parallel (convolutional) form. */
+  parallel?: boolean;
+}
+
+/** A WARP model: static configuration and root; parameters are passed to every call (model = data). */
+export class WarpModel {
+  readonly root: Root;
+  /** Input size of B: D, plus one time column with time_as_channel. */
+  readonly inputDim: number;
+  /** Size of the observation the recurrence sees (D, or the embedding's channels). */
+  readonly seqDim: number;
+  readonly head: Omit<HeadOptions, "dtanh">;
+  /** Width of the model's output per step: D (2D with NLL), or nb_classes. */
+  readonly outDim: number;
+
+  constructor(
+    readonly config: ModelConfig,
+    root?: Root,
+  ) {
+    const c = config;
+    this.seqDim = c.conv_embedding ? c.conv_embedding[0] : c.data_size;
+    this.inputDim = this.seqDim + (c.time_as_channel ? 1 : 0);
+    const timeDim = 1 + (c.positional_encoding ? c.positional_encoding[0] : 0);
+    const rootIn = timeDim + (c.input_prev_data ? this.seqDim : 0);
+    const classification = c.nb_classes !== null;
+    const rootOut =
+      c.root_output_dim ?? (classification ? c.nb_classes! : c.use_nll_loss ? 2 * this.seqDim : this.seqDim);
+    this.root = root ?? makeRoot(c, rootIn, rootOut);
+    assert(
+      this.root.inDim === rootIn,
+      () => `root "${this.root.name}" takes ${this.root.inDim} inputs but the configuration gives it ${rootIn}`,
+    );
+    this.head = {
+      final: classification ? null : c.root_final_activation,
+      uncertainty: !classification && c.use_nll_loss,
+      stdLowerBound: c.std_lower_bound,
+    };
+    this.outDim = classification ? this.root.outDim : c.conv_embedding ? (c.use_nll_loss ? 2 : 1) * c.data_size : this.root.outDim;
+  }
+
+  /** Dθ: the size of the hidden state. */
+  get thetaDim(): number {
+    return this.root.paramCount;
+  }
+
+  /** Fresh parameters with the reference's initialisation (A = I, B = 0, θ_0 / φ Equinox-uniform). */
+  init(key: Key, dtype: FloatDType = "float32"): WarpParams {
+    const c = this.config;
+    const P = this.thetaDim;
+    const [kTheta, kPhi, kConv] = splitKey(key, 3) as [Key, Key, Key];
+    const params: WarpParams = { A: eye(P, dtype), B: zeros([P, this.inputDim], dtype) };
+    if (c.init_state_layers === null) params.theta0 = this.root.init(kTheta, dtype);
+    else {
+      const sizes = hypernetSizes(c.data_size, P, c.init_state_layers);
+      const keys = splitKey(kPhi, 2 * (sizes.length - 1));
+      params.phi = {
+        layers: sizes.slice(1).map((out, i) => {
+          const lim = 1 / Math.sqrt(sizes[i]!);
+          return {
+            weight: uniform(keys[2 * i]!, [out, sizes[i]!], -lim, lim, dtype),
+            bias: uniform(keys[2 * i + 1]!, [out], -lim, lim, dtype),
+          };
+        }),
+      };
+    }
+    if (Array.isArray(c.root_final_activation) && c.nb_classes === null) {
+      params.dtanh = tensor(c.root_final_activation, [4], dtype);
+    }
+    if (c.conv_embedding) {
+      const [C, K] = c.conv_embedding;
+      const [k1, k2] = splitKey(kConv, 2) as [Key, Key];
+      const lim = 1 / Math.sqrt(c.data_size * K);
+      params.conv_embedding = uniform(k1, [C, c.data_size, K], -lim, lim, dtype);
+      params.conv_de_embedding = uniform(k2, [c.data_size, C], -1 / Math.sqrt(C), 1 / Math.sqrt(C), dtype);
+    }
+    return params;
+  }
+
+  /** θ_0 for every sequence, (N, P): φ(x_0) or the learned vector, plus noise_theta_init·ε. */
+  initialTheta(p: WarpParams, x0: Tensor, key?: Key): Tensor {
+    const N = x0.shape[0]!;
+    let theta: Tensor;
+    if (p.phi) {
+      let h = x0;
+      const L = p.phi.layers.length;
+      p.phi.layers.forEach((layer, i) => {
+        h = ops.add(matmul(h, layer.weight, { transB: true }), layer.bias);
+        if (i < L - 1) h = activation(this.config.root_activation, h);
+      });
+      theta = h;
+    } else {
+      assert(p.theta0, () => "WarpModel: parameters have neither theta0 nor phi");
+      theta = broadcastTo(reshape(p.theta0, [1, this.thetaDim]), [N, this.thetaDim]);
+    }
+    const noise = this.config.noise_theta_init;
+    if (noise !== null) {
+      assert(key, () => "WarpModel: noise_theta_init needs a random key");
+      theta = ops.add(theta, normal(key, [N, this.thetaDim], 0, noise, theta.dtype as FloatDType));
+    }
+    return theta;
+  }
+
+  /**
+   * The model's output for a batch x (N, T, D): (N, T, outDim) — means (and stds with the NLL head),
+   * or logits. Dispatch as the reference: classification → non-AR; else AR when training
+   * autoregressively or when a context length is given; else non-AR.
+   */
+  forward(p: WarpParams, x: Tensor, o: ForwardOptions = {}): Tensor {
+    const c = this.config;
+    assert(
+      x.ndim === 3 && x.shape[2] === c.data_size && x.shape[1]! >= 1,
+      () => `WarpModel: expected x (N, T, ${c.data_size}), got ${fmtShape(x.shape)}`,
+    );
+    assert(x.dtype === p.A.dtype, () => `WarpModel: x is ${x.dtype} but the parameters are ${p.A.dtype}`);
+    const times = this.times(x, o.times);
+    if (c.nb_classes === null && (c.autoregressive || o.context !== undefined)) {
+      assert(!c.conv_embedding, () => "WarpModel: conv_embedding works in non-autoregressive mode only");
+      return this.autoregressive(p, x, times, o);
+    }
+    return this.nonAutoregressive(p, x, times, o);
+  }
+
+  /** Times as (N, T), defaulting to linspace(0, 1, T). */
+  private times(x: Tensor, t: Tensor | undefined): Tensor {
+    const [N, T] = x.shape as [number, number];
+    if (!t) {
+      const v = Array.from({ length: T }, (_, i) => (T > 1 ? i / (T - 1) : 0));
+      return broadcastTo(tensor(v, [1, T], x.dtype), [N, T]);
+    }
+    assert(
+      (t.ndim === 1 && t.shape[0] === T) || (t.ndim === 2 && t.shape[0] === N && t.shape[1] === T),
+      () => `WarpModel: times must be (T) or (N, T) = (${T}) or (${N},${T}), got ${fmtShape(t.shape)}`,
+    );
+    const tt = t.dtype === x.dtype ? t : ops.cast(t, x.dtype as FloatDType);
+    return t.ndim === 1 ? broadcastTo(reshape(tt, [1, T]), [N, T]) : tt;
+  }
+
+  /** Root time features for query times τ (N, T) at integer positions `pos` (T): [τ, PE…]. */
+  private timeFeatures(tau: Tensor, pos: readonly number[]): Tensor {
+    const [N, T] = tau.shape as [number, number];
+    const t3 = reshape(tau, [N, T, 1]);
+    const pe = this.config.positional_encoding;
+    if (!pe) return t3;
+    const [D, C] = pe;
+    const v = new Array<number>(T * D);
+    for (let t = 0; t < T; t++) {
+      for (let i = 0; i < D; i += 2) {
+        const arg = pos[t]! / C ** (i / D);
+        v[t * D + i] = Math.sin(arg);
+        v[t * D + i + 1] = Math.cos(arg);
+      }
+    }
+    const peT = broadcastTo(tensor(v, [1, T, D], tau.dtype), [N, T, D]);
+    return concat([t3, peT], 2);
+  }
+
+  private headOptions(p: WarpParams): HeadOptions {
+    return { ...this.head, dtanh: p.dtanh ?? null };
+  }
+
+  /** Maps the root's raw output in embedding space back to data space (conv_embedding only). */
+  private deEmbed(p: WarpParams, raw: Tensor): Tensor {
+    if (!p.conv_de_embedding) return raw;
+    const [M, W] = raw.shape as [number, number];
+    const C = this.seqDim;
+    const parts = W === 2 * C ? [slice(raw, [0, 0], [M, C]), slice(raw, [0, C], [M, C])] : [raw];
+    return concat(
+      parts.map((q) => matmul(q, p.conv_de_embedding!, { transB: true })),
+      1,
+    );
+  }
+
+  /** The 1-D convolution embedding of x (N, T, D) → (N, T, C): causal (left-padded) or centred. */
+  embed(p: WarpParams, x: Tensor): Tensor {
+    const [C, K, causal] = this.config.conv_embedding!;
+    const [N, T, D] = x.shape as [number, number, number];
+    const left = causal ? K - 1 : Math.floor((K - 1) / 2);
+    const right = K - 1 - left;
+    const padded = concat([zeros([N, left, D], x.dtype), x, zeros([N, right, D], x.dtype)], 1);
+    // im2col: column block k holds x shifted by k; then one GEMM with the (C, D·K) kernel.
+    const cols = concat(
+      Array.from({ length: K }, (_, k) => slice(padded, [0, k, 0], [N, T, D])),
+      2,
+    );
+    // cols[n, t, k·D + d] pairs with weight[c, d, k]: reorder the kernel (C, D, K) to (C, K·D).
+    const wKD = reshape(transpose(p.conv_embedding!, [0, 2, 1]), [C, K * D]);
+    return matmul(cols, wKD, { transB: true });
+  }
+
+  /** Mode 1 (and 4 with `parallel`): scan the observed sequence, then decode every θ_t. */
+  private nonAutoregressive(p: WarpParams, xData: Tensor, times: Tensor, o: ForwardOptions): Tensor {
+    const c = this.config;
+    const x = c.conv_embedding ? this.embed(p, xData) : xData;
+    const [N, T, S] = x.shape as [number, number, number];
+    const P = this.thetaDim;
+    const [, kNoise] = o.key ? (splitKey(o.key, 3) as Key[]) : [];
+    const theta0 = this.initialTheta(p, reshape(slice(xData, [0, 0, 0], [N, 1, c.data_size]), [N, c.data_size]), kNoise);
+    // Δx_t = x_t − x_{t−1} with x_{−1} := x_0 (so Δx_0 = 0); time first with time_as_channel.
+    let seq = x;
+    if (c.time_as_channel) seq = concat([reshape(times, [N, T, 1]), x], 2);
+    const Din = S + (c.time_as_channel ? 1 : 0);
+    const prev = concat([slice(seq, [0, 0, 0], [N, 1, Din]), slice(seq, [0, 0, 0], [N, T - 1, Din])], 1);
+    const dx = ops.sub(seq, prev);
+    let thetas: Tensor;
+    if (o.parallel) {
+      assert(c.weights_lim === null, () => "WarpModel: the parallel form cannot clip θ (weights_lim): use the recurrent mode");
+      thetas = parallelStates(p.A, p.B, dx, theta0);
+    } else {
+      const U = matmul(dx, p.B, { transB: true });
+      thetas = linearRecurrence(p.A, U, theta0, { clip: c.weights_lim ?? 0 });
+    }
+    // Root queried at τ_t + (τ_1 − τ_0), position t + 1; with input_prev_data also given x_t.
+    const dt = T > 1 ? ops.sub(slice(times, [0, 1], [N, 1]), slice(times, [0, 0], [N, 1])) : zeros([N, 1], x.dtype);
+    const tau = ops.add(times, dt);
+    let input = this.timeFeatures(tau, Array.from({ length: T }, (_, t) => t + 1));
+    if (c.input_prev_data) input = concat([input, x], 2);
+    const raw = this.root.apply(reshape(thetas, [N * T, P]), reshape(input, [N * T, -1]));
+    const y = applyHead(this.deEmbed(p, raw), this.headOptions(p));
+    return reshape(y, [N, T, -1]);
+  }
+
+  /** Modes 2 and 3: the autoregressive rollout with teacher forcing (training) or a context (inference). */
+  private autoregressive(p: WarpParams, x: Tensor, times: Tensor, o: ForwardOptions): Tensor {
+    const c = this.config;
+    const [N, T, D] = x.shape as [number, number, number];
+    const [kForce, kNoise, kEps] = o.key ? (splitKey(o.key, 3) as Key[]) : [];
+    const inference = o.context !== undefined;
+    // Teacher forcing: (N, T) decisions, 1 = feed the true x_t.
+    let force: Tensor;
+    if (inference) {
+      const ctx = o.context!;
+      assert(Number.isInteger(ctx) && ctx >= 0, () => `WarpModel: context must be a non-negative integer, got ${ctx}`);
+      force = broadcastTo(tensor(Array.from({ length: T }, (_, t) => (t < ctx ? 1 : 0)), [1, T], x.dtype), [N, T]);
+    } else if (o.forceMask) {
+      assert(
+        o.forceMask.ndim === 2 && o.forceMask.shape[0] === N && o.forceMask.shape[1] === T,
+        () => `WarpModel: forceMask must be (${N},${T}), got ${fmtShape(o.forceMask!.shape)}`,
+      );
+      force = o.forceMask;
+    } else if (c.forcing_prob >= 1) {
+      force = broadcastTo(tensor([1], [1, 1], x.dtype), [N, T]);
+    } else {
+      assert(kForce, () => "WarpModel: teacher forcing with forcing_prob < 1 needs a random key");
+      force = bernoulli(kForce, c.forcing_prob, [N, T], x.dtype as FloatDType);
+    }
+    const sampleNoise = c.stochastic && (!inference || !c.smooth_inference);
+    let eps: Tensor | null = null;
+    if (sampleNoise) {
+      assert(kEps, () => "WarpModel: stochastic sampling needs a random key");
+      eps = normal(kEps, [N, T, D], 0, 1, x.dtype as FloatDType);
+    }
+    // Query times: τ_t + (τ_t − τ_{t−1}) with τ_{−1} := τ_0; the time increment feeds B first.
+    const tPrev = concat([slice(times, [0, 0], [N, 1]), slice(times, [0, 0], [N, T - 1])], 1);
+    const dTime = ops.sub(times, tPrev);
+    const feats = this.timeFeatures(
+      ops.add(times, dTime),
+      Array.from({ length: T }, (_, t) => (t === 0 ? 0 : t + 1)),
+    );
+    const F = feats.shape[2]!;
+    const step = (t: number, a: Tensor, d = a.shape[2]!) => reshape(slice(a, [0, t, 0], [N, 1, d]), [N, d]);
+    const x0 = step(0, x);
+    let theta = this.initialTheta(p, x0, kNoise);
+    const tape = stepTape(p.A, T, N);
+    const clipLim = c.weights_lim ?? 0;
+    const head = this.headOptions(p);
+    let mean = x0; // last predicted mean ("x_hat")
+    let std: Tensor | null = null;
+    let prev = x0; // the reference's x_prev: the previous fed-back value
+    const outs: Tensor[] = [];
+    for (let t = 0; t < T; t++) {
+      const xHat = eps && std ? ops.add(mean, ops.mul(step(t, eps), std)) : mean;
+      const forced = reshape(slice(force, [0, t], [N, 1]), [N, 1]);
+      const cand = ops.where(forced, step(t, x), xHat);
+      let inc = ops.sub(cand, prev);
+      if (c.time_as_channel) inc = concat([reshape(slice(dTime, [0, t], [N, 1]), [N, 1]), inc], 1);
+      theta = linearStep(theta, p.A, matmul(inc, p.B, { transB: true }), { clip: clipLim, tape, t });
+      let input = reshape(slice(feats, [0, t, 0], [N, 1, F]), [N, F]);
+      if (c.input_prev_data) input = concat([input, prev], 1);
+      const y = applyHead(this.root.apply(theta, input), head);
+      outs.push(y);
+      prev = xHat;
+      mean = slice(y, [0, 0], [N, D]);
+      if (c.stochastic) std = slice(y, [0, D], [N, D]);
+    }
+    return stack(outs, 1);
+  }
+
+  /**
+   * The training loss of a batch (WARP.md §3): cross-entropy of the last step's logits for
+   * classification; otherwise NLL (with the uncertainty head) or ½MSE between the output and the target
+   * (x itself unless given), on `nb_recons_loss_steps` sampled steps when set.
+   */
+  loss(p: WarpParams, batch: Batch, key?: Key): Tensor {
+    const c = this.config;
+    const [kForward, kSteps] = key ? (splitKey(key, 2) as Key[]) : [];
+    const out = this.forward(p, batch.x, { times: batch.times, key: kForward, forceMask: batch.forceMask });
+    if (c.nb_classes !== null) {
+      assert(batch.labels, () => "WarpModel.loss: classification needs batch.labels");
+      return lastStepCrossEntropy(out, batch.labels);
+    }
+    let target = batch.target ?? batch.x;
+    let pred = out;
+    if (c.nb_recons_loss_steps !== null) {
+      assert(kSteps, () => "WarpModel.loss: nb_recons_loss_steps needs a random key");
+      [pred, target] = sampleSteps(kSteps, c.nb_recons_loss_steps, pred, target) as [Tensor, Tensor];
+    }
+    return c.use_nll_loss ? gaussianNll(pred, target) : halfMse(pred, target);
+  }
+
+  /** Inference helper: the forward pass without gradients. */
+  predict(p: WarpParams, x: Tensor, o: ForwardOptions = {}): Tensor {
+    return noGrad(() => this.forward(p, x, o));
+  }
+}
+
+function activation(name: ModelConfig["root_activation"], x: Tensor): Tensor {
+  switch (name) {
+    case "relu":
+      return ops.relu(x);
+    case "tanh":
+      return ops.tanh(x);
+    case "softplus":
+      return ops.softplus(x);
+    case "swish":
+      return ops.swish(x);
+    case "identity":
+      return x;
+    case "sin":
+      return ops.sin(x);
+    case "cos":
+      return ops.cos(x);
+  }
+}
+
+/**
+ * Mode 4: θ_t = A^{t+1} θ_0 + Σ_{k=0..t} A^{t−k} B Δx_k (t = 0..T−1), causal and including θ_0. The input
+ * part is a causal convolution of Δx with the kernels K_j = A^j B, computed as one GEMM over a Toeplitz
+ * arrangement of Δx; the θ_0 part is the homogeneous recurrence.
+ */
+export function parallelStates(A: Tensor, B: Tensor, dx: Tensor, theta0: Tensor): Tensor {
+  const [N, T, Din] = dx.shape as [number, number, number];
+  const P = A.shape[0]!;
+  // K_j = A^j B, stacked as (T·Din, P) rows K_jᵀ.
+  const Ks: Tensor[] = [];
+  let K = B;
+  for (let j = 0; j < T; j++) {
+    Ks.push(transpose(K, [1, 0]));
+    if (j + 1 < T) K = matmul(A, K);
+  }
+  const kernel = concat(Ks, 0);
+  // Toeplitz: block j of row t holds Δx_{t−j} (zero when t < j).
+  const blocks = Array.from({ length: T }, (_, j) =>
+    j === 0 ? dx : concat([zeros([N, j, Din], dx.dtype), slice(dx, [0, 0, 0], [N, T - j, Din])], 1),
+  );
+  const toeplitz = concat(blocks, 2);
+  const driven = matmul(toeplitz, kernel);
+  const free = linearRecurrence(A, zeros([N, T, P], dx.dtype), theta0);
+  return ops.add(driven, free);
+}
+
+function makeRoot(c: ModelConfig, inDim: number, outDim: number): Root {
+  switch (c.root_physics) {
+    case null:
+      return mlpRoot(mlpDims(inDim, c.root_width_size, c.root_depth, outDim), c.root_activation);
+    case "sine":
+      return sineRoot(inDim, c.root_width_size, c.root_depth, c.root_activation);
+    case "sine_phase":
+      return sinePhaseRoot(inDim);
+    case "msd":
+      return msdRoot(inDim, c.root_width_size, c.root_depth, c.root_activation);
+  }
+}
