@@ -192,7 +192,13 @@ export interface Kernels {
    * Root MLP forward: out (M, d_L) from theta (M, P) and x (M, d_0). When `hidden` is given (M, H) with
    * H = Σ_{l=1}^{L−1} d_l, it receives every hidden layer's pre-activation for the backward pass.
    */
-  rootMlp(theta: FloatArray, x: FloatArray, out: FloatArray, hidden: FloatArray | null, args: RootMlpArgs): void;
+  rootMlp(
+    theta: FloatArray,
+    x: FloatArray,
+    out: FloatArray,
+    hidden: FloatArray | null,
+    args: RootMlpArgs,
+  ): void;
   /**
    * Root MLP backward from dOut (M, d_L) and the forward's `hidden`: dTheta (M, P) and, when given,
    * dX (M, d_0) are overwritten.

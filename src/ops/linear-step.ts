@@ -78,7 +78,13 @@ export function linearStep(thetaPrev: Tensor, A: Tensor, u: Tensor, options: Lin
   for (const x of [thetaPrev, A, u]) checkFloat("linearStep", x);
   const [N, P] = thetaPrev.shape as [number, number];
   assert(
-    thetaPrev.ndim === 2 && A.ndim === 2 && A.shape[0] === P && A.shape[1] === P && u.ndim === 2 && u.shape[0] === N && u.shape[1] === P,
+    thetaPrev.ndim === 2 &&
+      A.ndim === 2 &&
+      A.shape[0] === P &&
+      A.shape[1] === P &&
+      u.ndim === 2 &&
+      u.shape[0] === N &&
+      u.shape[1] === P,
     () =>
       `linearStep: expected thetaPrev (N,P), A (P,P), u (N,P), got ${fmtShape(thetaPrev.shape)}, ${fmtShape(A.shape)}, ${fmtShape(u.shape)}`,
   );
@@ -86,7 +92,8 @@ export function linearStep(thetaPrev: Tensor, A: Tensor, u: Tensor, options: Lin
     thetaPrev.dtype === A.dtype && A.dtype === u.dtype,
     () => `linearStep: dtypes differ (thetaPrev ${thetaPrev.dtype}, A ${A.dtype}, u ${u.dtype})`,
   );
-  const c = options.clip !== undefined && options.clip > 0 && Number.isFinite(options.clip) ? options.clip : 0;
+  const c =
+    options.clip !== undefined && options.clip > 0 && Number.isFinite(options.clip) ? options.clip : 0;
   const k = kernelsFor(A.dtype);
   const out = empty([N, P], A.dtype);
   const o = out.data as FloatArray;
@@ -117,7 +124,11 @@ export function linearStep(thetaPrev: Tensor, A: Tensor, u: Tensor, options: Lin
 }
 
 // g = dOut ⊙ [θ_t not clipped];  dθ_{t−1} = g A;  du = g;  dA: deferred to the tick, or g_tᵀ θ_{t−1} here.
-export const linearStepVjp: Vjp<"linearStep"> = (dOut, { inputs: [thetaPrev, A], attrs: { clip, tape, t } }, out) => {
+export const linearStepVjp: Vjp<"linearStep"> = (
+  dOut,
+  { inputs: [thetaPrev, A], attrs: { clip, tape, t } },
+  out,
+) => {
   const [N, P] = thetaPrev!.shape as [number, number];
   const k = kernelsFor(A!.dtype);
   let g = dOut;

@@ -48,7 +48,8 @@ export function matmul(a: Tensor, b: Tensor, { transA = false, transB = false }:
     const y = bb[bb.length - n + i] ?? 1;
     assert(
       x === y || x === 1 || y === 1,
-      () => `matmul: batch axes of ${fmtShape(a.shape)} and ${fmtShape(b.shape)} cannot be broadcast together`,
+      () =>
+        `matmul: batch axes of ${fmtShape(a.shape)} and ${fmtShape(b.shape)} cannot be broadcast together`,
     );
     return x === 1 ? y : x;
   });

@@ -6,9 +6,9 @@
 
 import { needsGrad, record } from "../autograd/tape.js";
 import type { Vjp } from "../autograd/types.js";
+import { rootParamCount } from "../backends/cpu/root-mlp.js";
 import { type FloatArray, ROOT_ACTIVATIONS, type RootActivation } from "../backends/kernels.js";
 import { kernelsFor } from "../backends/registry.js";
-import { rootParamCount } from "../backends/cpu/root-mlp.js";
 import { sameShape, sizeOf } from "../tensor/shape.js";
 import { empty, type Tensor } from "../tensor/tensor.js";
 import { assert, fmtShape } from "../util/assert.js";

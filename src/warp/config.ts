@@ -122,9 +122,15 @@ function finalActivation(v: unknown): FinalActivation {
   if (typeof v === "string") return oneOf(key, v, [...ROOT_ACTIVATIONS, "sigmoid"] as const);
   if (isNum(v)) return v > 0 ? v : fail(key, v, "a positive clip bound");
   if (Array.isArray(v) && v.length === 4 && v.every(isNum)) {
-    return v[0] !== 0 ? (v as [number, number, number, number]) : fail(key, v, "a dtanh [a, b, alpha, beta] with a ≠ 0");
+    return v[0] !== 0
+      ? (v as [number, number, number, number])
+      : fail(key, v, "a dtanh [a, b, alpha, beta] with a ≠ 0");
   }
-  return fail(key, v, `an activation name (${ROOT_ACTIVATIONS.join(", ")}, sigmoid), a clip bound, [a, b, alpha, beta] or null`);
+  return fail(
+    key,
+    v,
+    `an activation name (${ROOT_ACTIVATIONS.join(", ")}, sigmoid), a clip bound, [a, b, alpha, beta] or null`,
+  );
 }
 
 /**
@@ -133,11 +139,7 @@ function finalActivation(v: unknown): FinalActivation {
  * are errors naming the nearest valid key.
  */
 export function resolveModelConfig(raw: Raw): ModelConfig {
-  const known = new Set<string>([
-    "data_size",
-    ...Object.keys(MODEL_DEFAULTS),
-    ...IGNORED_MODEL_KEYS,
-  ]);
+  const known = new Set<string>(["data_size", ...Object.keys(MODEL_DEFAULTS), ...IGNORED_MODEL_KEYS]);
   for (const k of Object.keys(raw)) {
     if (!known.has(k)) {
       const near = nearest(k, [...known]);
@@ -156,9 +158,9 @@ export function resolveModelConfig(raw: Raw): ModelConfig {
     init_state_layers:
       v.init_state_layers === null
         ? null
-        : ([0, 1, 2].includes(v.init_state_layers as number)
-            ? (v.init_state_layers as 0 | 1 | 2)
-            : fail("init_state_layers", v.init_state_layers, "0, 1, 2 or null")),
+        : [0, 1, 2].includes(v.init_state_layers as number)
+          ? (v.init_state_layers as 0 | 1 | 2)
+          : fail("init_state_layers", v.init_state_layers, "0, 1, 2 or null"),
     input_prev_data: bool("input_prev_data", v.input_prev_data),
     weights_lim: posOrNull("weights_lim", v.weights_lim),
     time_as_channel: bool("time_as_channel", v.time_as_channel),
@@ -179,7 +181,11 @@ export function resolveModelConfig(raw: Raw): ModelConfig {
             isNum(v.positional_encoding[1]) &&
             v.positional_encoding[1] > 0
           ? (v.positional_encoding as [number, number])
-          : fail("positional_encoding", v.positional_encoding, "[D, C] with D a positive even integer and C > 0, or null"),
+          : fail(
+              "positional_encoding",
+              v.positional_encoding,
+              "[D, C] with D a positive even integer and C > 0, or null",
+            ),
     root_output_dim: v.root_output_dim === null ? null : posInt("root_output_dim", v.root_output_dim),
     conv_embedding:
       v.conv_embedding === null
@@ -192,13 +198,18 @@ export function resolveModelConfig(raw: Raw): ModelConfig {
             v.conv_embedding[1] > 0 &&
             typeof v.conv_embedding[2] === "boolean"
           ? (v.conv_embedding as [number, number, boolean])
-          : fail("conv_embedding", v.conv_embedding, "[out_channels, kernel, causal] (two positive integers and a boolean), or null"),
+          : fail(
+              "conv_embedding",
+              v.conv_embedding,
+              "[out_channels, kernel, causal] (two positive integers and a boolean), or null",
+            ),
     root_physics: v.root_physics === null ? null : oneOf("root_physics", v.root_physics, ROOT_PHYSICS),
     autoregressive: bool("autoregressive", v.autoregressive),
     stochastic: bool("stochastic", v.stochastic),
     use_nll_loss: bool("use_nll_loss", v.use_nll_loss),
     smooth_inference: bool("smooth_inference", v.smooth_inference),
-    nb_recons_loss_steps: v.nb_recons_loss_steps === null ? null : posInt("nb_recons_loss_steps", v.nb_recons_loss_steps),
+    nb_recons_loss_steps:
+      v.nb_recons_loss_steps === null ? null : posInt("nb_recons_loss_steps", v.nb_recons_loss_steps),
     inference_start: v.inference_start === null ? null : nonNegInt("inference_start", v.inference_start),
   };
   checkCombinations(cfg);
@@ -209,32 +220,42 @@ function checkCombinations(c: ModelConfig): void {
   const bad = (msg: string) => `model config: ${msg}`;
   if (c.nb_classes !== null) {
     assert(!c.autoregressive, () => bad("classification (nb_classes) needs autoregressive: false"));
-    assert(!c.use_nll_loss, () => bad("classification (nb_classes) is trained with cross-entropy: set use_nll_loss: false"));
+    assert(!c.use_nll_loss, () =>
+      bad("classification (nb_classes) is trained with cross-entropy: set use_nll_loss: false"),
+    );
     assert(c.root_physics === null, () => bad("root_physics is for regression, not classification"));
   }
   if (c.stochastic) {
     assert(c.autoregressive, () => bad("stochastic: true needs autoregressive: true"));
-    assert(c.use_nll_loss, () => bad("stochastic: true samples from the predicted σ: it needs use_nll_loss: true"));
+    assert(c.use_nll_loss, () =>
+      bad("stochastic: true samples from the predicted σ: it needs use_nll_loss: true"),
+    );
   }
-  assert(
-    c.smooth_inference || c.stochastic,
-    () => bad("smooth_inference: false (sampled inference) needs stochastic: true"),
+  assert(c.smooth_inference || c.stochastic, () =>
+    bad("smooth_inference: false (sampled inference) needs stochastic: true"),
   );
   if (c.root_physics !== null) {
-    assert(!c.use_nll_loss, () => bad(`root_physics "${c.root_physics}" predicts values only: set use_nll_loss: false`));
+    assert(!c.use_nll_loss, () =>
+      bad(`root_physics "${c.root_physics}" predicts values only: set use_nll_loss: false`),
+    );
     assert(c.conv_embedding === null, () => bad("root_physics cannot be combined with conv_embedding"));
     if (c.root_physics === "msd") {
-      assert(c.data_size === 2, () => bad(`root_physics "msd" needs data_size 2 (position, velocity), got ${c.data_size}`));
-      assert(
-        c.input_prev_data,
-        () => bad('root_physics "msd" integrates from the previous state: set input_prev_data: true'),
+      assert(c.data_size === 2, () =>
+        bad(`root_physics "msd" needs data_size 2 (position, velocity), got ${c.data_size}`),
+      );
+      assert(c.input_prev_data, () =>
+        bad('root_physics "msd" integrates from the previous state: set input_prev_data: true'),
       );
     } else {
-      assert(c.data_size === 1, () => bad(`root_physics "${c.root_physics}" needs data_size 1, got ${c.data_size}`));
+      assert(c.data_size === 1, () =>
+        bad(`root_physics "${c.root_physics}" needs data_size 1, got ${c.data_size}`),
+      );
     }
   }
   if (c.conv_embedding !== null) {
-    assert(!c.autoregressive, () => bad("conv_embedding applies to whole observed sequences: it needs autoregressive: false"));
+    assert(!c.autoregressive, () =>
+      bad("conv_embedding applies to whole observed sequences: it needs autoregressive: false"),
+    );
   }
 }
 

@@ -15,7 +15,8 @@ export function gaussianNll(out: Tensor, y: Tensor): Tensor {
   const [N, T, D] = y.shape as [number, number, number];
   assert(
     out.ndim === 3 && out.shape[0] === N && out.shape[1] === T && out.shape[2] === 2 * D,
-    () => `gaussianNll: expected out (${N},${T},${2 * D}) for y ${fmtShape(y.shape)}, got ${fmtShape(out.shape)}`,
+    () =>
+      `gaussianNll: expected out (${N},${T},${2 * D}) for y ${fmtShape(y.shape)}, got ${fmtShape(out.shape)}`,
   );
   const mu = slice(out, [0, 0, 0], [N, T, D]);
   const sigma = slice(out, [0, 0, D], [N, T, D]);

@@ -17,7 +17,7 @@ import { bernoulli, type Key, normal, splitKey, uniform } from "../util/random.j
 import type { ModelConfig } from "./config.js";
 import { applyHead, type HeadOptions } from "./head.js";
 import { gaussianNll, halfMse, lastStepCrossEntropy, sampleSteps } from "./loss.js";
-import { mlpDims, mlpRoot, msdRoot, type Root, sineRoot, sinePhaseRoot } from "./root.js";
+import { mlpDims, mlpRoot, msdRoot, type Root, sinePhaseRoot, sineRoot } from "./root.js";
 
 /** One Linear layer of the hypernetwork (Equinox layout: weight (out, in), bias (out)). */
 export interface LinearParams {
@@ -44,7 +44,13 @@ export interface WarpParams {
 
 /** Hidden sizes of the reference's GradualMLP hypernetwork with k hidden layers. */
 export function hypernetSizes(inDim: number, outDim: number, k: 0 | 1 | 2): number[] {
-  if (k === 2) return [inDim, Math.trunc((2 / 3) * inDim + (1 / 3) * outDim), Math.trunc((1 / 3) * inDim + (2 / 3) * outDim), outDim];
+  if (k === 2)
+    return [
+      inDim,
+      Math.trunc((2 / 3) * inDim + (1 / 3) * outDim),
+      Math.trunc((1 / 3) * inDim + (2 / 3) * outDim),
+      outDim,
+    ];
   if (k === 1) return [inDim, Math.trunc(0.5 * inDim + 0.5 * outDim), outDim];
   return [inDim, outDim];
 }
@@ -102,14 +108,19 @@ export class WarpModel {
     this.root = root ?? makeRoot(c, rootIn, rootOut);
     assert(
       this.root.inDim === rootIn,
-      () => `root "${this.root.name}" takes ${this.root.inDim} inputs but the configuration gives it ${rootIn}`,
+      () =>
+        `root "${this.root.name}" takes ${this.root.inDim} inputs but the configuration gives it ${rootIn}`,
     );
     this.head = {
       final: classification ? null : c.root_final_activation,
       uncertainty: !classification && c.use_nll_loss,
       stdLowerBound: c.std_lower_bound,
     };
-    this.outDim = classification ? this.root.outDim : c.conv_embedding ? (c.use_nll_loss ? 2 : 1) * c.data_size : this.root.outDim;
+    this.outDim = classification
+      ? this.root.outDim
+      : c.conv_embedding
+        ? (c.use_nll_loss ? 2 : 1) * c.data_size
+        : this.root.outDim;
   }
 
   /** Dθ: the size of the hidden state. */
@@ -268,7 +279,11 @@ export class WarpModel {
     const [N, T, S] = x.shape as [number, number, number];
     const P = this.thetaDim;
     const [, kNoise] = o.key ? (splitKey(o.key, 3) as Key[]) : [];
-    const theta0 = this.initialTheta(p, reshape(slice(xData, [0, 0, 0], [N, 1, c.data_size]), [N, c.data_size]), kNoise);
+    const theta0 = this.initialTheta(
+      p,
+      reshape(slice(xData, [0, 0, 0], [N, 1, c.data_size]), [N, c.data_size]),
+      kNoise,
+    );
     // Δx_t = x_t − x_{t−1} with x_{−1} := x_0 (so Δx_0 = 0); time first with time_as_channel.
     let seq = x;
     if (c.time_as_channel) seq = concat([reshape(times, [N, T, 1]), x], 2);
@@ -277,16 +292,23 @@ export class WarpModel {
     const dx = ops.sub(seq, prev);
     let thetas: Tensor;
     if (o.parallel) {
-      assert(c.weights_lim === null, () => "WarpModel: the parallel form cannot clip θ (weights_lim): use the recurrent mode");
+      assert(
+        c.weights_lim === null,
+        () => "WarpModel: the parallel form cannot clip θ (weights_lim): use the recurrent mode",
+      );
       thetas = parallelStates(p.A, p.B, dx, theta0);
     } else {
       const U = matmul(dx, p.B, { transB: true });
       thetas = linearRecurrence(p.A, U, theta0, { clip: c.weights_lim ?? 0 });
     }
     // Root queried at τ_t + (τ_1 − τ_0), position t + 1; with input_prev_data also given x_t.
-    const dt = T > 1 ? ops.sub(slice(times, [0, 1], [N, 1]), slice(times, [0, 0], [N, 1])) : zeros([N, 1], x.dtype);
+    const dt =
+      T > 1 ? ops.sub(slice(times, [0, 1], [N, 1]), slice(times, [0, 0], [N, 1])) : zeros([N, 1], x.dtype);
     const tau = ops.add(times, dt);
-    let input = this.timeFeatures(tau, Array.from({ length: T }, (_, t) => t + 1));
+    let input = this.timeFeatures(
+      tau,
+      Array.from({ length: T }, (_, t) => t + 1),
+    );
     if (c.input_prev_data) input = concat([input, x], 2);
     const raw = this.root.apply(reshape(thetas, [N * T, P]), reshape(input, [N * T, -1]));
     const y = applyHead(this.deEmbed(p, raw), this.headOptions(p));
@@ -303,8 +325,18 @@ export class WarpModel {
     let force: Tensor;
     if (inference) {
       const ctx = o.context!;
-      assert(Number.isInteger(ctx) && ctx >= 0, () => `WarpModel: context must be a non-negative integer, got ${ctx}`);
-      force = broadcastTo(tensor(Array.from({ length: T }, (_, t) => (t < ctx ? 1 : 0)), [1, T], x.dtype), [N, T]);
+      assert(
+        Number.isInteger(ctx) && ctx >= 0,
+        () => `WarpModel: context must be a non-negative integer, got ${ctx}`,
+      );
+      force = broadcastTo(
+        tensor(
+          Array.from({ length: T }, (_, t) => (t < ctx ? 1 : 0)),
+          [1, T],
+          x.dtype,
+        ),
+        [N, T],
+      );
     } else if (o.forceMask) {
       assert(
         o.forceMask.ndim === 2 && o.forceMask.shape[0] === N && o.forceMask.shape[1] === T,

@@ -68,7 +68,13 @@ const col = (x: Tensor, j: number, n = 1): Tensor => slice(x, [0, j], [x.shape[0
  * WARP-Phys SINE root: θ holds an MLP τ ↦ φ̂ and y = sin(2π·f·τ + φ̂) (f = 1 on normalised time).
  * `inDim` inputs are fed to the MLP (τ first); the formula uses τ = input[:, 0].
  */
-export function sineRoot(inDim: number, width: number, depth: number, activation: RootActivation, f = 1): Root {
+export function sineRoot(
+  inDim: number,
+  width: number,
+  depth: number,
+  activation: RootActivation,
+  f = 1,
+): Root {
   const dims = mlpDims(inDim, width, depth, 1);
   return {
     name: `sine: y = sin(2π·${f}·τ + φ̂(τ)), φ̂ = mlp ${dims.join("-")} ${activation}`,
@@ -101,7 +107,13 @@ export function sinePhaseRoot(inDim: number, f = 1): Root {
  * acc = −(k/m)·pos − (c/m)·vel; vel' = vel + acc·Δt; pos' = pos + vel·Δt, Δt = 1/256.
  * The input must end with the previous state (pos, vel): input_prev_data.
  */
-export function msdRoot(inDim: number, width: number, depth: number, activation: RootActivation, dt = 1 / 256): Root {
+export function msdRoot(
+  inDim: number,
+  width: number,
+  depth: number,
+  activation: RootActivation,
+  dt = 1 / 256,
+): Root {
   assert(inDim >= 3, () => `msd root: needs the input [τ, …, pos, vel], got ${inDim} columns`);
   const dims = mlpDims(inDim, width, depth, 3);
   return {

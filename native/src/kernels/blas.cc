@@ -14,46 +14,44 @@
 namespace warp {
 namespace {
 
+// BLAS dimensions are 32-bit; addon.cc has checked that every dimension and leading dimension fits.
 inline blasint bl(int64_t v) { return blasint(v); }
 
-// cblas_sgemm rejects a leading dimension of 0 even when the matrix is empty (it prints an error).
-inline int64_t ld(int64_t cols) { return std::max<int64_t>(1, cols); }
-
+// RecurrenceArgs.clip ≤ 0, NaN or ±Infinity means no clipping.
 bool clipping(double c) { return c > 0 && std::isfinite(c); }
 
-/** rows N×P at `x` (leading dimension `ldx`) clamped to [−c, c] in place; NaN stays NaN. */
-void clipRows(float* x, int64_t N, int64_t P, int64_t ldx, double c) {
-  const float fc = float(c);
-  parallel_for(N, P, [&](int64_t n0, int64_t n1) {
-    for (int64_t n = n0; n < n1; n++) {
-      float* row = x + n * ldx;
-      for (int64_t p = 0; p < P; p++) {
-        const double v = row[p];
-        row[p] = v > c ? fc : (v < -c ? -fc : row[p]);
-      }
+/**
+ * Rows [n0, n1) of an N×P block at `x` (leading dimension `ldx`) clamped to [−c, c] in place; NaN stays
+ * NaN. Comparing float v with float(c) gives exactly the clamp against the double c (no float lies
+ * strictly between c and float(c)). Scalars are by-value parameters so the row loop vectorizes.
+ */
+void clipRows(float* x, int64_t ldx, int64_t P, float c, int64_t n0, int64_t n1) {
+  for (int64_t n = n0; n < n1; n++) {
+    float* row = x + n * ldx;
+    for (int64_t p = 0; p < P; p++) {
+      const float v = row[p] > c ? c : row[p];
+      row[p] = v < -c ? -c : v;
     }
-  });
+  }
 }
 
 /**
- * g (N×P at `g`, ld `ldg`) zeroed where the forward output θ (same layout) was clipped. A clipped entry
- * holds float(c), so the test is |θ| < float(c), not |θ| < c: when c rounds down to float (c = 0.9),
- * a clipped entry is below c and would wrongly pass. NaN entries are masked too.
+ * Rows [n0, n1) of g (ld `ldg`) zeroed where the forward output θ (same layout) was clipped. A clipped
+ * entry holds float(clip), so the test is |θ| < float(clip), not |θ| < clip: when clip rounds down to
+ * float (0.9), a clipped entry is below clip and would wrongly pass. NaN entries are masked too.
  */
-void maskClipped(float* g, const float* theta, int64_t N, int64_t P, int64_t ldg, double c) {
-  const float fc = float(c);
-  parallel_for(N, P, [&](int64_t n0, int64_t n1) {
-    for (int64_t n = n0; n < n1; n++) {
-      float* gr = g + n * ldg;
-      const float* tr = theta + n * ldg;
-      for (int64_t p = 0; p < P; p++) gr[p] = (tr[p] < fc && tr[p] > -fc) ? gr[p] : 0.0f;
-    }
-  });
+void maskClipped(float* g, const float* theta, int64_t ldg, int64_t P, float c, int64_t n0, int64_t n1) {
+  for (int64_t n = n0; n < n1; n++) {
+    float* gr = g + n * ldg;
+    const float* tr = theta + n * ldg;
+    for (int64_t p = 0; p < P; p++) gr[p] = std::fabs(tr[p]) < c ? gr[p] : 0.0f;
+  }
 }
 
 }  // namespace
 
 void matmul(const float* a, const float* b, float* out, const MatmulArgs& x) {
+  // Empty shapes return early, which also keeps every leading dimension ≥ 1 (cblas_sgemm rejects 0).
   const int64_t M = x.M, N = x.N, K = x.K;
   if (x.batch <= 0 || M == 0 || N == 0) return;
   if (K == 0) {  // empty sum: out = 0, or unchanged when accumulating
@@ -83,6 +81,7 @@ void linearRecurrence(const float* A, const float* U, const float* theta0, float
   const int64_t N = args.N, T = args.T, P = args.P, ldt = T * P;
   if (N == 0 || T == 0 || P == 0) return;
   const bool clip = clipping(args.clip);
+  const float fc = float(args.clip);
   for (int64_t t = 0; t < T; t++) {
     float* cur = out + t * P;
     for (int64_t n = 0; n < N; n++) std::memcpy(cur + n * ldt, U + n * ldt + t * P, size_t(P) * sizeof(float));
@@ -90,7 +89,7 @@ void linearRecurrence(const float* A, const float* U, const float* theta0, float
     const int64_t ldPrev = t == 0 ? P : ldt;
     cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, bl(N), bl(P), bl(P), 1.0f, prev, bl(ldPrev), A, bl(P),
                 1.0f, cur, bl(ldt));
-    if (clip) clipRows(cur, N, P, ldt, args.clip);
+    if (clip) parallel_for(N, P, [=](int64_t n0, int64_t n1) { clipRows(cur, ldt, P, fc, n0, n1); });
   }
 }
 
@@ -109,10 +108,14 @@ void linearRecurrenceVjp(const float* A, const float* theta0, const float* out, 
     return;
   }
   const bool clip = clipping(args.clip);
+  const float fc = float(args.clip);
   std::memcpy(dU, dOut, size_t(N * T * P) * sizeof(float));
   for (int64_t t = T - 1; t >= 0; t--) {
     float* g = dU + t * P;
-    if (clip) maskClipped(g, out + t * P, N, P, ldt, args.clip);
+    if (clip) {
+      const float* theta = out + t * P;
+      parallel_for(N, P, [=](int64_t n0, int64_t n1) { maskClipped(g, theta, ldt, P, fc, n0, n1); });
+    }
     if (t > 0) {
       cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, bl(N), bl(P), bl(P), 1.0f, g, bl(ldt), A, bl(P), 1.0f,
                   g - P, bl(ldt));

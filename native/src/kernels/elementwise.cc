@@ -180,29 +180,49 @@ void binary(BinaryOp op, const float* a, const int64_t* aStrides, const float* b
 #undef WARP_BINARY
 }
 
+namespace {
+
+// The clip loops take their bounds as by-value parameters: read from a lambda's captures they would be
+// memory that out[] might alias, which keeps GCC from vectorizing.
+void clipRange(const float* x, float lo, float hi, float* out, int64_t b, int64_t e) {
+  for (int64_t i = b; i < e; i++) {
+    const float v = x[i];
+    out[i] = v < lo ? lo : (v > hi ? hi : v);
+  }
+}
+
+void clipVjpRange(const float* x, float lo, float hi, const float* dy, float* dx, int64_t b, int64_t e) {
+  for (int64_t i = b; i < e; i++) {
+    const float v = x[i], g = dy[i];
+    dx[i] = ((v > lo) & (v < hi)) ? g : 0.0f;
+  }
+}
+
+}  // namespace
+
 void clip(const float* x, double lo, double hi, float* out, int64_t n) {
+  // Comparing float v with float(lo) / float(hi) yields exactly the clamp against the doubles: no float
+  // lies strictly between a bound and its rounding.
   const float flo = float(lo), fhi = float(hi);
-  parallel_for(n, kCheap, [&](int64_t b, int64_t e) {
-    for (int64_t i = b; i < e; i++) {
-      const float v = x[i];
-      out[i] = double(v) < lo ? flo : (double(v) > hi ? fhi : v);
-    }
-  });
+  parallel_for(n, kCheap, [=](int64_t b, int64_t e) { clipRange(x, flo, fhi, out, b, e); });
 }
 
 void clipVjp(const float* x, double lo, double hi, const float* dy, float* dx, int64_t n) {
-  parallel_for(n, kCheap, [&](int64_t b, int64_t e) {
-    for (int64_t i = b; i < e; i++) {
-      const double v = x[i];
-      dx[i] = (v > lo && v < hi) ? dy[i] : 0.0f;
-    }
-  });
+  // For a float v: v > lo ⇔ v > (lo rounded down to float) and v < hi ⇔ v < (hi rounded up), so the
+  // strict double comparisons of the cpu backend become float ones.
+  float flo = float(lo), fhi = float(hi);
+  if (double(flo) > lo) flo = std::nextafter(flo, -std::numeric_limits<float>::infinity());
+  if (double(fhi) < hi) fhi = std::nextafter(fhi, std::numeric_limits<float>::infinity());
+  parallel_for(n, kCheap, [=](int64_t b, int64_t e) { clipVjpRange(x, flo, fhi, dy, dx, b, e); });
 }
 
 template <class C>
 static void whereImpl(const C* cond, const float* a, const float* b, float* out, int64_t n) {
   parallel_for(n, kCheap, [&](int64_t lo, int64_t hi) {
-    for (int64_t i = lo; i < hi; i++) out[i] = cond[i] != 0 ? a[i] : b[i];
+    for (int64_t i = lo; i < hi; i++) {
+      const float av = a[i], bv = b[i];  // both loaded unconditionally so the select vectorizes
+      out[i] = cond[i] != 0 ? av : bv;
+    }
   });
 }
 

@@ -12,7 +12,6 @@
 #include <condition_variable>
 #include <mutex>
 #include <thread>
-#include <vector>
 
 namespace warp {
 namespace {

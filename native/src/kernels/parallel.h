@@ -9,8 +9,12 @@
 
 namespace warp {
 
-/** Below this many element-operations a kernel runs on the calling thread (waking a worker costs more). */
-constexpr int64_t kParallelMinWork = int64_t(1) << 16;
+/**
+ * Below this many element-operations a kernel runs on the calling thread. Measured on the 2-core target
+ * VM, waking a worker costs ~20–30 µs: a 2-way split of add/neg/sum only pays off from ~1M elements
+ * (1.1–1.6× there, 1.7–2× at 4M) and of exp (cost 8 per element) from ~128k (1.8× at 256k).
+ */
+constexpr int64_t kParallelMinWork = int64_t(1) << 20;
 
 /** Threads used by parallel_for, counting the caller (= openblas_get_num_threads(), at least 1). */
 int pool_threads();

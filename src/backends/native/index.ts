@@ -8,7 +8,9 @@
 import type { FloatArray, Kernels, TypedArray } from "../kernels.js";
 import { BINARY_OPS, UNARY_OPS } from "../kernels.js";
 
-export type NativeLoad = { ok: true; kernels: Partial<Kernels>; info: string } | { ok: false; reason: string };
+export type NativeLoad =
+  | { ok: true; kernels: Partial<Kernels>; info: string }
+  | { ok: false; reason: string };
 
 /** The addon's exports (see native/src/addon.cc); Float32Array only, op codes index unaryOps/binaryOps. */
 interface Addon {
@@ -93,7 +95,10 @@ interface NodeProcess {
 }
 
 /** Paths tried relative to this module: compiled (dist/src/backends/native/) and source (src/backends/native/). */
-const CANDIDATES = ["../../../../native/build/Release/warp_native.node", "../../../native/build/Release/warp_native.node"];
+const CANDIDATES = [
+  "../../../../native/build/Release/warp_native.node",
+  "../../../native/build/Release/warp_native.node",
+];
 
 function firstLine(e: unknown): string {
   const msg = e instanceof Error ? e.message : String(e);
@@ -114,15 +119,16 @@ function codes<T extends string>(wanted: readonly T[], have: unknown): Map<T, nu
 
 function requireAddon(): { addon: Addon } | { reason: string } {
   const proc = (globalThis as { process?: NodeProcess }).process;
-  const mod = proc?.getBuiltinModule?.("node:module") as
-    | { createRequire(url: string): (id: string) => unknown }
-    | undefined;
-  if (!mod) return { reason: "not running under Node.js ≥ 20.16 (process.getBuiltinModule is unavailable)" };
+  if (!proc?.getBuiltinModule) {
+    return { reason: "not running under Node.js ≥ 20.16 (process.getBuiltinModule is unavailable)" };
+  }
+  const mod = proc.getBuiltinModule("node:module") as { createRequire(url: string): (id: string) => unknown };
+  const path = proc.getBuiltinModule("node:path") as { resolve(p: string): string };
   const req = mod.createRequire(import.meta.url);
-  const override = proc?.env?.WARP_NATIVE_PATH;
+  const override = proc.env?.WARP_NATIVE_PATH;
   if (override) {
     try {
-      return { addon: req(override) as Addon };
+      return { addon: req(path.resolve(override)) as Addon }; // relative to the working directory
     } catch (e) {
       return { reason: `cannot load WARP_NATIVE_PATH=${override}: ${firstLine(e)}` };
     }
@@ -139,7 +145,11 @@ function requireAddon(): { addon: Addon } | { reason: string } {
   return { reason: "the native addon is not built (run `npm run build:native`)" };
 }
 
-function wrap(addon: Addon, unaryCodes: Map<string, number>, binaryCodes: Map<string, number>): Partial<Kernels> {
+function wrap(
+  addon: Addon,
+  unaryCodes: Map<string, number>,
+  binaryCodes: Map<string, number>,
+): Partial<Kernels> {
   return {
     unary: (op, x, out) => addon.unary(unaryCodes.get(op)!, x, out),
     unaryVjp: (op, x, y, dy, dx) => addon.unaryVjp(unaryCodes.get(op)!, x, y, dy, dx),
@@ -155,7 +165,8 @@ function wrap(addon: Addon, unaryCodes: Map<string, number>, binaryCodes: Map<st
       addon.matmul(a, b, out, m.batch, m.M, m.N, m.K, m.transA, m.transB, m.strideA, m.strideB, m.accumulate),
     softmaxCrossEntropy: (logits, labels, B, C, loss, probs) =>
       addon.softmaxCrossEntropy(logits, labels, B, C, loss, probs),
-    linearRecurrence: (A, U, theta0, out, r) => addon.linearRecurrence(A, U, theta0, out, r.N, r.T, r.P, r.clip),
+    linearRecurrence: (A, U, theta0, out, r) =>
+      addon.linearRecurrence(A, U, theta0, out, r.N, r.T, r.P, r.clip),
     linearRecurrenceVjp: (A, theta0, out, dOut, dA, dU, dTheta0, r) =>
       addon.linearRecurrenceVjp(A, theta0, out, dOut, dA, dU, dTheta0, r.N, r.T, r.P, r.clip),
   };
@@ -179,7 +190,10 @@ export function loadNative(): NativeLoad {
     const binaryCodes = codes(BINARY_OPS, r.addon.binaryOps);
     if (typeof unaryCodes === "string" || typeof binaryCodes === "string") {
       const missing = typeof unaryCodes === "string" ? unaryCodes : binaryCodes;
-      cached = { ok: false, reason: `the native addon is out of date (no op "${missing}"; run \`npm run build:native\`)` };
+      cached = {
+        ok: false,
+        reason: `the native addon is out of date (no op "${missing}"; run \`npm run build:native\`)`,
+      };
       return cached;
     }
     cached = { ok: true, kernels: wrap(r.addon, unaryCodes, binaryCodes), info: r.addon.info() };
