@@ -12,13 +12,18 @@ import type { OpName, OpNode, Vjp } from "./types.js";
 import { vjpRules } from "./vjp-table.js";
 
 /** A nested structure (arrays / plain objects) of tensors, such as a model's parameters. */
-export type TensorTree = Tensor | readonly TensorTree[] | { readonly [key: string]: TensorTree };
+export type TensorTree = Tensor | readonly TensorTree[] | { readonly [key: string]: TensorTree | undefined };
 
-function mapTree<T extends TensorTree>(tree: T, fn: (t: Tensor) => Tensor): T {
+/** Maps every tensor of a tree (nested arrays / plain objects; undefined entries are dropped). */
+function mapTree<T>(tree: T, fn: (t: Tensor) => Tensor): T {
   if (tree instanceof Tensor) return fn(tree) as T;
-  if (Array.isArray(tree)) return tree.map((x) => mapTree(x, fn)) as unknown as T;
-  const out: Record<string, TensorTree> = {};
-  for (const [k, v] of Object.entries(tree)) out[k] = mapTree(v as TensorTree, fn);
+  if (Array.isArray(tree)) return tree.map((x) => mapTree(x, fn)) as T;
+  assert(
+    tree !== null && typeof tree === "object",
+    () => `grad: parameters must be tensors in nested arrays / objects, found ${String(tree)}`,
+  );
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(tree as object)) if (v !== undefined) out[k] = mapTree(v, fn);
   return out as T;
 }
 
@@ -122,7 +127,7 @@ export function backward(output: Tensor, wrt: readonly Tensor[], seed?: Tensor):
  * Returns a function computing f(params, ...args) and its gradient with respect to every tensor in
  * `params` (same tree structure). f must return a scalar tensor.
  */
-export function valueAndGrad<P extends TensorTree, A extends unknown[]>(
+export function valueAndGrad<P extends TensorTree | object, A extends unknown[]>(
   f: (params: P, ...args: A) => Tensor,
 ): (params: P, ...args: A) => { value: Tensor; grads: P } {
   return (params, ...args) => {
@@ -144,7 +149,7 @@ export function valueAndGrad<P extends TensorTree, A extends unknown[]>(
 }
 
 /** Like valueAndGrad but returns only the gradients. */
-export function grad<P extends TensorTree, A extends unknown[]>(
+export function grad<P extends TensorTree | object, A extends unknown[]>(
   f: (params: P, ...args: A) => Tensor,
 ): (params: P, ...args: A) => P {
   const vg = valueAndGrad(f);
