@@ -93,7 +93,12 @@ describe("parity with an independent PyTorch WARP (float64 fixtures)", () => {
       assertAllClose(grads.B, (fx.grads.B as number[][]).flat(), tol, "dB");
       if (grads.theta0) assertAllClose(grads.theta0, fx.grads.theta0 as number[], tol, "dθ_0");
       grads.phi?.layers.forEach((l, i) => {
-        assertAllClose(l.weight, (fx.grads[`hyper.layers.${i}.weight`] as number[][]).flat(), tol, `dφ.${i}.weight`);
+        assertAllClose(
+          l.weight,
+          (fx.grads[`hyper.layers.${i}.weight`] as number[][]).flat(),
+          tol,
+          `dφ.${i}.weight`,
+        );
         assertAllClose(l.bias, fx.grads[`hyper.layers.${i}.bias`] as number[], tol, `dφ.${i}.bias`);
       });
       if (fx.inference_outputs) {

@@ -8,7 +8,7 @@ import type { FloatArray, RootActivation, RootMlpArgs } from "../kernels.js";
 function act(a: RootActivation, z: number): number {
   switch (a) {
     case "relu":
-      return z > 0 ? z : 0;
+      return Math.max(z, 0);
     case "tanh":
       return Math.tanh(z);
     case "softplus":
