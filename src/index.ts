@@ -53,6 +53,15 @@ export { broadcastTo, mean, sum, sumTo } from "./ops/reduce.js";
 export { type RootMlpOptions, rootMlp, rootMlpRef, rootParamCount } from "./ops/root-mlp.js";
 export { concat, gather, reshape, slice, split, stack, transpose } from "./ops/shape.js";
 export {
+  type AdamState,
+  adam,
+  applyUpdates,
+  chain,
+  type GradientTransformation,
+  treeLeaves,
+  treeMap,
+} from "./optim/transform.js";
+export {
   clearPool,
   convert,
   type DType,
@@ -81,3 +90,34 @@ export {
   splitKey,
   uniform,
 } from "./util/random.js";
+export {
+  CHECKPOINT_FORMAT,
+  type Checkpoint,
+  loadCheckpoint,
+  namedToParams,
+  paramsToNamed,
+  saveCheckpoint,
+} from "./warp/checkpoint.js";
+export {
+  type FinalActivation,
+  IGNORED_MODEL_KEYS,
+  MODEL_DEFAULTS,
+  type ModelConfig,
+  nearest,
+  ROOT_PHYSICS,
+  type RootPhysics,
+  resolveModelConfig,
+  TRAINING_MODEL_KEYS,
+} from "./warp/config.js";
+export { applyHead, finalActivation, type HeadOptions } from "./warp/head.js";
+export { gaussianNll, halfMse, lastStepCrossEntropy, mse, sampleSteps } from "./warp/loss.js";
+export {
+  type Batch,
+  type ForwardOptions,
+  hypernetSizes,
+  type LinearParams,
+  parallelStates,
+  WarpModel,
+  type WarpParams,
+} from "./warp/model.js";
+export { initMlpTheta, mlpDims, mlpRoot, msdRoot, type Root, sinePhaseRoot, sineRoot } from "./warp/root.js";
