@@ -65,7 +65,10 @@ export interface AdamState {
  * Adam (optax semantics): μ ← b1·μ + (1−b1)·g, ν ← b2·ν + (1−b2)·g², with bias corrections
  * μ̂ = μ/(1−b1ᵗ), ν̂ = ν/(1−b2ᵗ); update = −lr·μ̂ / (√(ν̂ + epsRoot) + eps).
  */
-export function adam(lr: number, { b1 = 0.9, b2 = 0.999, eps = 1e-8, epsRoot = 0 } = {}): GradientTransformation<AdamState> {
+export function adam(
+  lr: number,
+  { b1 = 0.9, b2 = 0.999, eps = 1e-8, epsRoot = 0 } = {},
+): GradientTransformation<AdamState> {
   return {
     init: (params) => ({
       count: 0,
@@ -77,10 +80,11 @@ export function adam(lr: number, { b1 = 0.9, b2 = 0.999, eps = 1e-8, epsRoot = 0
         const count = s.count + 1;
         const c1 = 1 - b1 ** count;
         const c2 = 1 - b2 ** count;
-        const mu = treeMap((m, g) => ops.add(ops.mul(m, b1), ops.mul(g, 1 - b1))), s.mu, grads);
-        const nu = treeMap((v, g) => ops.add(ops.mul(v, b2), ops.mul(ops.square(g), 1 - b2))), s.nu, grads);
+        const mu = treeMap((m, g) => ops.add(ops.mul(m, b1), ops.mul(g, 1 - b1)), s.mu, grads);
+        const nu = treeMap((v, g) => ops.add(ops.mul(v, b2), ops.mul(ops.square(g), 1 - b2)), s.nu, grads);
         const updates = treeMap(
-          (m, v) => ops.mul(ops.div(ops.div(m, c1), ops.add(ops.sqrt(ops.add(ops.div(v, c2), epsRoot)), eps)), -lr),
+          (m, v) =>
+            ops.mul(ops.div(ops.div(m, c1), ops.add(ops.sqrt(ops.add(ops.div(v, c2), epsRoot)), eps)), -lr),
           mu,
           nu,
         );
