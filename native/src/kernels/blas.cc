@@ -70,8 +70,26 @@ void matmul(const float* a, const float* b, float* out, const MatmulArgs& x) {
     return;
   }
   for (int64_t i = 0; i < x.batch; i++) {
-    cblas_sgemm(CblasRowMajor, ta, tb, bl(M), bl(N), bl(K), 1.0f, a + i * x.strideA, bl(lda), b + i * x.strideB,
-                bl(ldb), beta, out + i * M * N, bl(N));
+    const float* ai = a + i * x.strideA;
+    const float* bi = b + i * x.strideB;
+    float* oi = out + i * M * N;
+    // A single row or column is a matrix-vector product: sgemv streams the matrix once, where sgemm
+    // would pack it first (the autoregressive rollout at batch 1 is one such product per step).
+    if ((M == 1 || N == 1) && !x.accumulate) {
+      // Whether sgemv's beta = 0 ignores NaN already in y depends on the OpenBLAS version: clear it.
+      std::fill(oi, oi + M * N, 0.0f);
+    }
+    if (M == 1) {
+      // out (1×N) = a (1×K, contiguous either way) · op(B)  ⇔  out = op(B)ᵀ a
+      if (x.transB) cblas_sgemv(CblasRowMajor, CblasNoTrans, bl(N), bl(K), 1.0f, bi, bl(K), ai, 1, beta, oi, 1);
+      else cblas_sgemv(CblasRowMajor, CblasTrans, bl(K), bl(N), 1.0f, bi, bl(N), ai, 1, beta, oi, 1);
+    } else if (N == 1) {
+      // out (M×1) = op(A) · b (K×1, contiguous either way)
+      if (x.transA) cblas_sgemv(CblasRowMajor, CblasTrans, bl(K), bl(M), 1.0f, ai, bl(M), bi, 1, beta, oi, 1);
+      else cblas_sgemv(CblasRowMajor, CblasNoTrans, bl(M), bl(K), 1.0f, ai, bl(K), bi, 1, beta, oi, 1);
+    } else {
+      cblas_sgemm(CblasRowMajor, ta, tb, bl(M), bl(N), bl(K), 1.0f, ai, bl(lda), bi, bl(ldb), beta, oi, bl(N));
+    }
   }
 }
 

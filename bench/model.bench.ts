@@ -1,0 +1,176 @@
+// `warp bench model`: one training step (forward, loss, backward, Adam update) of the named
+// configurations that ../shared/bench/README.md defines for the PyTorch peer, built the same way:
+// mnist-ar, mnist-ar-small, sine-nonar, msd-ar, and mnist-ar-infer-b1 (one whole 784-step no-gradient
+// rollout with 300 context steps). Synthetic data of the right shapes and ranges (values do not change
+// the timing). N batch, T steps, D data dims, P = Dθ.
+
+import {
+  adam,
+  applyUpdates,
+  type BackendName,
+  bernoulli,
+  concat,
+  type GradientTransformation,
+  type Key,
+  type ModelConfig,
+  randomKey,
+  resolveModelConfig,
+  splitKey,
+  type Tensor,
+  tensor,
+  tidy,
+  uniform,
+  valueAndGrad,
+  WarpModel,
+  type WarpParams,
+  where,
+  withBackend,
+} from "../src/index.js";
+import { type BenchRecord, peakRssMb, round } from "./timing.js";
+
+interface ModelBench {
+  N: number;
+  T: number;
+  data: "mnist" | "sine" | "msd";
+  model: Record<string, unknown>;
+  lr: number;
+  /** Context length of a no-gradient rollout; a training step otherwise. */
+  inferContext?: number;
+  warmup: number;
+}
+
+const MNIST: Record<string, unknown> = {
+  data_size: 1,
+  root_width_size: 24,
+  root_depth: 3,
+  root_activation: "relu",
+  root_final_activation: "tanh",
+  init_state_layers: null,
+  input_prev_data: false,
+  use_nll_loss: true,
+  std_lower_bound: 0.5,
+  weights_lim: 0.5,
+  forcing_prob: 0.15,
+  autoregressive: true,
+  time_as_channel: false,
+  nb_recons_loss_steps: 400,
+};
+
+export const MODEL_BENCHES: Record<string, ModelBench> = {
+  "mnist-ar-small": { N: 32, T: 196, data: "mnist", model: MNIST, lr: 1e-4, warmup: 2 },
+  "sine-nonar": {
+    N: 64,
+    T: 100,
+    data: "sine",
+    model: {
+      data_size: 1,
+      root_width_size: 32,
+      root_depth: 2,
+      root_activation: "relu",
+      root_final_activation: null,
+      init_state_layers: 2,
+      use_nll_loss: false,
+      autoregressive: false,
+      time_as_channel: false,
+    },
+    lr: 1e-5,
+    warmup: 2,
+  },
+  "mnist-ar-infer-b1": { N: 1, T: 784, data: "mnist", model: MNIST, lr: 0, inferContext: 300, warmup: 2 },
+  "msd-ar": {
+    N: 64,
+    T: 200,
+    data: "msd",
+    model: {
+      data_size: 2,
+      root_width_size: 48,
+      root_depth: 3,
+      root_activation: "swish",
+      root_final_activation: 39,
+      init_state_layers: 2,
+      input_prev_data: true,
+      use_nll_loss: false,
+      forcing_prob: 0.25,
+      autoregressive: true,
+      time_as_channel: false,
+    },
+    lr: 1e-6,
+    warmup: 1,
+  },
+  "mnist-ar": { N: 128, T: 784, data: "mnist", model: MNIST, lr: 1e-4, warmup: 1 },
+};
+
+/** Configurations that finish in reasonable time on the plain-TS backend. */
+export const CPU_MODEL_BENCHES = ["sine-nonar", "mnist-ar-infer-b1", "mnist-ar-small"];
+
+function makeData(kind: ModelBench["data"], N: number, T: number): Tensor {
+  const [k1, k2] = splitKey(randomKey(7), 2) as [Key, Key];
+  if (kind === "mnist") {
+    // pixels in [−1, 1], mostly background
+    return where(bernoulli(k1, 0.2, [N, T, 1]), uniform(k2, [N, T, 1], -1, 1), -1);
+  }
+  // sin(2π f t + φ), f ∈ [1, 3], φ ∈ [0, 2π); for msd a damped (position, velocity) pair
+  const freq = uniform(k1, [N], 1, 3).data;
+  const phase = uniform(k2, [N], 0, 2 * Math.PI).data;
+  const wave = (shift: number, damped: boolean) =>
+    tensor(
+      Array.from({ length: N * T }, (_, i) => {
+        const n = Math.floor(i / T);
+        const t = (i % T) / (T - 1);
+        return Math.sin(2 * Math.PI * freq[n]! * t + phase[n]! + shift) * (damped ? Math.exp(-2 * t) : 1);
+      }),
+      [N, T, 1],
+    );
+  if (kind === "sine") return wave(0, false);
+  return concat([wave(0, true), wave(Math.PI / 2, true)], 2);
+}
+
+/** Median ms of one step of the named configuration on `backend`, and the process's peak RSS. */
+export function benchModelConfig(name: string, backend: BackendName, steps = 5): BenchRecord {
+  const spec = MODEL_BENCHES[name]!;
+  return withBackend(backend, () =>
+    tidy(() => {
+      const config: ModelConfig = resolveModelConfig(spec.model);
+      const model = new WarpModel(config);
+      let params: WarpParams = model.init(randomKey(0));
+      const x = makeData(spec.data, spec.N, spec.T);
+      const opt: GradientTransformation<unknown> = adam(spec.lr) as GradientTransformation<unknown>;
+      let state = opt.init(params);
+      let key: Key = randomKey(1);
+      const step = (): void => {
+        if (spec.inferContext !== undefined) {
+          tidy(() => void model.predict(params, x, { context: spec.inferContext }));
+          return;
+        }
+        const [k, next] = splitKey(key, 2) as [Key, Key];
+        key = next;
+        const out = tidy(() => {
+          const { grads } = valueAndGrad((p: WarpParams) => model.loss(p, { x }, k))(params);
+          const [updates, s] = opt.update(grads, state, params);
+          return { params: applyUpdates(params, updates), state: s };
+        });
+        params = out.params as WarpParams;
+        state = out.state;
+      };
+      for (let i = 0; i < spec.warmup; i++) step();
+      const times: number[] = [];
+      for (let i = 0; i < steps; i++) {
+        const t0 = performance.now();
+        step();
+        times.push(performance.now() - t0);
+      }
+      times.sort((a, b) => a - b);
+      return {
+        bench: "model",
+        config: name,
+        backend,
+        N: spec.N,
+        T: spec.T,
+        D: config.data_size,
+        P: model.thetaDim,
+        ms_step: round(times[Math.floor(times.length / 2)]!),
+        peak_rss_mb: peakRssMb(),
+      };
+    }),
+  );
+}

@@ -1,0 +1,125 @@
+// `warp bench <suite>`: prints benchmark figures (never asserted). Suites: gemm, recurrence, model, all.
+// The model suite runs each configuration in a fresh process so every peak RSS is its own, and can time
+// the PyTorch peer (a bench_torch.py given by --compare-torch) in the same run.
+
+import { execFileSync } from "node:child_process";
+import { type Command, InvalidArgumentError } from "commander";
+import { benchGemm } from "../../bench/gemm.bench.js";
+import { benchModelConfig, CPU_MODEL_BENCHES, MODEL_BENCHES } from "../../bench/model.bench.js";
+import { benchRecurrence } from "../../bench/recurrence.bench.js";
+import type { BenchRecord } from "../../bench/timing.js";
+import {
+  availableBackends,
+  type BackendName,
+  backendInfo,
+  nativeUnavailableReason,
+  WarpError,
+} from "../../src/index.js";
+
+interface BenchOptions {
+  json?: boolean;
+  backend?: BackendName[];
+  only?: string;
+  compareTorch?: string;
+}
+
+function parseBackends(value: string): BackendName[] {
+  const list = value.split(",").map((s) => s.trim());
+  for (const b of list) {
+    if (b !== "cpu" && b !== "native") throw new InvalidArgumentError(`unknown backend "${b}" (cpu, native)`);
+    if (!availableBackends().includes(b)) {
+      throw new InvalidArgumentError(`backend "${b}" is not available here: ${nativeUnavailableReason()}`);
+    }
+  }
+  return list as BackendName[];
+}
+
+function benchModel(backends: BackendName[], o: BenchOptions, emit: (r: BenchRecord) => void): void {
+  const names = o.only ? [o.only] : Object.keys(MODEL_BENCHES);
+  for (const n of names) {
+    if (!MODEL_BENCHES[n])
+      throw new WarpError(
+        `warp bench model: unknown configuration "${n}" (${Object.keys(MODEL_BENCHES).join(", ")})`,
+      );
+  }
+  for (const name of names) {
+    for (const backend of backends) {
+      if (backend === "cpu" && !o.only && !CPU_MODEL_BENCHES.includes(name)) continue;
+      if (o.only) {
+        emit(benchModelConfig(name, backend));
+        continue;
+      }
+      const out = execFileSync(
+        process.execPath,
+        [process.argv[1]!, "bench", "model", "--only", name, "--backend", backend, "--json"],
+        { encoding: "utf8", stdio: ["ignore", "pipe", "inherit"] },
+      );
+      for (const line of out.trim().split("\n")) emit(JSON.parse(line) as BenchRecord);
+    }
+    if (o.compareTorch) {
+      const out = execFileSync("/usr/bin/python3", [o.compareTorch, "--configs", name, "--steps", "5"], {
+        encoding: "utf8",
+        stdio: ["ignore", "pipe", "inherit"],
+        env: { ...process.env, OMP_WAIT_POLICY: "PASSIVE" },
+      });
+      const r = JSON.parse(out.trim().split("\n").pop()!) as Record<string, number | string>;
+      emit({
+        bench: "model",
+        config: name,
+        backend: "torch",
+        N: r.batch!,
+        T: r.T!,
+        D: r.data_dim!,
+        P: r.theta_dim!,
+        ms_step: r.ms_per_step_median!,
+      });
+    }
+  }
+}
+
+export function registerBench(program: Command): void {
+  program
+    .command("bench")
+    .description("run benchmarks and print their figures (never asserted)")
+    .argument("<suite>", "gemm, recurrence, model or all")
+    .option("--json", "print one JSON object per line")
+    .option(
+      "--backend <list>",
+      "comma-separated backends to run (default: every available one)",
+      parseBackends,
+    )
+    .option("--only <config>", `model suite: one configuration (${Object.keys(MODEL_BENCHES).join(", ")})`)
+    .option(
+      "--compare-torch <bench_torch.py>",
+      "model suite: also time the PyTorch peer's script with /usr/bin/python3",
+    )
+    .addHelpText(
+      "after",
+      "\nExamples:\n  warp bench gemm --json\n  warp bench recurrence --backend native\n  warp bench model --only mnist-ar-small\n  warp bench model --json --compare-torch ../shared/bench/bench_torch.py",
+    )
+    .action((suite: string, o: BenchOptions) => {
+      const suites: Record<string, (b: BackendName[], emit: (r: BenchRecord) => void) => void> = {
+        gemm: (b, emit) => benchGemm(b).forEach(emit),
+        recurrence: (b, emit) => benchRecurrence(b).forEach(emit),
+        model: (b, emit) => benchModel(b, o, emit),
+      };
+      const names = suite === "all" ? Object.keys(suites) : [suite];
+      for (const n of names) {
+        if (!suites[n])
+          throw new WarpError(
+            `warp bench: unknown suite "${n}" (choose from ${Object.keys(suites).join(", ")}, all)`,
+          );
+      }
+      const backends = o.backend ?? availableBackends();
+      if (!o.json) console.log(`# backends: ${backends.join(", ")}; default: ${backendInfo()}`);
+      const emit = (r: BenchRecord) =>
+        console.log(
+          o.json
+            ? JSON.stringify(r)
+            : Object.entries(r)
+                .map(([k, v]) => `${k}=${v}`)
+                .join("  "),
+        );
+      for (const n of names) suites[n]!(backends, emit);
+    });
+}

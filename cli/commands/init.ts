@@ -1,0 +1,38 @@
+// `warp init <config.yaml> --out model.safetensors [--seed S]`: builds an initialised model and saves it.
+
+import type { Command } from "commander";
+import { randomKey, saveCheckpoint, treeLeaves, WarpModel } from "../../src/index.js";
+import { writeAtomic } from "../files.js";
+import { readModelConfig } from "../model-config.js";
+import { intOption } from "../options.js";
+
+export function registerInit(program: Command): void {
+  program
+    .command("init")
+    .description("build a model from a YAML configuration with the reference initialisation and save it")
+    .argument(
+      "<config.yaml>",
+      "reference-style configuration (sections general/data/model/optimizer/training)",
+    )
+    .requiredOption("--out <file>", "output checkpoint (.safetensors)")
+    .option("--seed <n>", "random seed (default: general.seed, else 0)", intOption("--seed"))
+    .option("--data-size <n>", "observation size when the config does not imply it", intOption("--data-size"))
+    .option("--nb-classes <n>", "number of classes for a classification config", intOption("--nb-classes"))
+    .addHelpText(
+      "after",
+      "\nExamples:\n  warp init configs/mnist.yaml --out mnist.safetensors\n  warp init my.yaml --out m.safetensors --seed 3 --data-size 2",
+    )
+    .action((path: string, o: { out: string; seed?: number; dataSize?: number; nbClasses?: number }) => {
+      const config = readModelConfig(path, { dataSize: o.dataSize, nbClasses: o.nbClasses });
+      const model = new WarpModel(config);
+      const params = model.init(randomKey(o.seed ?? 0));
+      writeAtomic(o.out, saveCheckpoint(config, params));
+      const count = treeLeaves(params).reduce((n, t) => n + t.size, 0);
+      console.log(`root: ${model.root.name}`);
+      console.log(`Dθ = ${model.thetaDim}`);
+      console.log(
+        `parameters: ${count} (A ${params.A.size}, B ${params.B.size}, θ_0/φ ${count - params.A.size - params.B.size})`,
+      );
+      console.log(`wrote ${o.out}`);
+    });
+}
