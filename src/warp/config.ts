@@ -91,8 +91,15 @@ export const TRAINING_MODEL_KEYS = [
 /** Keys of the reference's `model:` section that we accept but that do not change the model. */
 export const IGNORED_MODEL_KEYS = ["nb_rnn_layers", "rnn_hidden_size"] as const;
 
+/** A value as the user wrote it (JSON, except that non-finite numbers keep their names). */
+function show(v: unknown): string {
+  if (typeof v === "number" && !Number.isFinite(v)) return String(v);
+  if (Array.isArray(v)) return `[${v.map(show).join(",")}]`;
+  return JSON.stringify(v) ?? String(v);
+}
+
 const fail = (key: string, value: unknown, allowed: string): never => {
-  throw new WarpError(`model config: ${key} = ${JSON.stringify(value)} is invalid: expected ${allowed}`);
+  throw new WarpError(`model config: ${key} = ${show(value)} is invalid: expected ${allowed}`);
 };
 
 const isNum = (v: unknown): v is number => typeof v === "number" && Number.isFinite(v);

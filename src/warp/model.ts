@@ -156,7 +156,9 @@ export class WarpModel {
       const [k1, k2] = splitKey(kConv, 2) as [Key, Key];
       const lim = 1 / Math.sqrt(c.data_size * K);
       params.conv_embedding = uniform(k1, [C, c.data_size, K], -lim, lim, dtype);
-      params.conv_de_embedding = uniform(k2, [c.data_size, C], -1 / Math.sqrt(C), 1 / Math.sqrt(C), dtype);
+      if (c.nb_classes === null) {
+        params.conv_de_embedding = uniform(k2, [c.data_size, C], -1 / Math.sqrt(C), 1 / Math.sqrt(C), dtype);
+      }
     }
     return params;
   }
@@ -311,7 +313,8 @@ export class WarpModel {
     );
     if (c.input_prev_data) input = concat([input, x], 2);
     const raw = this.root.apply(reshape(thetas, [N * T, P]), reshape(input, [N * T, -1]));
-    const y = applyHead(this.deEmbed(p, raw), this.headOptions(p));
+    // Classification logits stay in the root's output space; regression outputs are de-embedded.
+    const y = applyHead(c.nb_classes === null ? this.deEmbed(p, raw) : raw, this.headOptions(p));
     return reshape(y, [N, T, -1]);
   }
 
