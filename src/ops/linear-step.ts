@@ -10,14 +10,18 @@ import { needsGrad, record } from "../autograd/tape.js";
 import type { Vjp } from "../autograd/types.js";
 import type { FloatArray } from "../backends/kernels.js";
 import { kernelsFor } from "../backends/registry.js";
-import { allocate, empty, type Tensor, zeros } from "../tensor/tensor.js";
+import { empty, type Tensor, zeros } from "../tensor/tensor.js";
 import { assert, fmtShape } from "../util/assert.js";
 import { checkFloat } from "./elementwise.js";
 
-/** Buffers for the deferred dA of up to T steps of an (N, P) recurrence. */
+/**
+ * Buffers for the deferred dA of up to T steps of an (N, P) recurrence. They are tensors, so an enclosing
+ * `tidy` returns them to the buffer pool and the next training step reuses them (fresh gigabyte-sized
+ * allocations cost seconds of page faults).
+ */
 export class StepTape {
-  readonly thetas: FloatArray;
-  readonly grads: FloatArray;
+  private readonly thetaT: Tensor;
+  private readonly gradT: Tensor;
   readonly written: boolean[];
   constructor(
     readonly A: Tensor,
@@ -25,9 +29,17 @@ export class StepTape {
     readonly N: number,
   ) {
     const P = A.shape[0]!;
-    this.thetas = allocate(A.dtype, T * N * P, false) as FloatArray;
-    this.grads = allocate(A.dtype, T * N * P, false) as FloatArray;
+    this.thetaT = empty([T * N, P], A.dtype);
+    this.gradT = empty([T * N, P], A.dtype);
     this.written = new Array<boolean>(T).fill(false);
+  }
+  /** θ_{t−1} of every step, (T·N, P). */
+  get thetas(): FloatArray {
+    return this.thetaT.data as FloatArray;
+  }
+  /** g_t of every step, (T·N, P). */
+  get grads(): FloatArray {
+    return this.gradT.data as FloatArray;
   }
 }
 

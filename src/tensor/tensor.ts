@@ -34,7 +34,8 @@ export function dtypeOf(data: TypedArray): DType {
 // zero-filling) new ones every step. Small buffers are left to the garbage collector.
 const POOL_MIN = 4096;
 const POOL_MAX_BYTES = 4 * 2 ** 30;
-const POOL_PER_KEY = 4;
+// Per (dtype, length): enough for one buffer per step of a long autoregressive rollout.
+const POOL_PER_KEY = 2048;
 const pool = new Map<string, TypedArray[]>();
 let pooledBytes = 0;
 
