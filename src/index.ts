@@ -52,14 +52,29 @@ export { linearRecurrence, linearRecurrenceRef, type RecurrenceOptions } from ".
 export { broadcastTo, mean, sum, sumTo } from "./ops/reduce.js";
 export { type RootMlpOptions, rootMlp, rootMlpRef, rootParamCount } from "./ops/root-mlp.js";
 export { concat, gather, reshape, slice, split, stack, transpose } from "./ops/shape.js";
+export { clipByGlobalNorm, clipElementwise, globalNorm } from "./optim/clip.js";
 export {
+  type AdamOptions,
   type AdamState,
+  type AdamwOptions,
+  adabelief,
   adam,
+  adamw,
+  type DecayMask,
+  type SgdState,
+  sgd,
+} from "./optim/optimizers.js";
+export { type PlateauOptions, type PlateauState, reduceOnPlateau } from "./optim/plateau.js";
+export { type ReferenceOptimizerOptions, referenceOptimizer } from "./optim/reference.js";
+export {
   applyUpdates,
   chain,
+  type EmptyState,
   type GradientTransformation,
+  type Tree,
   treeLeaves,
   treeMap,
+  type UpdateExtra,
 } from "./optim/transform.js";
 export {
   clearPool,

@@ -1,11 +1,11 @@
-// Optimisers as composable gradient transformations (optax style): a transformation turns gradients into
-// updates with its own state; `chain` composes them; `applyUpdates` adds updates to parameters.
-// State and updates are parameter-shaped trees of tensors. Not here: learning-rate schedules driven by
-// the trainer (reduce-on-plateau arrives with the trainer).
+// The gradient-transformation machinery (optax style): parameter-shaped trees, the transformation
+// interface, `chain` and `applyUpdates`. A transformation turns gradients into updates with its own state;
+// state holds tensors and numbers only, so a trainer can checkpoint it. Not here: the optimisers
+// themselves (optimizers.ts, clip.ts, plateau.ts, reference.ts).
 
 import { noGrad } from "../autograd/tape.js";
 import * as ops from "../ops/elementwise.js";
-import { Tensor, zeros } from "../tensor/tensor.js";
+import { Tensor } from "../tensor/tensor.js";
 
 /** A parameter-shaped tree: tensors in nested arrays / plain objects. */
 export type Tree = unknown;
@@ -33,63 +33,40 @@ export function treeLeaves(tree: Tree): Tensor[] {
   return out;
 }
 
-/** A gradient transformation: init(params) → state; update(grads, state, params) → [updates, state]. */
-export interface GradientTransformation<S = unknown> {
-  init(params: Tree): S;
-  update(grads: Tree, state: S, params: Tree): [Tree, S];
+/** Extra per-step inputs some transformations read (optax's extra args), e.g. reduceOnPlateau's loss. */
+export interface UpdateExtra {
+  /** The loss (or metric) of this step. */
+  value?: number;
 }
 
-/** Composes transformations left to right (the output updates of one are the input grads of the next). */
-export function chain(...ts: GradientTransformation[]): GradientTransformation<unknown[]> {
+/** The state of a stateless transformation. */
+export type EmptyState = Record<string, never>;
+
+/**
+ * A gradient transformation: init(params) → state; update(grads, state, params, extra) → [updates, state].
+ * update is pure: it neither mutates nor disposes its inputs and returns fresh update tensors.
+ */
+export interface GradientTransformation<S = unknown> {
+  init(params: Tree): S;
+  update(grads: Tree, state: S, params: Tree, extra?: UpdateExtra): [Tree, S];
+}
+
+/** Composes transformations left to right (each one's updates feed the next); `extra` reaches every one. */
+export function chain<S extends unknown[]>(
+  ...ts: { [K in keyof S]: GradientTransformation<S[K]> }
+): GradientTransformation<S> {
+  const list = ts as readonly GradientTransformation[];
   return {
-    init: (params) => ts.map((t) => t.init(params)),
-    update: (grads, states, params) => {
+    init: (params) => list.map((t) => t.init(params)) as S,
+    update: (grads, states, params, extra) => {
       let u = grads;
-      const next = ts.map((t, i) => {
-        const [nu, ns] = t.update(u, states[i], params);
+      const next = list.map((t, i) => {
+        const [nu, ns] = t.update(u, states[i], params, extra);
         u = nu;
         return ns;
       });
-      return [u, next];
+      return [u, next as S];
     },
-  };
-}
-
-export interface AdamState {
-  count: number;
-  mu: Tree;
-  nu: Tree;
-}
-
-/**
- * Adam (optax semantics): μ ← b1·μ + (1−b1)·g, ν ← b2·ν + (1−b2)·g², with bias corrections
- * μ̂ = μ/(1−b1ᵗ), ν̂ = ν/(1−b2ᵗ); update = −lr·μ̂ / (√(ν̂ + epsRoot) + eps).
- */
-export function adam(
-  lr: number,
-  { b1 = 0.9, b2 = 0.999, eps = 1e-8, epsRoot = 0 } = {},
-): GradientTransformation<AdamState> {
-  return {
-    init: (params) => ({
-      count: 0,
-      mu: treeMap((p) => zeros(p.shape, p.dtype), params),
-      nu: treeMap((p) => zeros(p.shape, p.dtype), params),
-    }),
-    update: (grads, s) =>
-      noGrad(() => {
-        const count = s.count + 1;
-        const c1 = 1 - b1 ** count;
-        const c2 = 1 - b2 ** count;
-        const mu = treeMap((m, g) => ops.add(ops.mul(m, b1), ops.mul(g, 1 - b1)), s.mu, grads);
-        const nu = treeMap((v, g) => ops.add(ops.mul(v, b2), ops.mul(ops.square(g), 1 - b2)), s.nu, grads);
-        const updates = treeMap(
-          (m, v) =>
-            ops.mul(ops.div(ops.div(m, c1), ops.add(ops.sqrt(ops.add(ops.div(v, c2), epsRoot)), eps)), -lr),
-          mu,
-          nu,
-        );
-        return [updates, { count, mu, nu }];
-      }),
   };
 }
 
