@@ -13,7 +13,8 @@
         "src/kernels/elementwise.cc",
         "src/kernels/reduce.cc",
         "src/kernels/blas.cc",
-        "src/kernels/copy.cc"
+        "src/kernels/copy.cc",
+        "src/kernels/root_mlp.cc"
       ],
       "include_dirs": [
         "<!(node -p \"require('node-addon-api').include_dir\")",

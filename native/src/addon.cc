@@ -1,7 +1,8 @@
 // N-API entry points of warp_native.node: argument marshalling and validation only. Every function
 // checks types, integer arguments and that each buffer is long enough for the extents it will touch
 // (throwing TypeError/RangeError instead of reading or writing out of bounds), then calls the kernel.
-// Not here: any computation (src/kernels/*), op-name mapping (JS looks names up in unaryOps/binaryOps).
+// Not here: any computation (src/kernels/*), op-name mapping (JS looks names up in unaryOps/binaryOps/
+// rootActivations).
 #include <cblas.h>
 #include <napi.h>
 
@@ -376,6 +377,96 @@ Value LinearRecurrenceVjp(const CallbackInfo& info) {
   return info.Env().Undefined();
 }
 
+/** An optional Float32Array argument: null or undefined means absent. */
+struct OptionalF32 {
+  bool given;
+  Buffer<float> buf;
+  float* data() const { return given ? buf.data : nullptr; }
+};
+
+OptionalF32 f32OrNull(const CallbackInfo& info, size_t i, const char* name) {
+  if (info[i].IsNull() || info[i].IsUndefined()) return {false, {nullptr, 0}};
+  return {true, typed<float, napi_float32_array>(info, i, name, "Float32Array or null")};
+}
+
+/** Root-MLP layer widths and the per-sample sizes P (θ row) and H (hidden row) they imply. */
+struct RootShape {
+  std::vector<int64_t> dims;
+  int64_t P = 0, H = 0;
+};
+
+/** dims at info[i]: an array of ≥ 2 positive integers; P and H are computed with overflow checks. */
+RootShape rootShape(const CallbackInfo& info, size_t i) {
+  const Value v = info[i];
+  if (!v.IsArray()) typeError(info, "dims must be an array of positive integers");
+  const auto arr = v.As<Napi::Array>();
+  const uint32_t n = arr.Length();
+  if (n < 2 || n > uint32_t(INT32_MAX)) {
+    rangeError(info, "dims must have at least 2 entries, got " + std::to_string(n));
+  }
+  RootShape r;
+  for (uint32_t k = 0; k < n; k++) {  // appended as validated: a huge sparse array fails before allocating
+    const Value e = arr.Get(k);
+    const double d = e.IsNumber() ? e.As<Napi::Number>().DoubleValue() : NAN;
+    if (!(d >= 1 && d <= 9007199254740992.0) || std::trunc(d) != d) {
+      rangeError(info, "dims[" + std::to_string(k) + "] must be a positive integer");
+    }
+    r.dims.push_back(int64_t(d));
+  }
+  for (uint32_t l = 0; l + 1 < n; l++) {
+    r.P = add(info, r.P, mul(info, r.dims[l + 1], r.dims[l] + 1));
+    if (l + 2 < n) r.H = add(info, r.H, r.dims[l + 1]);
+  }
+  return r;
+}
+
+warp::RootActivation rootActivation(const CallbackInfo& info, size_t i) {
+  const int64_t act = integer(info, i, "act");
+  if (act < 0 || act >= int64_t(warp::RootActivation::Count)) rangeError(info, "unknown root activation code");
+  return warp::RootActivation(act);
+}
+
+// rootMlp(theta, x, out, hidden | null, M, dims, act)
+Value RootMlp(const CallbackInfo& info) {
+  const auto theta = f32(info, 0, "theta");
+  const auto x = f32(info, 1, "x");
+  const auto out = f32(info, 2, "out");
+  const auto hidden = f32OrNull(info, 3, "hidden");
+  const int64_t M = count(info, 4, "M");
+  const RootShape s = rootShape(info, 5);
+  const auto act = rootActivation(info, 6);
+  need(info, "theta", theta.length, mul(info, M, s.P));
+  need(info, "x", x.length, mul(info, M, s.dims.front()));
+  need(info, "out", out.length, mul(info, M, s.dims.back()));
+  if (hidden.given) need(info, "hidden", hidden.buf.length, mul(info, M, s.H));
+  const warp::RootMlpArgs a{M, s.dims.data(), int(s.dims.size()), act};
+  warp::rootMlp(theta.data, x.data, out.data, hidden.data(), a);
+  return info.Env().Undefined();
+}
+
+// rootMlpVjp(theta, x, hidden, dOut, dTheta, dX | null, M, dims, act)
+Value RootMlpVjp(const CallbackInfo& info) {
+  const auto theta = f32(info, 0, "theta");
+  const auto x = f32(info, 1, "x");
+  const auto hidden = f32(info, 2, "hidden");
+  const auto dOut = f32(info, 3, "dOut");
+  const auto dTheta = f32(info, 4, "dTheta");
+  const auto dX = f32OrNull(info, 5, "dX");
+  const int64_t M = count(info, 6, "M");
+  const RootShape s = rootShape(info, 7);
+  const auto act = rootActivation(info, 8);
+  const int64_t mp = mul(info, M, s.P), mIn = mul(info, M, s.dims.front());
+  need(info, "theta", theta.length, mp);
+  need(info, "x", x.length, mIn);
+  need(info, "hidden", hidden.length, mul(info, M, s.H));
+  need(info, "dOut", dOut.length, mul(info, M, s.dims.back()));
+  need(info, "dTheta", dTheta.length, mp);
+  if (dX.given) need(info, "dX", dX.buf.length, mIn);
+  const warp::RootMlpArgs a{M, s.dims.data(), int(s.dims.size()), act};
+  warp::rootMlpVjp(theta.data, x.data, hidden.data, dOut.data, dTheta.data, dX.data(), a);
+  return info.Env().Undefined();
+}
+
 // info(): "<openblas_get_config()>, <n> threads"
 Value Info(const CallbackInfo& info) {
   std::string config = openblas_get_config();
@@ -394,6 +485,7 @@ Napi::Array names(Napi::Env env, const char* const (&list)[N]) {
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("unaryOps", names(env, warp::kUnaryOpNames));
   exports.Set("binaryOps", names(env, warp::kBinaryOpNames));
+  exports.Set("rootActivations", names(env, warp::kRootActivationNames));
   exports.Set("info", Napi::Function::New(env, Info, "info"));
   exports.Set("unary", Napi::Function::New(env, Unary, "unary"));
   exports.Set("unaryVjp", Napi::Function::New(env, UnaryVjp, "unaryVjp"));
@@ -407,6 +499,8 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("softmaxCrossEntropy", Napi::Function::New(env, SoftmaxCrossEntropy, "softmaxCrossEntropy"));
   exports.Set("linearRecurrence", Napi::Function::New(env, LinearRecurrence, "linearRecurrence"));
   exports.Set("linearRecurrenceVjp", Napi::Function::New(env, LinearRecurrenceVjp, "linearRecurrenceVjp"));
+  exports.Set("rootMlp", Napi::Function::New(env, RootMlp, "rootMlp"));
+  exports.Set("rootMlpVjp", Napi::Function::New(env, RootMlpVjp, "rootMlpVjp"));
   return exports;
 }
 

@@ -9,6 +9,8 @@ import {
   BINARY_OPS,
   type BinaryOp,
   type Kernels,
+  ROOT_ACTIVATIONS,
+  type RootActivation,
   UNARY_OPS,
   type UnaryOp,
 } from "../../src/backends/kernels.js";
@@ -283,6 +285,80 @@ function recurrenceVjpRef(
   return { dA, dU, dTheta0 };
 }
 
+/** Root-MLP activations as [f, f'] in float64. */
+const rootActRef: Record<RootActivation, [(z: number) => number, (z: number) => number]> = {
+  relu: [unaryRef.relu, unaryDerivRef.relu],
+  tanh: [unaryRef.tanh, unaryDerivRef.tanh],
+  softplus: [unaryRef.softplus, unaryDerivRef.softplus],
+  swish: [unaryRef.swish, unaryDerivRef.swish],
+  identity: [(z) => z, () => 1],
+  sin: [unaryRef.sin, unaryDerivRef.sin],
+  cos: [unaryRef.cos, unaryDerivRef.cos],
+};
+
+/**
+ * The per-sample MLP and its backward in float64, written independently of the kernels: for sample m,
+ * W_l = θ_m[off_l, off_l + d_{l+1}·d_l) (row-major) and b_l right after it; z_l = W_l h_l + b_l, h_{l+1} =
+ * act(z_l) except after the last layer. Returns out (M, d_L), the hidden pre-activations (M, H) in layer
+ * order, and dθ (M, P), dx (M, d_0) for the cotangent dOut.
+ */
+function rootMlpLoop(
+  theta: ArrayLike<number>,
+  x: ArrayLike<number>,
+  dOut: ArrayLike<number>,
+  M: number,
+  dims: readonly number[],
+  act: RootActivation,
+): { out: Float64Array; hidden: Float64Array; dTheta: Float64Array; dX: Float64Array } {
+  const [f, df] = rootActRef[act];
+  const L = dims.length - 1;
+  const offs: number[] = [];
+  let P = 0;
+  for (let l = 0; l < L; l++) {
+    offs.push(P);
+    P += dims[l + 1]! * (dims[l]! + 1);
+  }
+  const H = dims.slice(1, -1).reduce((a, b) => a + b, 0);
+  const out = new Float64Array(M * dims[L]!);
+  const hidden = new Float64Array(M * H);
+  const dTheta = new Float64Array(M * P);
+  const dX = new Float64Array(M * dims[0]!);
+  for (let m = 0; m < M; m++) {
+    const th = (l: number, k: number): number => theta[m * P + offs[l]! + k]!;
+    const hs: number[][] = [Array.from({ length: dims[0]! }, (_, j) => x[m * dims[0]! + j]!)]; // layer inputs
+    const zs: number[][] = [];
+    for (let l = 0; l < L; l++) {
+      const [nIn, nOut] = [dims[l]!, dims[l + 1]!];
+      const z = Array.from({ length: nOut }, (_, i) => {
+        let s = th(l, nOut * nIn + i);
+        for (let j = 0; j < nIn; j++) s += th(l, i * nIn + j) * hs[l]![j]!;
+        return s;
+      });
+      zs.push(z);
+      hs.push(l < L - 1 ? z.map(f) : z);
+    }
+    out.set(zs[L - 1]!, m * dims[L]!);
+    hidden.set(zs.slice(0, -1).flat(), m * H);
+    // Backward: g = ∂/∂z_l; dW_l[i, j] = g_i h_l[j], db_l = g, ∂/∂h_l = W_lᵀ g, g_{l−1} = that ⊙ act'(z_{l−1}).
+    let g = Array.from({ length: dims[L]! }, (_, i) => dOut[m * dims[L]! + i]!);
+    for (let l = L - 1; l >= 0; l--) {
+      const [nIn, nOut] = [dims[l]!, dims[l + 1]!];
+      const base = m * P + offs[l]!;
+      const gh = new Array<number>(nIn).fill(0);
+      for (let i = 0; i < nOut; i++) {
+        dTheta[base + nOut * nIn + i] = g[i]!;
+        for (let j = 0; j < nIn; j++) {
+          dTheta[base + i * nIn + j] = g[i]! * hs[l]![j]!;
+          gh[j]! += th(l, i * nIn + j) * g[i]!;
+        }
+      }
+      g = l > 0 ? gh.map((v, j) => v * df(zs[l - 1]![j]!)) : gh;
+    }
+    dX.set(g, m * dims[0]!);
+  }
+  return { out, hidden, dTheta, dX };
+}
+
 // ---- tests -----------------------------------------------------------------------------------------
 
 /** Above the native pool's 2^20-element threshold, so the multi-threaded paths run. */
@@ -315,6 +391,8 @@ describe("native backend", { skip }, () => {
       "softmaxCrossEntropy",
       "linearRecurrence",
       "linearRecurrenceVjp",
+      "rootMlp",
+      "rootMlpVjp",
     ] as const) {
       assert.equal(typeof native.kernels[name], "function", name);
     }
@@ -817,5 +895,116 @@ describe("native backend", { skip }, () => {
     );
     assert.deepEqual(Array.from(dA), [0, 0, 0, 0]);
     assert.deepEqual(Array.from(dTheta0), [0, 0, 0, 0, 0, 0]);
+  });
+
+  // M = 2000 with P = 1298 takes the threaded forward and backward and the backward's prefetching path.
+  const rootCases: { M: number; dims: number[] }[] = [
+    { M: 3, dims: [1, 24, 24, 24, 2] },
+    { M: 7, dims: [3, 5, 4, 2] },
+    { M: 4, dims: [2, 7, 1] },
+    { M: 5, dims: [4, 3] },
+    { M: 2, dims: [70, 9, 3] },
+    { M: 2000, dims: [1, 24, 24, 24, 2] },
+  ];
+  for (const { M, dims } of rootCases) {
+    it(`rootMlp and rootMlpVjp vs a float64 loop, M=${M} dims [${dims}], every activation`, () => {
+      const k = K();
+      const L = dims.length - 1;
+      const P = dims.slice(0, -1).reduce((p, d, l) => p + dims[l + 1]! * (d + 1), 0);
+      const H = dims.slice(1, -1).reduce((a, b) => a + b, 0);
+      const seed = M * 10 + L;
+      const theta = randF32(M * P, seed, -0.6, 0.6);
+      const x = randF32(M * dims[0]!, seed + 1, -2, 2);
+      const dOut = randF32(M * dims[L]!, seed + 2);
+      for (const act of ROOT_ACTIVATIONS) {
+        const args = { M, dims, act };
+        const want = rootMlpLoop(theta, x, dOut, M, dims, act);
+        const out = new Float32Array(M * dims[L]!).fill(Number.NaN);
+        const hidden = new Float32Array(M * H).fill(Number.NaN);
+        k.rootMlp(theta, x, out, hidden, args);
+        const tol = (ref: Float64Array) => ({ atol: 1e-5 * Math.max(1, maxAbs(ref)), rtol: 1e-5 });
+        assertClose(out, want.out, tol(want.out), `${act} out`);
+        assertClose(hidden, want.hidden, tol(want.hidden), `${act} hidden`);
+
+        const outNoHidden = new Float32Array(out.length);
+        k.rootMlp(theta, x, outNoHidden, null, args);
+        assert.deepEqual(outNoHidden, out, `${act}: out without hidden`);
+
+        const dTheta = new Float32Array(M * P).fill(Number.NaN);
+        const dX = new Float32Array(M * dims[0]!).fill(Number.NaN);
+        k.rootMlpVjp(theta, x, hidden, dOut, dTheta, dX, args);
+        assertClose(dTheta, want.dTheta, tol(want.dTheta), `${act} dTheta`);
+        assertClose(dX, want.dX, tol(want.dX), `${act} dX`);
+
+        const dThetaOnly = new Float32Array(M * P).fill(Number.NaN);
+        k.rootMlpVjp(theta, x, hidden, dOut, dThetaOnly, null, args);
+        assert.deepEqual(dThetaOnly, dTheta, `${act}: dTheta with dX null`);
+      }
+    });
+  }
+
+  it("the float64 root-MLP loop's backward matches finite differences", () => {
+    // Guards the reference itself: d/dε Σ dOut ⊙ out(θ + εV, x + εW) at ε = 0, for a smooth activation.
+    const [M, dims] = [3, [2, 4, 3, 2]];
+    const P = 4 * (2 + 1) + 3 * (4 + 1) + 2 * (3 + 1);
+    const theta = Array.from(randF32(M * P, 1));
+    const x = Array.from(randF32(M * 2, 2));
+    const dOut = randF32(M * 2, 3);
+    const [V, W] = [randF32(M * P, 4), randF32(M * 2, 5)];
+    const loss = (e: number): number => {
+      const th = theta.map((v, i) => v + e * V[i]!);
+      const xe = x.map((v, i) => v + e * W[i]!);
+      return rootMlpLoop(th, xe, dOut, M, dims, "tanh").out.reduce((s, v, i) => s + v * dOut[i]!, 0);
+    };
+    const eps = 1e-6;
+    const numeric = (loss(eps) - loss(-eps)) / (2 * eps);
+    const g = rootMlpLoop(theta, x, dOut, M, dims, "tanh");
+    let analytic = 0;
+    g.dTheta.forEach((v, i) => {
+      analytic += v * V[i]!;
+    });
+    g.dX.forEach((v, i) => {
+      analytic += v * W[i]!;
+    });
+    assert.ok(
+      Math.abs(analytic - numeric) < 1e-7 * Math.max(1, Math.abs(numeric)),
+      `${analytic} vs ${numeric}`,
+    );
+  });
+
+  it("rootMlp and rootMlpVjp reject short buffers and bad dims with RangeError", () => {
+    const k = K();
+    const [M, dims] = [4, [3, 5, 2]]; // P = 5·4 + 2·6 = 32, H = 5
+    const f = (n: number) => new Float32Array(n);
+    const args: { M: number; dims: number[]; act: RootActivation } = { M, dims, act: "tanh" };
+    const fwd = (th: number, x: number, out: number, hid: number | null, a = args) =>
+      k.rootMlp(f(th), f(x), f(out), hid === null ? null : f(hid), a);
+    const bwd = (th: number, x: number, hid: number, dOut: number, dTh: number, dX: number | null) =>
+      k.rootMlpVjp(f(th), f(x), f(hid), f(dOut), f(dTh), dX === null ? null : f(dX), args);
+    fwd(128, 12, 8, 20); // exact sizes pass
+    fwd(128, 12, 8, null);
+    bwd(128, 12, 20, 8, 128, 12);
+    bwd(128, 12, 20, 8, 128, null);
+    for (const [name, call] of [
+      ["theta", () => fwd(127, 12, 8, 20)],
+      ["x", () => fwd(128, 11, 8, 20)],
+      ["out", () => fwd(128, 12, 7, 20)],
+      ["hidden", () => fwd(128, 12, 8, 19)],
+      ["hidden", () => fwd(128, 12, 8, 0)],
+      ["theta", () => bwd(127, 12, 20, 8, 128, 12)],
+      ["x", () => bwd(128, 11, 20, 8, 128, 12)],
+      ["hidden", () => bwd(128, 12, 19, 8, 128, 12)],
+      ["dOut", () => bwd(128, 12, 20, 7, 128, 12)],
+      ["dTheta", () => bwd(128, 12, 20, 8, 127, 12)],
+      ["dX", () => bwd(128, 12, 20, 8, 128, 11)],
+      ["dX", () => bwd(128, 12, 20, 8, 128, 0)],
+      ["dims", () => fwd(128, 12, 8, 20, { ...args, dims: [3] })],
+      ["dims", () => fwd(128, 12, 8, 20, { ...args, dims: [3, 0, 2] })],
+      ["dims", () => fwd(128, 12, 8, 20, { ...args, dims: [3, 2.5, 2] })],
+    ] as const) {
+      assert.throws(call, (e: unknown) => e instanceof RangeError && e.message.includes(name), name);
+    }
+    // An activation the addon does not know reaches it as no code at all.
+    assert.throws(() => fwd(128, 12, 8, 20, { ...args, act: "gelu" as RootActivation }), TypeError);
   });
 });

@@ -64,4 +64,27 @@ void linearRecurrence(const float* A, const float* U, const float* theta0, float
 void linearRecurrenceVjp(const float* A, const float* theta0, const float* out, const float* dOut, float* dA,
                          float* dU, float* dTheta0, const RecurrenceArgs& args);
 
+// Root-MLP activations; like the op codes above, published to JS by name (kRootActivationNames).
+enum class RootActivation : int { Relu, Tanh, Softplus, Swish, Identity, Sin, Cos, Count };
+extern const char* const kRootActivationNames[int(RootActivation::Count)];
+
+struct RootMlpArgs {
+  int64_t M;            // samples
+  const int64_t* dims;  // d_0 (in), …, d_L (out); nDims = L + 1 ≥ 2, all ≥ 1
+  int nDims;
+  RootActivation act;  // after every layer but the last
+};
+/**
+ * Per-sample MLP: out (M, d_L) from theta (M, P), P = Σ_l d_{l+1}(d_l + 1), each row laid out per layer as
+ * W_l (d_{l+1}×d_l, row-major) then b_l, and x (M, d_0). hidden (M, H), H = Σ_{0<l<L} d_l, receives the
+ * hidden layers' pre-activations in layer order when non-null.
+ */
+void rootMlp(const float* theta, const float* x, float* out, float* hidden, const RootMlpArgs& args);
+/**
+ * Backward of rootMlp from dOut (M, d_L) and the forward's hidden: dTheta (M, P) is overwritten, and dX
+ * (M, d_0) too when non-null.
+ */
+void rootMlpVjp(const float* theta, const float* x, const float* hidden, const float* dOut, float* dTheta,
+                float* dX, const RootMlpArgs& args);
+
 }  // namespace warp

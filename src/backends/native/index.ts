@@ -5,17 +5,21 @@
 // the once-only notice (src/backends/registry.ts). No static node: imports, so the library still bundles
 // for browsers, where loadNative simply reports that it is unavailable.
 
-import type { FloatArray, Kernels, TypedArray } from "../kernels.js";
-import { BINARY_OPS, UNARY_OPS } from "../kernels.js";
+import type { FloatArray, Kernels, RootActivation, TypedArray } from "../kernels.js";
+import { BINARY_OPS, ROOT_ACTIVATIONS, UNARY_OPS } from "../kernels.js";
 
 export type NativeLoad =
   | { ok: true; kernels: Partial<Kernels>; info: string }
   | { ok: false; reason: string };
 
-/** The addon's exports (see native/src/addon.cc); Float32Array only, op codes index unaryOps/binaryOps. */
+/**
+ * The addon's exports (see native/src/addon.cc); Float32Array only, op codes index unaryOps/binaryOps and
+ * activation codes index rootActivations.
+ */
 interface Addon {
   unaryOps: string[];
   binaryOps: string[];
+  rootActivations: string[];
   info(): string;
   unary(op: number, x: FloatArray, out: FloatArray): void;
   unaryVjp(op: number, x: FloatArray, y: FloatArray, dy: FloatArray, dx: FloatArray): void;
@@ -87,6 +91,26 @@ interface Addon {
     P: number,
     clip: number,
   ): void;
+  rootMlp(
+    theta: FloatArray,
+    x: FloatArray,
+    out: FloatArray,
+    hidden: FloatArray | null,
+    M: number,
+    dims: readonly number[],
+    act: number,
+  ): void;
+  rootMlpVjp(
+    theta: FloatArray,
+    x: FloatArray,
+    hidden: FloatArray,
+    dOut: FloatArray,
+    dTheta: FloatArray,
+    dX: FloatArray | null,
+    M: number,
+    dims: readonly number[],
+    act: number,
+  ): void;
 }
 
 interface NodeProcess {
@@ -149,6 +173,7 @@ function wrap(
   addon: Addon,
   unaryCodes: Map<string, number>,
   binaryCodes: Map<string, number>,
+  actCodes: Map<RootActivation, number>,
 ): Partial<Kernels> {
   return {
     unary: (op, x, out) => addon.unary(unaryCodes.get(op)!, x, out),
@@ -169,6 +194,10 @@ function wrap(
       addon.linearRecurrence(A, U, theta0, out, r.N, r.T, r.P, r.clip),
     linearRecurrenceVjp: (A, theta0, out, dOut, dA, dU, dTheta0, r) =>
       addon.linearRecurrenceVjp(A, theta0, out, dOut, dA, dU, dTheta0, r.N, r.T, r.P, r.clip),
+    rootMlp: (theta, x, out, hidden, a) =>
+      addon.rootMlp(theta, x, out, hidden, a.M, a.dims, actCodes.get(a.act)!),
+    rootMlpVjp: (theta, x, hidden, dOut, dTheta, dX, a) =>
+      addon.rootMlpVjp(theta, x, hidden, dOut, dTheta, dX, a.M, a.dims, actCodes.get(a.act)!),
   };
 }
 
@@ -188,15 +217,16 @@ export function loadNative(): NativeLoad {
     }
     const unaryCodes = codes(UNARY_OPS, r.addon.unaryOps);
     const binaryCodes = codes(BINARY_OPS, r.addon.binaryOps);
-    if (typeof unaryCodes === "string" || typeof binaryCodes === "string") {
-      const missing = typeof unaryCodes === "string" ? unaryCodes : binaryCodes;
+    const actCodes = codes(ROOT_ACTIVATIONS, r.addon.rootActivations);
+    if (typeof unaryCodes === "string" || typeof binaryCodes === "string" || typeof actCodes === "string") {
+      const missing = [unaryCodes, binaryCodes, actCodes].find((c) => typeof c === "string");
       cached = {
         ok: false,
         reason: `the native addon is out of date (no op "${missing}"; run \`npm run build:native\`)`,
       };
       return cached;
     }
-    cached = { ok: true, kernels: wrap(r.addon, unaryCodes, binaryCodes), info: r.addon.info() };
+    cached = { ok: true, kernels: wrap(r.addon, unaryCodes, binaryCodes, actCodes), info: r.addon.info() };
   } catch (e) {
     cached = { ok: false, reason: `the native addon failed to initialise: ${firstLine(e)}` };
   }
