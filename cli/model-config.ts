@@ -1,14 +1,15 @@
-// Reads a reference-style YAML configuration (sections general/data/model/optimizer/training) and
-// resolves the model part: the `model:` keys, the `training:` keys that change the model, and the data
-// size (model.data_size, --data-size, or the dataset's known size). Unknown model keys are errors that
-// suggest the nearest key. The full configuration system (optimiser, trainer) builds on this.
+// Reads a reference-style YAML run configuration (sections general/data/model/optimizer/training) with the
+// library's run-config layer: parse (as PyYAML would), apply --set overrides, validate every section, then
+// resolve the model with its data size (model.data_size, --data-size, or the dataset's known size).
+// Keys the reference uses and warp-ts ignores are reported once on stderr. Not here: data loading, training.
 
-import { parse } from "yaml";
 import {
-  IGNORED_MODEL_KEYS,
+  applyOverrides,
   type ModelConfig,
-  resolveModelConfig,
-  TRAINING_MODEL_KEYS,
+  modelConfigFromRun,
+  parseConfigYaml,
+  type RunConfig,
+  resolveRunConfig,
   WarpError,
 } from "../src/index.js";
 import { readText } from "./files.js";
@@ -17,30 +18,33 @@ import { readText } from "./files.js";
 const DATASET_SIZES: Record<string, number> = {
   mnist: 1,
   mnist_fashion: 1,
+  cifar: 3,
+  celeba: 3,
   sine: 1,
   mass_spring_damper: 2,
   lotka: 2,
   lorentz63: 3,
+  arc_agi: 1,
 };
+
+/** Number of classes of the reference's classification datasets with a fixed label set. */
+const DATASET_CLASSES: Record<string, number> = { mnist: 10, mnist_fashion: 10, cifar: 10, spirals: 2 };
 
 type Section = Record<string, unknown>;
 
-function section(doc: Section, name: string, path: string): Section {
-  const s = doc[name];
-  if (s === undefined || s === null) return {};
-  if (typeof s !== "object" || Array.isArray(s))
-    throw new WarpError(`${path}: section "${name}" must be a mapping`);
-  return s as Section;
+/** Prefixes a WarpError's message with the file name. */
+function withPath<T>(path: string, f: () => T): T {
+  try {
+    return f();
+  } catch (e) {
+    if (e instanceof WarpError) throw new WarpError(`${path}: ${e.message}`);
+    throw e;
+  }
 }
 
 /** Parses YAML text into a plain object, with the file name in errors. */
 export function parseYaml(text: string, path: string): Section {
-  let doc: unknown;
-  try {
-    doc = parse(text);
-  } catch (e) {
-    throw new WarpError(`${path}: invalid YAML: ${(e as Error).message.split("\n")[0]}`);
-  }
+  const doc = withPath(path, () => parseConfigYaml(text));
   if (doc === null || typeof doc !== "object" || Array.isArray(doc)) {
     throw new WarpError(`${path}: expected a mapping with sections general/data/model/optimizer/training`);
   }
@@ -50,36 +54,70 @@ export function parseYaml(text: string, path: string): Section {
 export interface ModelConfigOptions {
   dataSize?: number;
   nbClasses?: number;
+  /** `--set section.key=value` overrides, applied before validation. */
+  sets?: string[];
+  /** Receives the accepted-but-unused reference keys ("section.key"); default: none reported. */
+  onIgnored?: (keys: string[]) => void;
 }
 
-/** The resolved model configuration of a parsed YAML document. */
-export function modelConfigOf(doc: Section, path: string, o: ModelConfigOptions = {}): ModelConfig {
-  const general = section(doc, "general", path);
-  const model = { ...section(doc, "model", path) };
-  const training = section(doc, "training", path);
-  for (const k of IGNORED_MODEL_KEYS) delete model[k];
-  const raw: Section = { ...model };
-  for (const k of TRAINING_MODEL_KEYS) if (k in training) raw[k] = training[k];
-  const dataset = typeof general.dataset === "string" ? general.dataset : undefined;
-  raw.data_size ??= o.dataSize ?? (dataset ? DATASET_SIZES[dataset] : undefined);
-  if (raw.data_size === undefined) {
+/** The validated run configuration of a parsed document, after the overrides. */
+export function runConfigOf(
+  doc: Section,
+  path: string,
+  sets: readonly string[] = [],
+): { config: RunConfig; ignored: string[] } {
+  return withPath(path, () => resolveRunConfig(applyOverrides(doc, sets)));
+}
+
+/** The model configuration of a validated run: the data size and class count from the config, the options or
+ * the dataset's known values. */
+export function modelConfigOfRun(config: RunConfig, path: string, o: ModelConfigOptions = {}): ModelConfig {
+  const { general, model } = config;
+  const dataset = general.dataset ?? undefined;
+  const given = typeof model.data_size === "number" ? model.data_size : undefined;
+  if (given !== undefined && o.dataSize !== undefined && given !== o.dataSize)
+    throw new WarpError(
+      `${path}: model.data_size = ${given} but --data-size ${o.dataSize}: give one of them`,
+    );
+  const dataSize = given ?? o.dataSize ?? (dataset ? DATASET_SIZES[dataset] : undefined);
+  if (dataSize === undefined) {
     throw new WarpError(
       `${path}: the data size is unknown: set model.data_size or pass --data-size${dataset ? ` (dataset "${dataset}" has no known size)` : ""}`,
     );
   }
-  if (general.classification === true) {
-    raw.nb_classes ??= o.nbClasses;
-    if (raw.nb_classes === undefined)
+  let nbClasses: number | null = null;
+  if (general.classification) {
+    const inConfig = typeof model.nb_classes === "number" ? model.nb_classes : undefined;
+    nbClasses = inConfig ?? o.nbClasses ?? (dataset ? DATASET_CLASSES[dataset] : undefined) ?? null;
+    if (nbClasses === null)
       throw new WarpError(`${path}: classification needs model.nb_classes or --nb-classes`);
   }
-  try {
-    return resolveModelConfig(raw);
-  } catch (e) {
-    throw new WarpError(`${path}: ${(e as Error).message}`);
-  }
+  return withPath(path, () => modelConfigFromRun(config, dataSize, nbClasses));
 }
 
-/** Reads and resolves the model configuration of a YAML file. */
+/** The resolved model configuration of a parsed YAML document. */
+export function modelConfigOf(doc: Section, path: string, o: ModelConfigOptions = {}): ModelConfig {
+  const { config, ignored } = runConfigOf(doc, path, o.sets);
+  const model = modelConfigOfRun(config, path, o);
+  if (ignored.length > 0) o.onIgnored?.(ignored);
+  return model;
+}
+
+/** Reports accepted-but-unused reference keys on stderr, once (silent with WARP_QUIET=1). */
+export function reportIgnored(path: string, keys: string[]): void {
+  if (process.env.WARP_QUIET === "1") return;
+  console.error(`warp: note: ${path}: keys accepted but not used by warp-ts: ${keys.join(", ")}`);
+}
+
+/** Reads and resolves the model configuration of a YAML file (reporting ignored keys on stderr). */
 export function readModelConfig(path: string, o: ModelConfigOptions = {}): ModelConfig {
-  return modelConfigOf(parseYaml(readText(path, "config"), path), path, o);
+  const doc = parseYaml(readText(path, "config"), path);
+  return modelConfigOf(doc, path, { onIgnored: (keys) => reportIgnored(path, keys), ...o });
+}
+
+/** Reads, overrides and validates a run configuration file; ignored keys are reported on stderr. */
+export function readRunConfig(path: string, sets: readonly string[] = []): RunConfig {
+  const { config, ignored } = runConfigOf(parseYaml(readText(path, "config"), path), path, sets);
+  if (ignored.length > 0) reportIgnored(path, ignored);
+  return config;
 }

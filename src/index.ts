@@ -13,6 +13,59 @@ export {
   setBackend,
   withBackend,
 } from "./backends/registry.js";
+export {
+  applyOverrides,
+  type DataConfig,
+  type GeneralConfig,
+  IGNORED_RUN_KEYS,
+  LEGACY_MODEL_KEYS,
+  modelConfigFromRun,
+  OPTIMIZER_NAMES,
+  type OptimizerConfig,
+  type OptimizerName,
+  PLATEAU_DEFAULTS,
+  type PlateauConfig,
+  parseConfigYaml,
+  RUN_DEFAULTS,
+  RUN_SECTIONS,
+  type RunConfig,
+  type RunSection,
+  resolveDataPath,
+  resolveRunConfig,
+  type TrainingConfig,
+  VAL_CRITERIA,
+  type ValCriterion,
+} from "./config/run-config.js";
+export {
+  type ArrayDatasetArrays,
+  type ArrayDatasetOptions,
+  arrayDataset,
+  type BatchesOptions,
+  batches,
+  type Dataset,
+  subset,
+} from "./data/dataset.js";
+export {
+  type DenormalizeOptions,
+  denormalize,
+  type FitMinMaxOptions,
+  fitMinMax,
+  type MinMaxStats,
+  normalize,
+} from "./data/normalize.js";
+export {
+  datasetFromNpy,
+  datasetFromNpz,
+  type NpyDatasetOptions,
+  type NpzDatasetOptions,
+} from "./data/npy-dataset.js";
+export {
+  type SineDataset,
+  type SineOptions,
+  type SineSplitsOptions,
+  sineDataset,
+  sineSplits,
+} from "./data/sine.js";
 export { decodeNpy, decodeNpz, encodeNpy, encodeNpz } from "./io/npy.js";
 export { decodeSafetensors, encodeSafetensors } from "./io/safetensors.js";
 export {
@@ -92,6 +145,8 @@ export {
   tidy,
   zeros,
 } from "./tensor/tensor.js";
+// Metrics as a namespace (metrics.mse, metrics.accuracy, …): `mse` is already the tensor loss above.
+export * as metrics from "./train/metrics.js";
 export { WarpError } from "./util/assert.js";
 export {
   bernoulli,

@@ -3,7 +3,7 @@
 import type { Command } from "commander";
 import { randomKey, saveCheckpoint, treeLeaves, WarpModel } from "../../src/index.js";
 import { writeAtomic } from "../files.js";
-import { readModelConfig } from "../model-config.js";
+import { modelConfigOfRun, readRunConfig } from "../model-config.js";
 import { intOption } from "../options.js";
 
 export function registerInit(program: Command): void {
@@ -15,7 +15,7 @@ export function registerInit(program: Command): void {
       "reference-style configuration (sections general/data/model/optimizer/training)",
     )
     .requiredOption("--out <file>", "output checkpoint (.safetensors)")
-    .option("--seed <n>", "random seed (default: general.seed, else 0)", intOption("--seed"))
+    .option("--seed <n>", "random seed (default: the config's general.seed)", intOption("--seed"))
     .option("--data-size <n>", "observation size when the config does not imply it", intOption("--data-size"))
     .option("--nb-classes <n>", "number of classes for a classification config", intOption("--nb-classes"))
     .addHelpText(
@@ -23,9 +23,10 @@ export function registerInit(program: Command): void {
       "\nExamples:\n  warp init configs/mnist.yaml --out mnist.safetensors\n  warp init my.yaml --out m.safetensors --seed 3 --data-size 2",
     )
     .action((path: string, o: { out: string; seed?: number; dataSize?: number; nbClasses?: number }) => {
-      const config = readModelConfig(path, { dataSize: o.dataSize, nbClasses: o.nbClasses });
+      const run = readRunConfig(path);
+      const config = modelConfigOfRun(run, path, { dataSize: o.dataSize, nbClasses: o.nbClasses });
       const model = new WarpModel(config);
-      const params = model.init(randomKey(o.seed ?? 0));
+      const params = model.init(randomKey(o.seed ?? run.general.seed));
       writeAtomic(o.out, saveCheckpoint(config, params));
       const count = treeLeaves(params).reduce((n, t) => n + t.size, 0);
       console.log(`root: ${model.root.name}`);

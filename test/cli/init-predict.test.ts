@@ -37,7 +37,6 @@ training:
   autoregressive: True
   use_nll_loss: True
   inference_start: 3
-  some_trainer_key: 5
 `;
 
 describe("warp init and warp predict", () => {
@@ -88,7 +87,7 @@ describe("warp init and warp predict", () => {
     const cases: [string, RegExp][] = [
       [
         SMALL.replace("root_width_size", "root_widht_size"),
-        /unknown key "root_widht_size" \(did you mean "root_width_size"\?\)/,
+        /unknown key "model.root_widht_size" \(did you mean "model.root_width_size"\?\)/,
       ],
       [SMALL.replace('"tanh"\n  root_final', '"gelu"\n  root_final'), /root_activation = "gelu" is invalid/],
       ["model: [1, 2", /invalid YAML/],

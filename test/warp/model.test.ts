@@ -540,7 +540,10 @@ describe("a one-batch overfit", () => {
       state = next;
       params = applyUpdates(params, updates);
     }
-    assert.equal(last, noGrad(() => model.loss(params, { x }).item()));
+    assert.equal(
+      last,
+      noGrad(() => model.loss(params, { x }).item()),
+    );
     return { first, last };
   };
 
