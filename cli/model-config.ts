@@ -54,10 +54,6 @@ export function parseYaml(text: string, path: string): Section {
 export interface ModelConfigOptions {
   dataSize?: number;
   nbClasses?: number;
-  /** `--set section.key=value` overrides, applied before validation. */
-  sets?: string[];
-  /** Receives the accepted-but-unused reference keys ("section.key"); default: none reported. */
-  onIgnored?: (keys: string[]) => void;
 }
 
 /** The validated run configuration of a parsed document, after the overrides. */
@@ -95,24 +91,10 @@ export function modelConfigOfRun(config: RunConfig, path: string, o: ModelConfig
   return withPath(path, () => modelConfigFromRun(config, dataSize, nbClasses));
 }
 
-/** The resolved model configuration of a parsed YAML document. */
-export function modelConfigOf(doc: Section, path: string, o: ModelConfigOptions = {}): ModelConfig {
-  const { config, ignored } = runConfigOf(doc, path, o.sets);
-  const model = modelConfigOfRun(config, path, o);
-  if (ignored.length > 0) o.onIgnored?.(ignored);
-  return model;
-}
-
 /** Reports accepted-but-unused reference keys on stderr, once (silent with WARP_QUIET=1). */
 export function reportIgnored(path: string, keys: string[]): void {
   if (process.env.WARP_QUIET === "1") return;
   console.error(`warp: note: ${path}: keys accepted but not used by warp-ts: ${keys.join(", ")}`);
-}
-
-/** Reads and resolves the model configuration of a YAML file (reporting ignored keys on stderr). */
-export function readModelConfig(path: string, o: ModelConfigOptions = {}): ModelConfig {
-  const doc = parseYaml(readText(path, "config"), path);
-  return modelConfigOf(doc, path, { onIgnored: (keys) => reportIgnored(path, keys), ...o });
 }
 
 /** Reads, overrides and validates a run configuration file; ignored keys are reported on stderr. */
