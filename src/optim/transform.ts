@@ -5,14 +5,18 @@
 
 import { noGrad } from "../autograd/tape.js";
 import * as ops from "../ops/elementwise.js";
-import { Tensor } from "../tensor/tensor.js";
+import { Tensor, tidy } from "../tensor/tensor.js";
 
 /** A parameter-shaped tree: tensors in nested arrays / plain objects. */
 export type Tree = unknown;
 
-/** Maps matching leaves of one or more trees with the same structure. */
+/**
+ * Maps matching leaves of one or more trees with the same structure. Each leaf's computation runs in its
+ * own `tidy`, so its temporaries (an optimiser's chain of element-wise ops over a P×P matrix) go back to
+ * the buffer pool at once instead of piling up until the end of the training step.
+ */
 export function treeMap(fn: (...leaves: Tensor[]) => Tensor, tree: Tree, ...rest: Tree[]): Tree {
-  if (tree instanceof Tensor) return fn(tree, ...(rest as Tensor[]));
+  if (tree instanceof Tensor) return tidy(() => fn(tree, ...(rest as Tensor[])));
   if (Array.isArray(tree)) return tree.map((t, i) => treeMap(fn, t, ...rest.map((r) => (r as Tree[])[i])));
   const out: Record<string, Tree> = {};
   for (const [k, v] of Object.entries(tree as Record<string, Tree>)) {

@@ -33,7 +33,7 @@ export function dtypeOf(data: TypedArray): DType {
 // again, so a training loop inside `tidy` reuses the same large buffers instead of allocating (and
 // zero-filling) new ones every step. Small buffers are left to the garbage collector.
 const POOL_MIN = 4096;
-const POOL_MAX_BYTES = 4 * 2 ** 30;
+const POOL_MAX_BYTES = 8 * 2 ** 30;
 // Per (dtype, length): enough for one buffer per step of a long autoregressive rollout.
 const POOL_PER_KEY = 2048;
 const pool = new Map<string, TypedArray[]>();
