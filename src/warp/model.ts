@@ -15,7 +15,7 @@ import { eye, type FloatDType, type Tensor, tensor, zeros } from "../tensor/tens
 import { assert, fmtShape } from "../util/assert.js";
 import { bernoulli, type Key, normal, splitKey, uniform } from "../util/random.js";
 import type { ModelConfig } from "./config.js";
-import { applyHead, type HeadOptions } from "./head.js";
+import { applyHead, finalActivation, type HeadOptions } from "./head.js";
 import { gaussianNll, halfMse, lastStepCrossEntropy, sampleSteps } from "./loss.js";
 import { mlpDims, mlpRoot, msdRoot, type Root, sinePhaseRoot, sineRoot } from "./root.js";
 
@@ -172,7 +172,7 @@ export class WarpModel {
       const L = p.phi.layers.length;
       p.phi.layers.forEach((layer, i) => {
         h = ops.add(matmul(h, layer.weight, { transB: true }), layer.bias);
-        if (i < L - 1) h = activation(this.config.root_activation, h);
+        if (i < L - 1) h = finalActivation(h, this.config.root_activation, null);
       });
       theta = h;
     } else {
@@ -419,25 +419,6 @@ export class WarpModel {
   /** Inference helper: the forward pass without gradients. */
   predict(p: WarpParams, x: Tensor, o: ForwardOptions = {}): Tensor {
     return noGrad(() => this.forward(p, x, o));
-  }
-}
-
-function activation(name: ModelConfig["root_activation"], x: Tensor): Tensor {
-  switch (name) {
-    case "relu":
-      return ops.relu(x);
-    case "tanh":
-      return ops.tanh(x);
-    case "softplus":
-      return ops.softplus(x);
-    case "swish":
-      return ops.swish(x);
-    case "identity":
-      return x;
-    case "sin":
-      return ops.sin(x);
-    case "cos":
-      return ops.cos(x);
   }
 }
 
