@@ -1,0 +1,71 @@
+// Validation and evaluation metrics of a model on a dataset: predictions in batches without gradients
+// (the autoregressive rollout from `context` when given, as the reference validates), then the metrics of
+// the task — mse, mae, rmse (and nll with an uncertainty head) from the context on for regression;
+// accuracy, error_rate, f1_score and cross_entropy of the last step for classification.
+// N sequences, T steps, D data dims.
+
+import { noGrad } from "../autograd/tape.js";
+import type { Dataset } from "../data/dataset.js";
+import { batches } from "../data/dataset.js";
+import { concat, slice } from "../ops/shape.js";
+import { type Tensor, tidy } from "../tensor/tensor.js";
+import { lastStepCrossEntropy } from "../warp/loss.js";
+import type { WarpModel, WarpParams } from "../warp/model.js";
+import * as m from "./metrics.js";
+
+export interface EvaluateOptions {
+  /** Autoregressive rollout fed the truth for t < context (null: the model's plain forward pass). */
+  context: number | null;
+  batchSize: number;
+}
+
+/** The task's metrics of `model` with `params` on every sequence of `ds`. */
+export function evaluate(
+  model: WarpModel,
+  params: WarpParams,
+  ds: Dataset,
+  o: EvaluateOptions,
+): Record<string, number> {
+  const c = model.config;
+  return noGrad(() =>
+    tidy(() => {
+      const outs: Tensor[] = [];
+      const targets: Tensor[] = [];
+      const labels: Tensor[] = [];
+      let ce = 0;
+      for (const b of batches(ds, o.batchSize, null)) {
+        const out = model.forward(params, b.x, {
+          times: b.times,
+          context: c.nb_classes === null ? (o.context ?? undefined) : undefined,
+        });
+        outs.push(out);
+        if (c.nb_classes !== null) {
+          labels.push(b.labels!);
+          ce += lastStepCrossEntropy(out, b.labels!).item() * b.x.shape[0]!;
+        } else targets.push(b.target ?? b.x);
+      }
+      const out = concat(outs, 0);
+      if (c.nb_classes !== null) {
+        const y = concat(labels, 0);
+        return {
+          accuracy: m.accuracy(out, y),
+          error_rate: m.errorRate(out, y),
+          f1_score: m.macroF1(out, y),
+          cross_entropy: ce / ds.size,
+        };
+      }
+      const target = concat(targets, 0);
+      const [N, T, W] = out.shape as [number, number, number];
+      const D = target.shape[2]!;
+      const mean = W === 2 * D ? slice(out, [0, 0, 0], [N, T, D]) : out;
+      const context = o.context !== null && o.context < T ? o.context : 0;
+      const r: Record<string, number> = {
+        mse: m.mse(mean, target, { context }),
+        mae: m.mae(mean, target, { context }),
+        rmse: m.rmse(mean, target, { context }),
+      };
+      if (W === 2 * D) r.nll = m.nll(mean, slice(out, [0, 0, D], [N, T, D]), target, { context });
+      return r;
+    }),
+  );
+}

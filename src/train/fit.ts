@@ -1,0 +1,162 @@
+// The training loop: epochs of seeded shuffled minibatches, one optimiser step per batch, validation every
+// `validEvery` epochs (the autoregressive rollout from the context length when set), and reports through
+// callbacks — the CLI prints them and writes checkpoints; the library does no I/O. Randomness is derived
+// from the run key and the epoch/step indices only, so resuming from a saved state equals running on.
+// Not here: run folders, checkpoint files, progress bars (cli/).
+
+import { valueAndGrad } from "../autograd/grad.js";
+import type { ValCriterion } from "../config/run-config.js";
+import type { Dataset } from "../data/dataset.js";
+import { batches } from "../data/dataset.js";
+import { applyUpdates, type GradientTransformation, treeLeaves } from "../optim/transform.js";
+import { dispose, type Tensor, tidy } from "../tensor/tensor.js";
+import { WarpError } from "../util/assert.js";
+import { foldIn, type Key, splitKey } from "../util/random.js";
+import type { WarpModel, WarpParams } from "../warp/model.js";
+import { evaluate } from "./evaluate.js";
+
+/** Everything a run needs to continue: parameters, optimiser state, epochs done, best validation. */
+export interface FitState<S> {
+  params: WarpParams;
+  optState: S;
+  /** Number of completed epochs. */
+  epoch: number;
+  /** Best validation criterion so far (lower is better; f1 is stored negated), or null. */
+  best: number | null;
+}
+
+/** One line of metrics.jsonl. */
+export interface EpochRecord {
+  epoch: number;
+  train_loss: number;
+  /** Validation metrics of this epoch (null when it was not a validation epoch). */
+  val: Record<string, number> | null;
+  lr_scale: number | null;
+  seconds: number;
+}
+
+export interface FitOptions<S> {
+  model: WarpModel;
+  optimizer: GradientTransformation<S>;
+  train: Dataset;
+  val?: Dataset | null;
+  /** Total number of epochs of the run (a resumed run continues up to it). */
+  epochs: number;
+  batchSize: number;
+  /** The run's key; epoch e and step s use keys derived from (key, e, s). */
+  key: Key;
+  /** Validate every N epochs and at the last; null = the last epoch only. */
+  validEvery: number | null;
+  valCriterion: ValCriterion;
+  /** Context length of the validation rollout (the config's inference_start), or null. */
+  context: number | null;
+  /** The learning-rate scale of an optimiser state (reduce-on-plateau), for the records. */
+  lrScale?: (state: S) => number | null;
+  onStep?: (info: { epoch: number; step: number; steps: number; loss: number }) => void;
+  /** Called after every epoch with its record and the new state; `improved` = new best validation. */
+  onEpoch?: (record: EpochRecord, state: FitState<S>, improved: boolean) => void;
+}
+
+/** Thrown when the loss or a gradient stops being finite; names where, and the last finite loss. */
+export class TrainingDiverged extends WarpError {
+  constructor(
+    readonly epoch: number,
+    readonly step: number,
+    readonly lastFiniteLoss: number | null,
+    what: string,
+  ) {
+    super(
+      `training diverged at epoch ${epoch}, step ${step}: ${what} (last finite loss ${lastFiniteLoss === null ? "none" : lastFiniteLoss})`,
+    );
+  }
+}
+
+function allFinite(tree: unknown): boolean {
+  for (const t of treeLeaves(tree)) {
+    const d = t.data;
+    for (let i = 0; i < d.length; i++) if (!Number.isFinite(d[i]!)) return false;
+  }
+  return true;
+}
+
+/** Keys of epoch e: one for the shuffle, one from which each step's key is folded. */
+export function epochKeys(key: Key, epoch: number): { shuffle: Key; steps: Key } {
+  const [shuffle, steps] = splitKey(foldIn(key, epoch), 2) as [Key, Key];
+  return { shuffle, steps };
+}
+
+/** Trains from `start` up to `o.epochs` epochs; returns the final state. */
+export function fit<S>(start: FitState<S>, o: FitOptions<S>): FitState<S> {
+  let state = start;
+  let lastFinite: number | null = null;
+  const steps = Math.ceil(o.train.size / o.batchSize);
+  for (let epoch = start.epoch; epoch < o.epochs; epoch++) {
+    const t0 = performance.now();
+    const keys = epochKeys(o.key, epoch);
+    let sum = 0;
+    let step = 0;
+    for (const batch of batches(o.train, o.batchSize, keys.shuffle)) {
+      const stepKey = foldIn(keys.steps, step);
+      const prev = state;
+      const next = tidy(() => {
+        const { value, grads } = valueAndGrad((p: WarpParams) => o.model.loss(p, batch, stepKey))(
+          prev.params,
+        );
+        const loss = value.item();
+        if (!Number.isFinite(loss))
+          throw new TrainingDiverged(epoch, step, lastFinite, `the loss is ${loss}`);
+        if (!allFinite(grads))
+          throw new TrainingDiverged(epoch, step, lastFinite, "a gradient is NaN or infinite");
+        const [updates, optState] = o.optimizer.update(grads, prev.optState, prev.params, { value: loss });
+        return { params: applyUpdates(prev.params, updates), optState, loss };
+      });
+      dispose(batch);
+      // The previous step's tensors go back to the pool (never the caller's starting state).
+      if (prev !== start) {
+        const keep = new Set<Tensor>([...treeLeaves(next.params), ...treeLeaves(next.optState)]);
+        for (const t of [...treeLeaves(prev.params), ...treeLeaves(prev.optState)])
+          if (!keep.has(t)) t.dispose();
+      }
+      lastFinite = next.loss;
+      sum += next.loss;
+      state = { ...state, params: next.params, optState: next.optState };
+      step++;
+      o.onStep?.({ epoch, step, steps, loss: next.loss });
+    }
+    const last = epoch === o.epochs - 1;
+    const validate = o.val && (last || (o.validEvery !== null && (epoch + 1) % o.validEvery === 0));
+    const val = validate
+      ? evaluate(o.model, state.params, o.val!, { context: o.context, batchSize: o.batchSize })
+      : null;
+    let improved = false;
+    if (val) {
+      const score = criterionScore(val, o.valCriterion);
+      if (state.best === null || score < state.best) {
+        improved = true;
+        state = { ...state, best: score };
+      }
+    }
+    state = { ...state, epoch: epoch + 1 };
+    const record: EpochRecord = {
+      epoch: epoch + 1,
+      train_loss: step > 0 ? sum / step : Number.NaN,
+      val,
+      lr_scale: o.lrScale?.(state.optState) ?? null,
+      seconds: (performance.now() - t0) / 1000,
+    };
+    o.onEpoch?.(record, state, improved);
+  }
+  return state;
+}
+
+/** The validation criterion as a lower-is-better score. */
+export function criterionScore(val: Record<string, number>, criterion: ValCriterion): number {
+  const key = criterion === "cce" ? "cross_entropy" : criterion;
+  const v = val[key];
+  if (v === undefined) {
+    throw new WarpError(
+      `val_criterion "${criterion}" is not computed for this task (have: ${Object.keys(val).join(", ")})`,
+    );
+  }
+  return criterion === "f1_score" ? -v : v;
+}
