@@ -7,6 +7,7 @@ import { Command } from "commander";
 import { registerBench } from "./commands/bench.js";
 import { registerInit } from "./commands/init.js";
 import { registerPredict } from "./commands/predict.js";
+import { registerTrain } from "./commands/train.js";
 
 const pkg = JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as {
   version: string;
@@ -18,6 +19,7 @@ const program = new Command()
   .version(pkg.version, "-V, --version")
   .showHelpAfterError();
 
+registerTrain(program);
 registerInit(program);
 registerPredict(program);
 registerBench(program);

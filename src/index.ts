@@ -106,6 +106,7 @@ export { broadcastTo, mean, sum, sumTo } from "./ops/reduce.js";
 export { type RootMlpOptions, rootMlp, rootMlpRef, rootParamCount } from "./ops/root-mlp.js";
 export { concat, gather, reshape, slice, split, stack, transpose } from "./ops/shape.js";
 export { clipByGlobalNorm, clipElementwise, globalNorm } from "./optim/clip.js";
+export { type ConfiguredOptimizer, optimizerFromConfig } from "./optim/from-config.js";
 export {
   type AdamOptions,
   type AdamState,
@@ -145,8 +146,19 @@ export {
   tidy,
   zeros,
 } from "./tensor/tensor.js";
+export { type EvaluateOptions, evaluate } from "./train/evaluate.js";
+export {
+  criterionScore,
+  type EpochRecord,
+  epochKeys,
+  type FitOptions,
+  type FitState,
+  fit,
+  TrainingDiverged,
+} from "./train/fit.js";
 // Metrics as a namespace (metrics.mse, metrics.accuracy, …): `mse` is already the tensor loss above.
 export * as metrics from "./train/metrics.js";
+export { decodeState, encodeState } from "./train/state.js";
 export { WarpError } from "./util/assert.js";
 export {
   bernoulli,

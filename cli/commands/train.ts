@@ -1,0 +1,246 @@
+// `warp train [config.yaml|name] [--set k=v]... [--out runs/NAME] [--resume DIR] [--backend cpu|native]`:
+// loads (or generates) the data, builds the model and optimiser of the run configuration, trains with
+// progress output, and keeps a run folder: config.yaml, metrics.jsonl, checkpoints/{best,last}.safetensors
+// (last with the optimiser state and epoch, for --resume), stats.json when the data were normalised.
+
+import { existsSync, readdirSync, readFileSync } from "node:fs";
+import { dirname, join, resolve } from "node:path";
+import type { Command } from "commander";
+import { stringify } from "yaml";
+import {
+  arrayDataset,
+  type Dataset,
+  decodeNpy,
+  type FloatDType,
+  fitMinMax,
+  loadCheckpoint,
+  type MinMaxStats,
+  type ModelConfig,
+  normalize,
+  optimizerFromConfig,
+  type RunConfig,
+  randomKey,
+  resolveDataPath,
+  saveCheckpoint,
+  setBackend,
+  sineSplits,
+  type Tensor,
+  WarpError,
+  WarpModel,
+} from "../../src/index.js";
+import { evaluate } from "../../src/train/evaluate.js";
+import { type EpochRecord, type FitState, fit } from "../../src/train/fit.js";
+import { decodeState, encodeState } from "../../src/train/state.js";
+import { readBytes, readText, writeAtomic } from "../files.js";
+import { modelConfigOfRun, readRunConfig } from "../model-config.js";
+import { Progress } from "../progress.js";
+
+const PACKAGE_ROOT = resolve(dirname(new URL(import.meta.url).pathname), "../../..");
+export const CONFIG_DIR = join(PACKAGE_ROOT, "configs");
+
+/** A config argument: a YAML path, the name of a built-in config, or nothing (the built-in default). */
+export function configPath(arg: string | undefined): string {
+  if (arg === undefined) return join(CONFIG_DIR, "default.yaml");
+  if (existsSync(arg) || arg.endsWith(".yaml") || arg.endsWith(".yml")) return arg;
+  const named = join(CONFIG_DIR, `${arg}.yaml`);
+  if (existsSync(named)) return named;
+  const names = readdirSync(CONFIG_DIR)
+    .filter((f) => f.endsWith(".yaml"))
+    .map((f) => f.slice(0, -5));
+  throw new WarpError(
+    `no config file "${arg}" and no built-in config of that name (built-in: ${names.join(", ")})`,
+  );
+}
+
+interface Splits {
+  train: Dataset;
+  val: Dataset | null;
+  test: Dataset | null;
+  stats: MinMaxStats | null;
+}
+
+function readArray(path: string): Tensor {
+  return decodeNpy(readBytes(path, "data file"));
+}
+
+/** The run's data: generated SINE, or train/val/test .npy arrays (n, T, D) under general.data_path. */
+export function loadSplits(run: RunConfig, cwd: string): Splits {
+  const dir = resolveDataPath(run, cwd);
+  const file = (name: string) => join(dir, `${name}.npy`);
+  if (run.general.dataset === "sine" && !existsSync(file("train"))) {
+    const s = sineSplits(randomKey(run.general.seed), { train: 10, val: 1000, test: 1000 });
+    return { train: s.train, val: s.val, test: s.test, stats: null };
+  }
+  if (!existsSync(file("train"))) {
+    throw new WarpError(
+      `no training data: ${file("train")} does not exist (set general.data_path to a folder with train.npy[, val.npy, test.npy] arrays (n, T, D))`,
+    );
+  }
+  const arrays = {
+    train: readArray(file("train")),
+    val: existsSync(file("val")) ? readArray(file("val")) : null,
+    test: existsSync(file("test")) ? readArray(file("test")) : null,
+  };
+  const stats = run.data.normalize ? fitMinMax(arrays.train) : null;
+  const ds = (x: Tensor | null) => (x ? arrayDataset({ x: stats ? normalize(x, stats) : x }) : null);
+  return { train: ds(arrays.train)!, val: ds(arrays.val), test: ds(arrays.test), stats };
+}
+
+interface TrainOptions {
+  set: string[];
+  out?: string;
+  resume?: string;
+  backend?: "cpu" | "native";
+}
+
+function runFolder(run: RunConfig, o: TrainOptions, configFile: string): string {
+  if (o.out) return o.out;
+  if (run.general.save_path) return run.general.save_path;
+  const stamp = new Date().toISOString().replace(/[-:]/g, "").replace("T", "-").slice(0, 15);
+  const base = configFile
+    .split("/")
+    .pop()!
+    .replace(/\.ya?ml$/, "");
+  return join("runs", `${stamp}-${base}`);
+}
+
+/** Writes a checkpoint with the optimiser state, epoch and best score. */
+function writeCheckpoint(
+  path: string,
+  config: ModelConfig,
+  state: FitState<unknown[]>,
+  stats: MinMaxStats | null,
+): void {
+  const opt = encodeState(state.optState, "opt");
+  writeAtomic(
+    path,
+    saveCheckpoint(config, state.params, opt.tensors, {
+      opt_state: opt.json,
+      epoch: String(state.epoch),
+      best: JSON.stringify(state.best),
+      ...(stats ? { normalization: JSON.stringify(stats) } : {}),
+    }),
+  );
+}
+
+export function registerTrain(program: Command): void {
+  program
+    .command("train")
+    .description("train a WARP model; with no config, a small model on generated SINE data (about a minute)")
+    .argument("[config]", "a YAML file in the reference format, or a built-in config name (see configs/)")
+    .option(
+      "--set <key=value>",
+      "override a config key, e.g. training.nb_epochs=5 (repeatable)",
+      (v: string, acc: string[]) => [...acc, v],
+      [],
+    )
+    .option("--out <dir>", "run folder (default: general.save_path, else runs/<time>-<config>)")
+    .option("--resume <dir>", "continue the run in <dir> from its last checkpoint")
+    .option("--backend <name>", "cpu or native (default: native when available)")
+    .addHelpText(
+      "after",
+      "\nExamples:\n  warp train\n  warp train configs/mnist.yaml --set training.nb_epochs=5\n  warp train sine --out runs/sine-1\n  warp train --resume runs/sine-1",
+    )
+    .action((arg: string | undefined, o: TrainOptions) => {
+      if (o.backend) {
+        if (o.backend !== "cpu" && o.backend !== "native")
+          throw new WarpError(`--backend must be cpu or native, got "${o.backend}"`);
+        setBackend(o.backend);
+      }
+      const cwd = process.cwd();
+      let configFile: string;
+      let dir: string;
+      if (o.resume) {
+        dir = o.resume;
+        configFile = join(dir, "config.yaml");
+        if (!existsSync(join(dir, "checkpoints", "last.safetensors"))) {
+          throw new WarpError(`cannot resume ${dir}: no checkpoints/last.safetensors there`);
+        }
+      } else {
+        configFile = configPath(arg);
+        dir = "";
+      }
+      const run = readRunConfig(configFile, o.set);
+      if (!o.resume) dir = runFolder(run, o, configFile);
+      const data = loadSplits(run, cwd);
+      const config = modelConfigOfRun(run, configFile, {
+        dataSize: data.train.dataSize,
+        nbClasses: data.train.nbClasses ?? undefined,
+      });
+      const model = new WarpModel(config);
+      const { optimizer, lrScale } = optimizerFromConfig(run.optimizer);
+      const dtype: FloatDType = "float32";
+      let state: FitState<unknown[]>;
+      if (o.resume) {
+        const ck = loadCheckpoint(
+          readBytes(join(dir, "checkpoints", "last.safetensors"), "checkpoint"),
+          config,
+        );
+        state = {
+          params: ck.params,
+          optState: decodeState(ck.metadata.opt_state ?? "", ck.extra) as unknown[],
+          epoch: Number(ck.metadata.epoch),
+          best: JSON.parse(ck.metadata.best ?? "null") as number | null,
+        };
+        // Keep the metrics of the epochs the checkpoint covers; later lines are recomputed.
+        const metricsPath = join(dir, "metrics.jsonl");
+        const kept = existsSync(metricsPath)
+          ? readText(metricsPath, "metrics")
+              .split("\n")
+              .filter((l) => l.trim() && (JSON.parse(l) as EpochRecord).epoch <= state.epoch)
+          : [];
+        writeAtomic(metricsPath, kept.map((l) => `${l}\n`).join(""));
+        console.log(`resuming ${dir} at epoch ${state.epoch}/${run.training.nb_epochs}`);
+      } else {
+        if (existsSync(join(dir, "checkpoints", "last.safetensors"))) {
+          throw new WarpError(`run folder ${dir} already holds a run: use --resume ${dir} or another --out`);
+        }
+        const params = model.init(randomKey(run.general.seed), dtype);
+        state = { params, optState: optimizer.init(params), epoch: 0, best: null };
+        writeAtomic(join(dir, "config.yaml"), stringify(run));
+        writeAtomic(join(dir, "metrics.jsonl"), "");
+        if (data.stats) writeAtomic(join(dir, "stats.json"), JSON.stringify(data.stats));
+        console.log(
+          `run folder ${dir}; model ${model.root.name}, Dθ = ${model.thetaDim}; ${data.train.size} training sequences`,
+        );
+      }
+      const t = run.training;
+      const progress = new Progress(process.stdout, t.nb_epochs, t.print_every);
+      const metricsPath = join(dir, "metrics.jsonl");
+      const final = fit(state, {
+        model,
+        optimizer,
+        train: data.train,
+        val: data.val,
+        epochs: t.nb_epochs,
+        batchSize: t.batch_size,
+        key: randomKey(run.general.seed + 1),
+        validEvery: t.valid_every,
+        valCriterion: t.val_criterion,
+        context: t.inference_start,
+        lrScale,
+        onStep: (s) => progress.step(s),
+        onEpoch: (record, s, improved) => {
+          writeAtomic(
+            metricsPath,
+            `${existsSync(metricsPath) ? readFileSync(metricsPath, "utf8") : ""}${JSON.stringify(record)}\n`,
+          );
+          writeCheckpoint(join(dir, "checkpoints", "last.safetensors"), config, s, data.stats);
+          if (improved || !existsSync(join(dir, "checkpoints", "best.safetensors"))) {
+            writeCheckpoint(join(dir, "checkpoints", "best.safetensors"), config, s, data.stats);
+          }
+          progress.epoch(record);
+        },
+      });
+      progress.done();
+      const test = data.test ?? data.val;
+      if (test) {
+        const metrics = evaluate(model, final.params, test, {
+          context: t.inference_start,
+          batchSize: t.batch_size,
+        });
+        console.log(`final ${data.test ? "test" : "validation"} metrics: ${JSON.stringify(metrics)}`);
+      }
+      console.log(`checkpoints in ${join(dir, "checkpoints")}`);
+    });
+}
