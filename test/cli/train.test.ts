@@ -1,0 +1,90 @@
+// `warp train` end to end on the built-in default (generated SINE): the run folder's files, and a run
+// resumed with --resume ending with exactly the checkpoint and metrics of the uninterrupted run.
+
+import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
+import { existsSync, mkdtempSync, readFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { describe, it } from "node:test";
+import { loadCheckpoint } from "../../src/index.js";
+
+const CLI = new URL("../../cli/warp.js", import.meta.url).pathname;
+
+function warp(args: string[], cwd: string) {
+  const r = spawnSync(process.execPath, [CLI, ...args], {
+    cwd,
+    encoding: "utf8",
+    env: { ...process.env, WARP_QUIET: "1" },
+  });
+  return { status: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+const SHORT = ["--set", "training.valid_every=2", "--set", "model.root_width_size=6"];
+const metricsOf = (dir: string) =>
+  readFileSync(join(dir, "metrics.jsonl"), "utf8")
+    .trim()
+    .split("\n")
+    .map((l) => {
+      const r = JSON.parse(l) as Record<string, unknown>;
+      delete r.seconds;
+      return r;
+    });
+
+describe("warp train", () => {
+  it("trains the built-in default and writes the run folder", () => {
+    const cwd = mkdtempSync(join(tmpdir(), "warp-train-"));
+    const r = warp(["train", ...SHORT, "--set", "training.nb_epochs=4", "--out", "run"], cwd);
+    assert.equal(r.status, 0, r.stderr);
+    assert.match(r.stdout, /run folder run; model mlp 1-6-6-1 swish, Dθ = 61; 10 training sequences/);
+    assert.match(r.stdout, /final test metrics: \{"mse":[0-9.e-]+,"mae":[0-9.e-]+,"rmse":[0-9.e-]+\}/);
+    for (const f of [
+      "config.yaml",
+      "metrics.jsonl",
+      "checkpoints/last.safetensors",
+      "checkpoints/best.safetensors",
+    ]) {
+      assert.ok(existsSync(join(cwd, "run", f)), f);
+    }
+    const m = metricsOf(join(cwd, "run"));
+    assert.deepEqual(
+      m.map((x) => x.epoch),
+      [1, 2, 3, 4],
+    );
+    assert.ok(m.every((x) => typeof x.train_loss === "number" && Number.isFinite(x.train_loss)));
+    assert.equal(m[0]!.val, null);
+    assert.deepEqual(Object.keys(m[1]!.val as object), ["mse", "mae", "rmse"]);
+    const ck = loadCheckpoint(new Uint8Array(readFileSync(join(cwd, "run/checkpoints/last.safetensors"))));
+    assert.equal(ck.metadata.epoch, "4");
+    assert.ok(ck.metadata.opt_state);
+    assert.match(readFileSync(join(cwd, "run/config.yaml"), "utf8"), /root_width_size: 6/);
+  });
+
+  it("resumed with --resume ends exactly where the uninterrupted run does", () => {
+    const cwd = mkdtempSync(join(tmpdir(), "warp-train-"));
+    assert.equal(
+      warp(["train", ...SHORT, "--set", "training.nb_epochs=4", "--out", "straight"], cwd).status,
+      0,
+    );
+    assert.equal(warp(["train", ...SHORT, "--set", "training.nb_epochs=2", "--out", "split"], cwd).status, 0);
+    const r = warp(["train", "--resume", "split", "--set", "training.nb_epochs=4"], cwd);
+    assert.equal(r.status, 0, r.stderr);
+    assert.match(r.stdout, /resuming split at epoch 2\/4/);
+    assert.deepEqual(
+      readFileSync(join(cwd, "split/checkpoints/last.safetensors")),
+      readFileSync(join(cwd, "straight/checkpoints/last.safetensors")),
+    );
+    assert.deepEqual(metricsOf(join(cwd, "split")), metricsOf(join(cwd, "straight")));
+  });
+
+  it("refuses a misspelt key with a suggestion and an occupied run folder", () => {
+    const cwd = mkdtempSync(join(tmpdir(), "warp-train-"));
+    const bad = warp(["train", "--set", "training.nb_epoch=3"], cwd);
+    assert.equal(bad.status, 1);
+    assert.match(bad.stderr, /training\.nb_epoch.*did you mean "training\.nb_epochs"/);
+    assert.equal(warp(["train", ...SHORT, "--set", "training.nb_epochs=1", "--out", "r"], cwd).status, 0);
+    const again = warp(["train", ...SHORT, "--set", "training.nb_epochs=1", "--out", "r"], cwd);
+    assert.equal(again.status, 1);
+    assert.match(again.stderr, /run folder r already holds a run: use --resume r or another --out/);
+  });
+});
