@@ -5,6 +5,7 @@
 import { readFileSync } from "node:fs";
 import { Command } from "commander";
 import { registerBench } from "./commands/bench.js";
+import { registerEval } from "./commands/eval.js";
 import { registerInit } from "./commands/init.js";
 import { registerPredict } from "./commands/predict.js";
 import { registerTrain } from "./commands/train.js";
@@ -20,6 +21,7 @@ const program = new Command()
   .showHelpAfterError();
 
 registerTrain(program);
+registerEval(program);
 registerInit(program);
 registerPredict(program);
 registerBench(program);

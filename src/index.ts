@@ -131,6 +131,15 @@ export {
   type UpdateExtra,
 } from "./optim/transform.js";
 export {
+  type ForecastInput,
+  forecastSpec,
+  type ImageGridInput,
+  imageGridSpec,
+  type LossCurveOptions,
+  type LossRecord,
+  lossCurveSpec,
+} from "./plot/specs.js";
+export {
   clearPool,
   convert,
   type DType,

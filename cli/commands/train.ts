@@ -27,12 +27,15 @@ import {
   type Tensor,
   WarpError,
   WarpModel,
+  type WarpParams,
 } from "../../src/index.js";
+import { forecastSpec, lossCurveSpec } from "../../src/plot/specs.js";
 import { evaluate } from "../../src/train/evaluate.js";
 import { type EpochRecord, type FitState, fit } from "../../src/train/fit.js";
 import { decodeState, encodeState } from "../../src/train/state.js";
 import { readBytes, readText, writeAtomic } from "../files.js";
 import { modelConfigOfRun, readRunConfig } from "../model-config.js";
+import { writePlot } from "../plots.js";
 import { Progress } from "../progress.js";
 
 const PACKAGE_ROOT = resolve(dirname(new URL(import.meta.url).pathname), "../../..");
@@ -123,6 +126,52 @@ function writeCheckpoint(
   );
 }
 
+/**
+ * plots/loss.{svg,png} from metrics.jsonl, and for regression forecast-{0,1,2}.{svg,png}: the first test
+ * sequences, truth against the rollout from the context (± σ with an uncertainty head).
+ */
+async function writeRunPlots(
+  dir: string,
+  metricsPath: string,
+  model: WarpModel,
+  params: WarpParams,
+  test: Dataset | null,
+  context: number | null,
+  valName: string,
+  nll: boolean,
+): Promise<void> {
+  const plots = join(dir, "plots");
+  const records = readText(metricsPath, "metrics")
+    .split("\n")
+    .filter((l) => l.trim())
+    .map((l) => JSON.parse(l) as EpochRecord);
+  if (records.length > 0) await writePlot(plots, "loss", lossCurveSpec(records, { valName, logScale: !nll }));
+  if (!test || model.config.nb_classes !== null) return;
+  const n = Math.min(3, test.size);
+  const batch = test.batch(Array.from({ length: n }, (_, i) => i));
+  const y = model.predict(params, batch.x, { context: context ?? undefined });
+  const [, T, D] = batch.x.shape as [number, number, number];
+  const W = y.shape[2]!;
+  const series = (t: Tensor, i: number, from: number, width: number) =>
+    Array.from({ length: D }, (_, d) =>
+      Array.from({ length: T }, (_, s) => t.data[(i * T + s) * width + from + d]!),
+    );
+  for (let i = 0; i < n; i++) {
+    await writePlot(
+      plots,
+      `forecast-${i}`,
+      forecastSpec({
+        times: Array.from({ length: T }, (_, s) => (T > 1 ? s / (T - 1) : 0)),
+        truth: series(batch.x, i, 0, D),
+        mean: series(y, i, 0, W),
+        std: W === 2 * D ? series(y, i, D, W) : null,
+        context: context ?? 0,
+        title: `test sequence ${i}`,
+      }),
+    );
+  }
+}
+
 export function registerTrain(program: Command): void {
   program
     .command("train")
@@ -141,7 +190,7 @@ export function registerTrain(program: Command): void {
       "after",
       "\nExamples:\n  warp train\n  warp train configs/mnist.yaml --set training.nb_epochs=5\n  warp train sine --out runs/sine-1\n  warp train --resume runs/sine-1",
     )
-    .action((arg: string | undefined, o: TrainOptions) => {
+    .action(async (arg: string | undefined, o: TrainOptions) => {
       if (o.backend) {
         if (o.backend !== "cpu" && o.backend !== "native")
           throw new WarpError(`--backend must be cpu or native, got "${o.backend}"`);
@@ -241,6 +290,16 @@ export function registerTrain(program: Command): void {
         });
         console.log(`final ${data.test ? "test" : "validation"} metrics: ${JSON.stringify(metrics)}`);
       }
-      console.log(`checkpoints in ${join(dir, "checkpoints")}`);
+      await writeRunPlots(
+        dir,
+        metricsPath,
+        model,
+        final.params,
+        test,
+        t.inference_start,
+        t.val_criterion,
+        config.use_nll_loss,
+      );
+      console.log(`checkpoints in ${join(dir, "checkpoints")}; plots in ${join(dir, "plots")}`);
     });
 }

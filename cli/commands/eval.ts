@@ -1,0 +1,83 @@
+// `warp eval <run-dir|model.safetensors> [--data x.npy] [--context L] [--json]` and
+// `warp info <model.safetensors>`: metrics of a trained model, and what a checkpoint holds.
+
+import { existsSync, statSync } from "node:fs";
+import { join } from "node:path";
+import type { Command } from "commander";
+import {
+  arrayDataset,
+  decodeNpy,
+  evaluate,
+  loadCheckpoint,
+  type MinMaxStats,
+  normalize,
+  treeLeaves,
+  WarpError,
+} from "../../src/index.js";
+import { readBytes } from "../files.js";
+import { readRunConfig } from "../model-config.js";
+import { intOption } from "../options.js";
+import { loadSplits } from "./train.js";
+
+function checkpointOf(target: string): { file: string; runDir: string | null } {
+  if (existsSync(target) && statSync(target).isDirectory()) {
+    const file = join(target, "checkpoints", "best.safetensors");
+    if (!existsSync(file))
+      throw new WarpError(`${target} is not a run folder: no checkpoints/best.safetensors`);
+    return { file, runDir: target };
+  }
+  return { file: target, runDir: null };
+}
+
+export function registerEval(program: Command): void {
+  program
+    .command("eval")
+    .description(
+      "print the metrics of a trained model (a run folder's best checkpoint, or a .safetensors file)",
+    )
+    .argument("<run-dir|model.safetensors>")
+    .option("--data <x.npy>", "evaluate on this (N, T, D) array instead of the run's test split")
+    .option(
+      "--context <L>",
+      "rollout context length (default: the config's inference_start)",
+      intOption("--context"),
+    )
+    .option("--json", "print the metrics as one JSON object")
+    .addHelpText(
+      "after",
+      "\nExamples:\n  warp eval runs/sine-1\n  warp eval model.safetensors --data test.npy --context 100 --json",
+    )
+    .action((target: string, o: { data?: string; context?: number; json?: boolean }) => {
+      const { file, runDir } = checkpointOf(target);
+      const ck = loadCheckpoint(readBytes(file, "model"));
+      const stats = ck.metadata.normalization ? (JSON.parse(ck.metadata.normalization) as MinMaxStats) : null;
+      let data;
+      if (o.data) {
+        const x = decodeNpy(readBytes(o.data, "data"));
+        data = arrayDataset({ x: stats ? normalize(x, stats) : x });
+      } else {
+        if (!runDir) throw new WarpError("give --data x.npy to evaluate a checkpoint outside its run folder");
+        const split = loadSplits(readRunConfig(join(runDir, "config.yaml")), process.cwd());
+        data = split.test ?? split.val;
+        if (!data)
+          throw new WarpError(`${runDir}: the run's data has no test or validation split: give --data`);
+      }
+      const context = o.context ?? ck.config.inference_start;
+      const metrics = evaluate(ck.model, ck.params, data, { context, batchSize: 256 });
+      if (o.json) console.log(JSON.stringify(metrics));
+      else for (const [k, v] of Object.entries(metrics)) console.log(`${k.padEnd(14)} ${v}`);
+    });
+
+  program
+    .command("info")
+    .description("show a checkpoint's configuration and sizes")
+    .argument("<model.safetensors>")
+    .action((file: string) => {
+      const ck = loadCheckpoint(readBytes(file, "model"));
+      const count = treeLeaves(ck.params).reduce((n, t) => n + t.size, 0);
+      console.log(`root: ${ck.model.root.name}`);
+      console.log(`Dθ = ${ck.model.thetaDim}; parameters: ${count} (${ck.params.A.dtype})`);
+      if (ck.metadata.epoch) console.log(`trained epochs: ${ck.metadata.epoch}`);
+      console.log(`config: ${JSON.stringify(ck.config, null, 2)}`);
+    });
+}
