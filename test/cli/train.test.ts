@@ -3,7 +3,7 @@
 
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
-import { existsSync, mkdtempSync, readFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, it } from "node:test";
@@ -31,7 +31,85 @@ const metricsOf = (dir: string) =>
       return r;
     });
 
+// A configuration in the reference's own format (every key as the authors' files spell it, including keys
+// warp-ts does not use), with small sizes.
+const REFERENCE_YAML = `# General settings
+general:
+  seed: 2026
+  classification: False
+  train: True
+  dataset: "sine"
+  data_path: "./data/dynamics/sine/"
+  save_path: null
+
+# Data hyperparameters
+data:
+  normalize: False
+
+# Model hyperparameters
+model:
+  root_width_size: 8
+  root_depth: 2
+  root_activation: "swish"
+  root_final_activation: null
+  init_state_layers: 2
+  input_prev_data: False
+  model_type: "wsm"
+  nb_rnn_layers: 1
+  weights_lim: null
+  time_as_channel: False
+  forcing_prob: 1.0
+  noise_theta_init: null
+  std_lower_bound: null
+
+# Optimizer hyperparameters
+optimizer:
+  init_lr: 1.0e-4
+  gradients_lim: 1.0e-7
+  on_plateau:
+    factor: 0.5
+    min_scale: 1.0e-2
+    patience: 20
+    cooldown: 0
+    rtol: 1.0e-4
+    accum_size: 50
+
+# Training/Inference configurations
+training:
+  nb_epochs: 3
+  batch_size: 10
+  autoregressive: True
+  print_every: 1
+  valid_every: 1
+  save_every: 1
+  checkpoint_every: 1
+  nb_recons_loss_steps: null
+  use_nll_loss: False
+  inference_start: 1
+  stochastic: False
+  smooth_inference: True
+  val_criterion: "mse"
+`;
+
 describe("warp train", () => {
+  it("trains a configuration written in the reference's format unchanged, noting the unused keys once", () => {
+    const cwd = mkdtempSync(join(tmpdir(), "warp-train-"));
+    writeFileSync(join(cwd, "reference.yaml"), REFERENCE_YAML);
+    const r = spawnSync(process.execPath, [CLI, "train", "reference.yaml", "--out", "ref"], {
+      cwd,
+      encoding: "utf8",
+    });
+    assert.equal(r.status, 0, r.stderr);
+    const notes = r.stderr.split("\n").filter((l) => l.includes("keys accepted but not used"));
+    assert.equal(notes.length, 1, r.stderr);
+    assert.match(notes[0]!, /model\.nb_rnn_layers/);
+    assert.match(notes[0]!, /training\.checkpoint_every/);
+    const m = metricsOf(join(cwd, "ref"));
+    assert.equal(m.length, 3);
+    // The reference chain: clip → AdaBelief → reduce-on-plateau (scale 1 until a plateau).
+    assert.ok(m.every((x) => x.lr_scale === 1 && Number.isFinite(x.train_loss as number)));
+  });
+
   it("trains the built-in default and writes the run folder", () => {
     const cwd = mkdtempSync(join(tmpdir(), "warp-train-"));
     const r = warp(["train", ...SHORT, "--set", "training.nb_epochs=4", "--out", "run"], cwd);
