@@ -361,8 +361,16 @@ function withKey(path: string, value: unknown, base: Record<string, unknown> = {
 // ---- Tests ------------------------------------------------------------------------------------------------
 
 describe("our configs and the reference's cfgs", () => {
-  it("every configs/*.yaml resolves, ignoring only model.nb_rnn_layers", () => {
-    const files = readdirSync(CONFIGS).filter((f) => f.endsWith(".yaml"));
+  it("the built-in default (warp-ts's own keys) resolves with nothing ignored", () => {
+    const { config, ignored } = resolveText(readFileSync(`${CONFIGS}default.yaml`, "utf8"));
+    assert.deepEqual(ignored, []);
+    assert.equal(config.general.dataset, "sine");
+    assert.equal(config.optimizer.name, "adam");
+    assert.equal(config.optimizer.on_plateau, null);
+  });
+
+  it("every other configs/*.yaml (the reference's format) resolves, ignoring only model.nb_rnn_layers", () => {
+    const files = readdirSync(CONFIGS).filter((f) => f.endsWith(".yaml") && f !== "default.yaml");
     assert.ok(files.length >= 4, `found ${files.join(", ")}`);
     for (const f of files) {
       const { config, ignored } = resolveText(readFileSync(CONFIGS + f, "utf8"));
