@@ -3,7 +3,7 @@
 // progress output, and keeps a run folder: config.yaml, metrics.jsonl, checkpoints/{best,last}.safetensors
 // (last with the optimiser state and epoch, for --resume), stats.json when the data were normalised.
 
-import { existsSync, readdirSync, readFileSync } from "node:fs";
+import { appendFileSync, existsSync, readdirSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import type { Command } from "commander";
 import { stringify } from "yaml";
@@ -87,6 +87,16 @@ export function loadSplits(run: RunConfig, cwd: string): Splits {
   const stats = run.data.normalize ? fitMinMax(arrays.train) : null;
   const ds = (x: Tensor | null) => (x ? arrayDataset({ x: stats ? normalize(x, stats) : x }) : null);
   return { train: ds(arrays.train)!, val: ds(arrays.val), test: ds(arrays.test), stats };
+}
+
+/** The epoch of a metrics.jsonl line, or null for a blank or unfinished line. */
+function epochOf(line: string): number | null {
+  try {
+    const e = (JSON.parse(line) as EpochRecord).epoch;
+    return typeof e === "number" ? e : null;
+  } catch {
+    return null;
+  }
 }
 
 interface TrainOptions {
@@ -236,7 +246,7 @@ export function registerTrain(program: Command): void {
         const kept = existsSync(metricsPath)
           ? readText(metricsPath, "metrics")
               .split("\n")
-              .filter((l) => l.trim() && (JSON.parse(l) as EpochRecord).epoch <= state.epoch)
+              .filter((l) => epochOf(l) !== null && epochOf(l)! <= state.epoch)
           : [];
         writeAtomic(metricsPath, kept.map((l) => `${l}\n`).join(""));
         console.log(`resuming ${dir} at epoch ${state.epoch}/${run.training.nb_epochs}`);
@@ -270,10 +280,8 @@ export function registerTrain(program: Command): void {
         lrScale,
         onStep: (s) => progress.step(s),
         onEpoch: (record, s, improved) => {
-          writeAtomic(
-            metricsPath,
-            `${existsSync(metricsPath) ? readFileSync(metricsPath, "utf8") : ""}${JSON.stringify(record)}\n`,
-          );
+          // One line per epoch, appended (a resume drops any line past its checkpoint, or left unfinished).
+          appendFileSync(metricsPath, `${JSON.stringify(record)}\n`);
           writeCheckpoint(join(dir, "checkpoints", "last.safetensors"), config, s, data.stats);
           if (improved || !existsSync(join(dir, "checkpoints", "best.safetensors"))) {
             writeCheckpoint(join(dir, "checkpoints", "best.safetensors"), config, s, data.stats);
