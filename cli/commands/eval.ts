@@ -6,7 +6,6 @@ import { join } from "node:path";
 import type { Command } from "commander";
 import {
   arrayDataset,
-  decodeNpy,
   evaluate,
   loadCheckpoint,
   type MinMaxStats,
@@ -17,7 +16,7 @@ import {
 import { readBytes } from "../files.js";
 import { readRunConfig } from "../model-config.js";
 import { intOption } from "../options.js";
-import { loadSplits } from "./train.js";
+import { loadSplits, readArray } from "./train.js";
 
 function checkpointOf(target: string): { file: string; runDir: string | null } {
   if (existsSync(target) && statSync(target).isDirectory()) {
@@ -53,7 +52,7 @@ export function registerEval(program: Command): void {
       const stats = ck.metadata.normalization ? (JSON.parse(ck.metadata.normalization) as MinMaxStats) : null;
       let data;
       if (o.data) {
-        const x = decodeNpy(readBytes(o.data, "data"));
+        const x = readArray(o.data);
         data = arrayDataset({ x: stats ? normalize(x, stats) : x });
       } else {
         if (!runDir) throw new WarpError("give --data x.npy to evaluate a checkpoint outside its run folder");
@@ -63,7 +62,7 @@ export function registerEval(program: Command): void {
           throw new WarpError(`${runDir}: the run's data has no test or validation split: give --data`);
       }
       const context = o.context ?? ck.config.inference_start;
-      const metrics = evaluate(ck.model, ck.params, data, { context, batchSize: 256 });
+      const metrics = evaluate(ck.model, ck.params, data, { context, batchSize: 256, stats });
       if (o.json) console.log(JSON.stringify(metrics));
       else for (const [k, v] of Object.entries(metrics)) console.log(`${k.padEnd(14)} ${v}`);
     });

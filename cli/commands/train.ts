@@ -9,6 +9,7 @@ import type { Command } from "commander";
 import { stringify } from "yaml";
 import {
   arrayDataset,
+  convert,
   type Dataset,
   decodeNpy,
   type FloatDType,
@@ -62,8 +63,13 @@ interface Splits {
   stats: MinMaxStats | null;
 }
 
-function readArray(path: string): Tensor {
-  return decodeNpy(readBytes(path, "data file"));
+/** An (n, T, D) float array from a .npy file, as float32 (the models' dtype). */
+export function readArray(path: string): Tensor {
+  const x = decodeNpy(readBytes(path, "data file"));
+  if (x.dtype === "int32" || x.ndim !== 3) {
+    throw new WarpError(`${path}: expected a float array (n, T, D), got ${x.dtype} (${x.shape.join(",")})`);
+  }
+  return x.dtype === "float32" ? x : convert(x, "float32");
 }
 
 /** The run's data: generated SINE, or train/val/test .npy arrays (n, T, D) under general.data_path. */
@@ -277,6 +283,7 @@ export function registerTrain(program: Command): void {
         validEvery: t.valid_every,
         valCriterion: t.val_criterion,
         context: t.inference_start,
+        stats: data.stats,
         lrScale,
         onStep: (s) => progress.step(s),
         onEpoch: (record, s, improved) => {
@@ -295,6 +302,7 @@ export function registerTrain(program: Command): void {
         const metrics = evaluate(model, final.params, test, {
           context: t.inference_start,
           batchSize: t.batch_size,
+          stats: data.stats,
         });
         console.log(`final ${data.test ? "test" : "validation"} metrics: ${JSON.stringify(metrics)}`);
       }

@@ -1,12 +1,14 @@
 // Validation and evaluation metrics of a model on a dataset: predictions in batches without gradients
 // (the autoregressive rollout from `context` when given, as the reference validates), then the metrics of
 // the task — mse, mae, rmse (and nll with an uncertainty head) from the context on for regression;
-// accuracy, error_rate, f1_score and cross_entropy of the last step for classification.
+// accuracy, error_rate, f1_score and cross_entropy of the last step for classification; with the data's
+// min-max statistics also the regression metrics in original units.
 // N sequences, T steps, D data dims.
 
 import { noGrad } from "../autograd/tape.js";
 import type { Dataset } from "../data/dataset.js";
 import { batches } from "../data/dataset.js";
+import type { MinMaxStats } from "../data/normalize.js";
 import { concat, slice } from "../ops/shape.js";
 import { type Tensor, tidy } from "../tensor/tensor.js";
 import { lastStepCrossEntropy } from "../warp/loss.js";
@@ -17,6 +19,8 @@ export interface EvaluateOptions {
   /** Autoregressive rollout fed the truth for t < context (null: the model's plain forward pass). */
   context: number | null;
   batchSize: number;
+  /** The data's min-max statistics: adds mse/rmse/mae/mape in original units as `*_orig`. */
+  stats?: MinMaxStats | null;
 }
 
 /** The task's metrics of `model` with `params` on every sequence of `ds`. */
@@ -65,6 +69,11 @@ export function evaluate(
         rmse: m.rmse(mean, target, { context }),
       };
       if (W === 2 * D) r.nll = m.nll(mean, slice(out, [0, 0, D], [N, T, D]), target, { context });
+      if (o.stats) {
+        for (const [k, v] of Object.entries(m.metricsInOriginalUnits(mean, target, o.stats, { context }))) {
+          r[`${k}_orig`] = v;
+        }
+      }
       return r;
     }),
   );

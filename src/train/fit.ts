@@ -8,6 +8,7 @@ import { valueAndGrad } from "../autograd/grad.js";
 import type { ValCriterion } from "../config/run-config.js";
 import type { Dataset } from "../data/dataset.js";
 import { batches } from "../data/dataset.js";
+import type { MinMaxStats } from "../data/normalize.js";
 import { applyUpdates, type GradientTransformation, treeLeaves } from "../optim/transform.js";
 import { dispose, type Tensor, tidy } from "../tensor/tensor.js";
 import { WarpError } from "../util/assert.js";
@@ -50,6 +51,8 @@ export interface FitOptions<S> {
   valCriterion: ValCriterion;
   /** Context length of the validation rollout (the config's inference_start), or null. */
   context: number | null;
+  /** The data's min-max statistics, to add validation metrics in original units. */
+  stats?: MinMaxStats | null;
   /** The learning-rate scale of an optimiser state (reduce-on-plateau), for the records. */
   lrScale?: (state: S) => number | null;
   onStep?: (info: { epoch: number; step: number; steps: number; loss: number }) => void;
@@ -126,7 +129,11 @@ export function fit<S>(start: FitState<S>, o: FitOptions<S>): FitState<S> {
     const last = epoch === o.epochs - 1;
     const validate = o.val && (last || (o.validEvery !== null && (epoch + 1) % o.validEvery === 0));
     const val = validate
-      ? evaluate(o.model, state.params, o.val!, { context: o.context, batchSize: o.batchSize })
+      ? evaluate(o.model, state.params, o.val!, {
+          context: o.context,
+          batchSize: o.batchSize,
+          stats: o.stats,
+        })
       : null;
     let improved = false;
     if (val) {

@@ -3,11 +3,11 @@
 
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, it } from "node:test";
-import { loadCheckpoint } from "../../src/index.js";
+import { encodeNpy, loadCheckpoint, tensor } from "../../src/index.js";
 
 const CLI = new URL("../../cli/warp.js", import.meta.url).pathname;
 
@@ -136,6 +136,19 @@ describe("warp train", () => {
     assert.equal(ck.metadata.epoch, "4");
     assert.ok(ck.metadata.opt_state);
     assert.match(readFileSync(join(cwd, "run/config.yaml"), "utf8"), /root_width_size: 6/);
+    // warp eval on the run folder scores its best checkpoint on the run's test split.
+    const ev = warp(["eval", "run", "--json"], cwd);
+    assert.equal(ev.status, 0, ev.stderr);
+    const metrics = JSON.parse(ev.stdout) as Record<string, number>;
+    assert.deepEqual(Object.keys(metrics), ["mse", "mae", "rmse"]);
+    assert.ok(Math.abs(metrics.rmse! - Math.sqrt(metrics.mse!)) < 1e-9);
+    const info = warp(["info", "run/checkpoints/best.safetensors"], cwd);
+    assert.equal(info.status, 0, info.stderr);
+    assert.match(info.stdout, /Dθ = 61; parameters: \d+ \(float32\)/);
+    assert.match(info.stdout, /trained epochs: \d/);
+    const bad = warp(["eval", "nowhere"], cwd);
+    assert.equal(bad.status, 1);
+    assert.match(bad.stderr, /cannot read model nowhere: no such file/);
   });
 
   it("resumed with --resume ends exactly where the uninterrupted run does", () => {
@@ -153,6 +166,37 @@ describe("warp train", () => {
       readFileSync(join(cwd, "straight/checkpoints/last.safetensors")),
     );
     assert.deepEqual(metricsOf(join(cwd, "split")), metricsOf(join(cwd, "straight")));
+  });
+
+  it("trains on .npy arrays, normalised to [−1, 1], and reports metrics in original units too", () => {
+    const cwd = mkdtempSync(join(tmpdir(), "warp-train-"));
+    mkdirSync(join(cwd, "data"));
+    // Values span exactly [0, 10] in the training split: denormalising scales errors by 5.
+    const wave = (n: number, phase: number) =>
+      tensor(
+        Array.from({ length: n * 12 * 2 }, (_, i) => 5 + 5 * Math.sin(i * 0.3 + phase)),
+        [n, 12, 2],
+        "float64",
+      );
+    const train = wave(6, 0);
+    train.data[0] = 0;
+    train.data[1] = 10;
+    writeFileSync(join(cwd, "data/train.npy"), encodeNpy(train));
+    writeFileSync(join(cwd, "data/test.npy"), encodeNpy(wave(3, 1)));
+    const yaml = [
+      "general: { seed: 1, dataset: null, data_path: ./data/ }",
+      "data: { normalize: true }",
+      "model: { root_width_size: 5, root_depth: 1, init_state_layers: 0, time_as_channel: false, root_final_activation: null }",
+      "optimizer: { name: adam, init_lr: 0.001 }",
+      "training: { nb_epochs: 2, batch_size: 3, autoregressive: false, use_nll_loss: false }",
+    ].join("\n");
+    writeFileSync(join(cwd, "npy.yaml"), yaml);
+    const r = warp(["train", "npy.yaml", "--out", "run"], cwd);
+    assert.equal(r.status, 0, r.stderr);
+    const metrics = JSON.parse(/final test metrics: (\{.*\})/.exec(r.stdout)![1]!) as Record<string, number>;
+    assert.ok(Math.abs(metrics.mse_orig! / metrics.mse! - 25) < 1e-6, JSON.stringify(metrics));
+    assert.ok(Math.abs(metrics.mae_orig! / metrics.mae! - 5) < 1e-6, JSON.stringify(metrics));
+    assert.ok(existsSync(join(cwd, "run/stats.json")));
   });
 
   it("refuses a misspelt key with a suggestion and an occupied run folder", () => {
