@@ -6,6 +6,7 @@ import { join } from "node:path";
 import type { Command } from "commander";
 import {
   arrayDataset,
+  type Dataset,
   evaluate,
   loadCheckpoint,
   type MinMaxStats,
@@ -50,16 +51,17 @@ export function registerEval(program: Command): void {
       const { file, runDir } = checkpointOf(target);
       const ck = loadCheckpoint(readBytes(file, "model"));
       const stats = ck.metadata.normalization ? (JSON.parse(ck.metadata.normalization) as MinMaxStats) : null;
-      let data;
+      let data: Dataset;
       if (o.data) {
         const x = readArray(o.data);
         data = arrayDataset({ x: stats ? normalize(x, stats) : x });
       } else {
         if (!runDir) throw new WarpError("give --data x.npy to evaluate a checkpoint outside its run folder");
         const split = loadSplits(readRunConfig(join(runDir, "config.yaml")), process.cwd());
-        data = split.test ?? split.val;
-        if (!data)
+        const held = split.test ?? split.val;
+        if (!held)
           throw new WarpError(`${runDir}: the run's data has no test or validation split: give --data`);
+        data = held;
       }
       const context = o.context ?? ck.config.inference_start;
       const metrics = evaluate(ck.model, ck.params, data, { context, batchSize: 256, stats });
