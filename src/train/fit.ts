@@ -60,7 +60,10 @@ export interface FitOptions<S> {
   onEpoch?: (record: EpochRecord, state: FitState<S>, improved: boolean) => void;
 }
 
-/** Thrown when the loss or a gradient stops being finite; names where, and the last finite loss. */
+/**
+ * Thrown when the loss or a gradient stops being finite; names where (1-based epoch and step, as the
+ * records and the progress output count them) and the last finite loss.
+ */
 export class TrainingDiverged extends WarpError {
   constructor(
     readonly epoch: number,
@@ -107,9 +110,9 @@ export function fit<S>(start: FitState<S>, o: FitOptions<S>): FitState<S> {
         );
         const loss = value.item();
         if (!Number.isFinite(loss))
-          throw new TrainingDiverged(epoch, step, lastFinite, `the loss is ${loss}`);
+          throw new TrainingDiverged(epoch + 1, step + 1, lastFinite, `the loss is ${loss}`);
         if (!allFinite(grads))
-          throw new TrainingDiverged(epoch, step, lastFinite, "a gradient is NaN or infinite");
+          throw new TrainingDiverged(epoch + 1, step + 1, lastFinite, "a gradient is NaN or infinite");
         const [updates, optState] = o.optimizer.update(grads, prev.optState, prev.params, { value: loss });
         return { params: applyUpdates(prev.params, updates), optState, loss };
       });

@@ -199,6 +199,22 @@ describe("warp train", () => {
     assert.ok(existsSync(join(cwd, "run/stats.json")));
   });
 
+  it("stops a diverging run with one line naming where, keeping the last good checkpoint", () => {
+    const cwd = mkdtempSync(join(tmpdir(), "warp-train-"));
+    const r = warp(
+      ["train", "--set", "optimizer.init_lr=1e8", "--set", "training.nb_epochs=5", "--out", "nan"],
+      cwd,
+    );
+    assert.equal(r.status, 1);
+    assert.match(
+      r.stderr,
+      /^warp: training diverged at epoch 2, step 1: the loss is NaN \(last finite loss [0-9.]+\)\n$/,
+    );
+    const ck = loadCheckpoint(new Uint8Array(readFileSync(join(cwd, "nan/checkpoints/last.safetensors"))));
+    assert.equal(ck.metadata.epoch, "1");
+    assert.ok(Array.from(ck.params.A.data).every(Number.isFinite));
+  });
+
   it("refuses a misspelt key with a suggestion and an occupied run folder", () => {
     const cwd = mkdtempSync(join(tmpdir(), "warp-train-"));
     const bad = warp(["train", "--set", "training.nb_epoch=3"], cwd);

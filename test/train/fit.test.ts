@@ -128,12 +128,12 @@ describe("fit", () => {
         ),
       (e: unknown) => {
         assert.ok(e instanceof TrainingDiverged);
-        // Steps 0, 1, 2 of epoch 0 ran (3 batches of ≤ 5 out of 12); the 3rd update made the parameters
-        // NaN, so epoch 1, step 0 has a NaN loss and the last finite loss is that of epoch 0, step 2.
-        assert.equal(e.epoch, 1);
-        assert.equal(e.step, 0);
+        // Epoch 1 ran its 3 steps (batches of ≤ 5 out of 12); its 3rd update made the parameters NaN, so
+        // epoch 2, step 1 has a NaN loss and the last finite loss is that of epoch 1, step 3 (1-based).
+        assert.equal(e.epoch, 2);
+        assert.equal(e.step, 1);
         assert.equal(e.lastFiniteLoss, losses[2]);
-        assert.match(e.message, /training diverged at epoch 1, step 0: the loss is NaN \(last finite loss /);
+        assert.match(e.message, /training diverged at epoch 2, step 1: the loss is NaN \(last finite loss /);
         return true;
       },
     );
