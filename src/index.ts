@@ -59,6 +59,7 @@ export {
   type NpyDatasetOptions,
   type NpzDatasetOptions,
 } from "./data/npy-dataset.js";
+export { type OdeFunction, type OdeOptions, odeSolve } from "./data/ode.js";
 export {
   type SineDataset,
   type SineOptions,
