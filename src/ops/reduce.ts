@@ -35,11 +35,14 @@ export function sum(x: Tensor, axes?: number | readonly number[], keepDims = fal
   const kept = x.shape.map((d, i) => (ax.includes(i) ? 1 : d));
   const outShape = keepDims ? kept : x.shape.filter((_, i) => !ax.includes(i));
   const k = kernelsFor(x.dtype);
-  // Reduce runs of consecutive axes, last run first, each as one (outer, reduce, inner) kernel call.
+  // Reduce runs of consecutive axes, last run first, each as one (outer, reduce, inner) kernel call;
+  // the final run writes straight into the output.
+  const out = empty(outShape, x.dtype);
+  const outData = out.data as FloatArray;
   let cur = x.data as FloatArray;
   const shape = [...x.shape];
   let i = ax.length - 1;
-  if (ax.length === 0) cur = cur.slice();
+  if (ax.length === 0) outData.set(cur);
   while (i >= 0) {
     let j = i;
     while (j > 0 && ax[j - 1] === ax[j]! - 1) j--;
@@ -48,14 +51,12 @@ export function sum(x: Tensor, axes?: number | readonly number[], keepDims = fal
     const outer = sizeOf(shape.slice(0, first));
     const reduce = sizeOf(shape.slice(first, last + 1));
     const inner = sizeOf(shape.slice(last + 1));
-    const next = new (cur.constructor as { new (n: number): FloatArray })(outer * inner);
+    const next = j === 0 ? outData : new (cur.constructor as { new (n: number): FloatArray })(outer * inner);
     k.reduceSum(cur, outer, reduce, inner, next);
     cur = next;
     for (let a = first; a <= last; a++) shape[a] = 1;
     i = j - 1;
   }
-  const out = empty(outShape, x.dtype);
-  out.data.set(cur);
   return record(out, "sum", [x], { axes: ax, keepDims });
 }
 // d Σ = dy broadcast back over the reduced axes.

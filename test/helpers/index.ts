@@ -173,3 +173,27 @@ export function assertMatchesFloat64(
     if (inputs[i]!.dtype !== "int32") assertAllClose(g, hi.grads[i]!, tol, `gradient of input ${i}`);
   });
 }
+
+// Plain-JS index arithmetic for references over row-major shapes.
+
+/** Number of elements of a shape. */
+export function sizeRef(shape: readonly number[]): number {
+  return shape.reduce((a, b) => a * b, 1);
+}
+
+/** Multi-index of flat index k. */
+export function unravel(k: number, shape: readonly number[]): number[] {
+  const idx = new Array<number>(shape.length).fill(0);
+  for (let d = shape.length - 1; d >= 0; d--) {
+    idx[d] = k % shape[d]!;
+    k = Math.floor(k / shape[d]!);
+  }
+  return idx;
+}
+
+/** Flat index of a multi-index. */
+export function ravel(idx: readonly number[], shape: readonly number[]): number {
+  let k = 0;
+  for (let d = 0; d < shape.length; d++) k = k * shape[d]! + idx[d]!;
+  return k;
+}

@@ -24,29 +24,13 @@ import {
   assertMatchesFloat64,
   describeEachBackend,
   rand,
+  ravel,
+  sizeRef,
+  unravel,
 } from "../helpers/index.js";
 
 // ---------------------------------------------------------------------------------------------
 // Plain-JS references: row-major index arithmetic written independently of the library.
-
-function sizeRef(shape: readonly number[]): number {
-  return shape.reduce((a, b) => a * b, 1);
-}
-
-function unravel(k: number, shape: readonly number[]): number[] {
-  const idx = new Array<number>(shape.length).fill(0);
-  for (let d = shape.length - 1; d >= 0; d--) {
-    idx[d] = k % shape[d]!;
-    k = Math.floor(k / shape[d]!);
-  }
-  return idx;
-}
-
-function ravel(idx: readonly number[], shape: readonly number[]): number {
-  let k = 0;
-  for (let d = 0; d < shape.length; d++) k = k * shape[d]! + idx[d]!;
-  return k;
-}
 
 interface Ref {
   shape: number[];
