@@ -156,6 +156,7 @@ export {
   tidy,
   zeros,
 } from "./tensor/tensor.js";
+export { createModel, type SequenceModel } from "./models.js";
 export { type EvaluateOptions, evaluate } from "./train/evaluate.js";
 export {
   criterionScore,
@@ -186,8 +187,6 @@ export {
   CHECKPOINT_FORMAT,
   type Checkpoint,
   loadCheckpoint,
-  namedToParams,
-  paramsToNamed,
   saveCheckpoint,
 } from "./warp/checkpoint.js";
 export {
@@ -212,4 +211,5 @@ export {
   WarpModel,
   type WarpParams,
 } from "./warp/model.js";
+export { namedToParams, paramsToNamed } from "./warp/params.js";
 export { initMlpTheta, mlpDims, mlpRoot, msdRoot, type Root, sinePhaseRoot, sineRoot } from "./warp/root.js";

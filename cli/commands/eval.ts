@@ -49,7 +49,7 @@ export function registerEval(program: Command): void {
     )
     .action((target: string, o: { data?: string; context?: number; json?: boolean }) => {
       const { file, runDir } = checkpointOf(target);
-      const ck = loadCheckpoint(readBytes(file, "model"));
+      const ck = loadCheckpoint<object>(readBytes(file, "model"));
       const stats = ck.metadata.normalization ? (JSON.parse(ck.metadata.normalization) as MinMaxStats) : null;
       let data: Dataset;
       if (o.data) {
@@ -74,10 +74,11 @@ export function registerEval(program: Command): void {
     .description("show a checkpoint's configuration and sizes")
     .argument("<model.safetensors>")
     .action((file: string) => {
-      const ck = loadCheckpoint(readBytes(file, "model"));
-      const count = treeLeaves(ck.params).reduce((n, t) => n + t.size, 0);
-      console.log(`root: ${ck.model.root.name}`);
-      console.log(`Dθ = ${ck.model.thetaDim}; parameters: ${count} (${ck.params.A.dtype})`);
+      const ck = loadCheckpoint<object>(readBytes(file, "model"));
+      const leaves = treeLeaves(ck.params);
+      const count = leaves.reduce((n, t) => n + t.size, 0);
+      console.log(`model: ${ck.model.description}`);
+      console.log(`parameters: ${count} (${leaves[0]!.dtype})`);
       if (ck.metadata.epoch) console.log(`trained epochs: ${ck.metadata.epoch}`);
       console.log(`config: ${JSON.stringify(ck.config, null, 2)}`);
     });

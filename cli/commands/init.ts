@@ -1,7 +1,7 @@
 // `warp init <config.yaml> --out model.safetensors [--seed S]`: builds an initialised model and saves it.
 
 import type { Command } from "commander";
-import { randomKey, saveCheckpoint, treeLeaves, WarpModel } from "../../src/index.js";
+import { createModel, randomKey, saveCheckpoint } from "../../src/index.js";
 import { writeAtomic } from "../files.js";
 import { modelConfigOfRun, readRunConfig } from "../model-config.js";
 import { intOption } from "../options.js";
@@ -25,14 +25,16 @@ export function registerInit(program: Command): void {
     .action((path: string, o: { out: string; seed?: number; dataSize?: number; nbClasses?: number }) => {
       const run = readRunConfig(path);
       const config = modelConfigOfRun(run, path, { dataSize: o.dataSize, nbClasses: o.nbClasses });
-      const model = new WarpModel(config);
+      const model = createModel(config);
       const params = model.init(randomKey(o.seed ?? run.general.seed));
       writeAtomic(o.out, saveCheckpoint(config, params));
-      const count = treeLeaves(params).reduce((n, t) => n + t.size, 0);
-      console.log(`root: ${model.root.name}`);
-      console.log(`Dθ = ${model.thetaDim}`);
+      const named = model.namedParams(params);
+      const count = Object.values(named).reduce((n, t) => n + t.size, 0);
+      console.log(`model: ${model.description}`);
       console.log(
-        `parameters: ${count} (A ${params.A.size}, B ${params.B.size}, θ_0/φ ${count - params.A.size - params.B.size})`,
+        `parameters: ${count} (${Object.entries(named)
+          .map(([k, t]) => `${k} ${t.size}`)
+          .join(", ")})`,
       );
       console.log(`wrote ${o.out}`);
     });

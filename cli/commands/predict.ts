@@ -12,6 +12,7 @@ import {
   reshape,
   slice,
   type Tensor,
+  treeLeaves,
   WarpError,
 } from "../../src/index.js";
 import { readBytes, writeAtomic } from "../files.js";
@@ -38,8 +39,9 @@ export function registerPredict(program: Command): void {
       "\nExamples:\n  warp predict model.safetensors --input x.npy --out y.npy\n  warp predict mnist.safetensors --input digits.npy --context 300 --out completed.npy",
     )
     .action((modelPath: string, o: { input: string; out: string; context?: number }) => {
-      const ckpt = loadCheckpoint(readBytes(modelPath, "model"));
+      const ckpt = loadCheckpoint<object>(readBytes(modelPath, "model"));
       const { model, params, config } = ckpt;
+      const dtype = treeLeaves(params)[0]!.dtype as "float32" | "float64";
       let x = decodeNpy(readBytes(o.input, "input"));
       if (x.dtype === "int32")
         throw new WarpError(`${o.input}: expected float32 or float64 values, got integers`);
@@ -51,7 +53,7 @@ export function registerPredict(program: Command): void {
       for (const v of x.data) {
         if (!Number.isFinite(v)) throw new WarpError(`${o.input}: contains NaN or infinite values`);
       }
-      if (x.dtype !== params.A.dtype) x = cast(x, params.A.dtype as "float32" | "float64");
+      if (x.dtype !== dtype) x = cast(x, dtype);
       const context =
         o.context ??
         (config.nb_classes === null && config.autoregressive

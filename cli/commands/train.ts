@@ -27,8 +27,8 @@ import {
   sineSplits,
   type Tensor,
   WarpError,
-  WarpModel,
-  type WarpParams,
+  type SequenceModel,
+  createModel,
 } from "../../src/index.js";
 import { forecastSpec, lossCurveSpec } from "../../src/plot/specs.js";
 import { evaluate } from "../../src/train/evaluate.js";
@@ -127,7 +127,7 @@ function runFolder(run: RunConfig, o: TrainOptions, configFile: string): string 
 function writeCheckpoint(
   path: string,
   config: ModelConfig,
-  state: FitState<unknown[]>,
+  state: FitState<unknown[], object>,
   stats: MinMaxStats | null,
 ): void {
   const opt = encodeState(state.optState, "opt");
@@ -149,8 +149,8 @@ function writeCheckpoint(
 async function writeRunPlots(
   dir: string,
   metricsPath: string,
-  model: WarpModel,
-  params: WarpParams,
+  model: SequenceModel,
+  params: object,
   test: Dataset | null,
   context: number | null,
   valName: string,
@@ -232,12 +232,12 @@ export function registerTrain(program: Command): void {
         dataSize: data.train.dataSize,
         nbClasses: data.train.nbClasses ?? undefined,
       });
-      const model = new WarpModel(config);
+      const model = createModel(config);
       const { optimizer, lrScale } = optimizerFromConfig(run.optimizer);
       const dtype: FloatDType = "float32";
-      let state: FitState<unknown[]>;
+      let state: FitState<unknown[], object>;
       if (o.resume) {
-        const ck = loadCheckpoint(
+        const ck = loadCheckpoint<object>(
           readBytes(join(dir, "checkpoints", "last.safetensors"), "checkpoint"),
           config,
         );
@@ -266,7 +266,7 @@ export function registerTrain(program: Command): void {
         writeAtomic(join(dir, "metrics.jsonl"), "");
         if (data.stats) writeAtomic(join(dir, "stats.json"), JSON.stringify(data.stats));
         console.log(
-          `run folder ${dir}; model ${model.root.name}, Dθ = ${model.thetaDim}; ${data.train.size} training sequences`,
+          `run folder ${dir}; model ${model.description}; ${data.train.size} training sequences`,
         );
       }
       const t = run.training;

@@ -12,7 +12,7 @@ import type { MinMaxStats } from "../data/normalize.js";
 import { concat, slice } from "../ops/shape.js";
 import { type Tensor, tidy } from "../tensor/tensor.js";
 import { lastStepCrossEntropy } from "../warp/loss.js";
-import type { WarpModel, WarpParams } from "../warp/model.js";
+import type { SequenceModel } from "../models.js";
 import * as m from "./metrics.js";
 
 export interface EvaluateOptions {
@@ -24,9 +24,9 @@ export interface EvaluateOptions {
 }
 
 /** The task's metrics of `model` with `params` on every sequence of `ds`. */
-export function evaluate(
-  model: WarpModel,
-  params: WarpParams,
+export function evaluate<P extends object>(
+  model: SequenceModel<P>,
+  params: P,
   ds: Dataset,
   o: EvaluateOptions,
 ): Record<string, number> {

@@ -13,12 +13,12 @@ import { applyUpdates, type GradientTransformation, treeLeaves } from "../optim/
 import { dispose, type Tensor, tidy } from "../tensor/tensor.js";
 import { WarpError } from "../util/assert.js";
 import { foldIn, type Key, splitKey } from "../util/random.js";
-import type { WarpModel, WarpParams } from "../warp/model.js";
+import type { SequenceModel } from "../models.js";
 import { evaluate } from "./evaluate.js";
 
 /** Everything a run needs to continue: parameters, optimiser state, epochs done, best validation. */
-export interface FitState<S> {
-  params: WarpParams;
+export interface FitState<S, P extends object = object> {
+  params: P;
   optState: S;
   /** Number of completed epochs. */
   epoch: number;
@@ -36,8 +36,8 @@ export interface EpochRecord {
   seconds: number;
 }
 
-export interface FitOptions<S> {
-  model: WarpModel;
+export interface FitOptions<S, P extends object = object> {
+  model: SequenceModel<P>;
   optimizer: GradientTransformation<S>;
   train: Dataset;
   val?: Dataset | null;
@@ -57,7 +57,7 @@ export interface FitOptions<S> {
   lrScale?: (state: S) => number | null;
   onStep?: (info: { epoch: number; step: number; steps: number; loss: number }) => void;
   /** Called after every epoch with its record and the new state; `improved` = new best validation. */
-  onEpoch?: (record: EpochRecord, state: FitState<S>, improved: boolean) => void;
+  onEpoch?: (record: EpochRecord, state: FitState<S, P>, improved: boolean) => void;
 }
 
 /**
@@ -92,7 +92,7 @@ export function epochKeys(key: Key, epoch: number): { shuffle: Key; steps: Key }
 }
 
 /** Trains from `start` up to `o.epochs` epochs; returns the final state. */
-export function fit<S>(start: FitState<S>, o: FitOptions<S>): FitState<S> {
+export function fit<S, P extends object>(start: FitState<S, P>, o: FitOptions<S, P>): FitState<S, P> {
   let state = start;
   let lastFinite: number | null = null;
   const steps = Math.ceil(o.train.size / o.batchSize);
@@ -105,9 +105,7 @@ export function fit<S>(start: FitState<S>, o: FitOptions<S>): FitState<S> {
       const stepKey = foldIn(keys.steps, step);
       const prev = state;
       const next = tidy(() => {
-        const { value, grads } = valueAndGrad((p: WarpParams) => o.model.loss(p, batch, stepKey))(
-          prev.params,
-        );
+        const { value, grads } = valueAndGrad((p: P) => o.model.loss(p, batch, stepKey))(prev.params);
         const loss = value.item();
         if (!Number.isFinite(loss))
           throw new TrainingDiverged(epoch + 1, step + 1, lastFinite, `the loss is ${loss}`);

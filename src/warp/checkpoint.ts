@@ -1,63 +1,21 @@
-// WARP checkpoints as safetensors bytes: the parameters under the reference-style names (A, B, theta0,
-// phi.layers.{i}.weight/bias, dtanh, conv_embedding.weight, conv_de_embedding.weight), extra tensors
-// (e.g. optimiser state) under their own names, and metadata {format: "warp-ts/1", config: JSON}.
+// Model checkpoints as safetensors bytes: the parameters under the model's checkpoint names (for WARP the
+// reference-style names of params.ts), extra tensors (e.g. optimiser state) under their own names, and
+// metadata {format: "warp-ts/1", config: JSON}; the configuration's model_type says which model reads them.
 // Bytes only: the CLI reads and writes files. Not here: the optimiser's own state layout.
 
 import { decodeSafetensors, encodeSafetensors } from "../io/safetensors.js";
-import { sameShape } from "../tensor/shape.js";
+import { createModel, type SequenceModel } from "../models.js";
 import type { Tensor } from "../tensor/tensor.js";
-import { assert, fmtShape, WarpError } from "../util/assert.js";
+import { assert, WarpError } from "../util/assert.js";
 import { type ModelConfig, resolveModelConfig } from "./config.js";
-import { WarpModel, type WarpParams } from "./model.js";
+import type { WarpParams } from "./model.js";
 
 export const CHECKPOINT_FORMAT = "warp-ts/1";
 
-/** The parameters as a flat name → tensor map (checkpoint names). */
-export function paramsToNamed(p: WarpParams): Record<string, Tensor> {
-  const out: Record<string, Tensor> = { A: p.A, B: p.B };
-  if (p.theta0) out.theta0 = p.theta0;
-  p.phi?.layers.forEach((l, i) => {
-    out[`phi.layers.${i}.weight`] = l.weight;
-    out[`phi.layers.${i}.bias`] = l.bias;
-  });
-  if (p.dtanh) out.dtanh = p.dtanh;
-  if (p.conv_embedding) out["conv_embedding.weight"] = p.conv_embedding;
-  if (p.conv_de_embedding) out["conv_de_embedding.weight"] = p.conv_de_embedding;
-  return out;
-}
-
-/** Rebuilds the parameter tree from named tensors, checking every name and shape against `template`. */
-export function namedToParams(named: Record<string, Tensor>, template: WarpParams): WarpParams {
-  const want = paramsToNamed(template);
-  for (const name of Object.keys(want)) {
-    const t = named[name];
-    assert(t, () => `checkpoint: tensor "${name}" is missing for this configuration`);
-    assert(
-      sameShape(t.shape, want[name]!.shape) && t.dtype === want[name]!.dtype,
-      () =>
-        `checkpoint: tensor "${name}" is ${t.dtype} ${fmtShape(t.shape)} but the configuration needs ${want[name]!.dtype} ${fmtShape(want[name]!.shape)}`,
-    );
-  }
-  const p: WarpParams = { A: named.A!, B: named.B! };
-  if (template.theta0) p.theta0 = named.theta0!;
-  if (template.phi) {
-    p.phi = {
-      layers: template.phi.layers.map((_, i) => ({
-        weight: named[`phi.layers.${i}.weight`]!,
-        bias: named[`phi.layers.${i}.bias`]!,
-      })),
-    };
-  }
-  if (template.dtanh) p.dtanh = named.dtanh!;
-  if (template.conv_embedding) p.conv_embedding = named["conv_embedding.weight"]!;
-  if (template.conv_de_embedding) p.conv_de_embedding = named["conv_de_embedding.weight"]!;
-  return p;
-}
-
-export interface Checkpoint {
+export interface Checkpoint<P extends object = WarpParams> {
   config: ModelConfig;
-  model: WarpModel;
-  params: WarpParams;
+  model: SequenceModel<P>;
+  params: P;
   /** Tensors stored beside the parameters (e.g. "opt.*" optimiser state). */
   extra: Record<string, Tensor>;
   /** Metadata entries other than format and config. */
@@ -67,11 +25,11 @@ export interface Checkpoint {
 /** Serialises a model's configuration and parameters (and extra tensors / metadata). */
 export function saveCheckpoint(
   config: ModelConfig,
-  params: WarpParams,
+  params: object,
   extra: Record<string, Tensor> = {},
   metadata: Record<string, string> = {},
 ): Uint8Array {
-  const named = paramsToNamed(params);
+  const named = createModel(config).namedParams(params);
   for (const k of Object.keys(extra)) {
     assert(!(k in named), () => `checkpoint: extra tensor "${k}" collides with a parameter name`);
   }
@@ -85,7 +43,10 @@ export function saveCheckpoint(
  * Reads a checkpoint. With `expected`, the stored configuration must equal it (a clear error names the
  * first differing key otherwise).
  */
-export function loadCheckpoint(bytes: Uint8Array, expected?: ModelConfig): Checkpoint {
+export function loadCheckpoint<P extends object = WarpParams>(
+  bytes: Uint8Array,
+  expected?: ModelConfig,
+): Checkpoint<P> {
   const { tensors, metadata } = decodeSafetensors(bytes);
   if (metadata.format !== CHECKPOINT_FORMAT) {
     throw new WarpError(
@@ -107,11 +68,11 @@ export function loadCheckpoint(bytes: Uint8Array, expected?: ModelConfig): Check
         throw new WarpError(`checkpoint: saved with ${k} = ${a}, but the configuration has ${k} = ${b}`);
     }
   }
-  const model = new WarpModel(config);
-  const dtype = tensors.A?.dtype === "float64" ? "float64" : "float32";
-  const template = model.init(new Uint32Array(2), dtype);
-  const params = namedToParams(tensors, template);
-  const known = new Set(Object.keys(paramsToNamed(params)));
+  const model = createModel(config) as SequenceModel<P>;
+  const first = Object.keys(model.namedParams(model.init(new Uint32Array(2))))[0]!;
+  const dtype = tensors[first]?.dtype === "float64" ? "float64" : "float32";
+  const params = model.paramsFromNamed(tensors, model.init(new Uint32Array(2), dtype));
+  const known = new Set(Object.keys(model.namedParams(params)));
   const extra: Record<string, Tensor> = {};
   for (const [k, t] of Object.entries(tensors)) if (!known.has(k)) extra[k] = t;
   const { format: _f, config: _c, ...rest } = metadata;

@@ -14,9 +14,11 @@ import { concat, reshape, slice, stack, transpose } from "../ops/shape.js";
 import { eye, type FloatDType, type Tensor, tensor, zeros } from "../tensor/tensor.js";
 import { assert, fmtShape } from "../util/assert.js";
 import { bernoulli, type Key, normal, splitKey, uniform } from "../util/random.js";
+import type { SequenceModel } from "../models.js";
 import type { ModelConfig } from "./config.js";
 import { applyHead, finalActivation, type HeadOptions } from "./head.js";
 import { gaussianNll, halfMse, lastStepCrossEntropy, sampleSteps } from "./loss.js";
+import { namedToParams, paramsToNamed } from "./params.js";
 import { mlpDims, mlpRoot, msdRoot, type Root, sinePhaseRoot, sineRoot } from "./root.js";
 
 /** One Linear layer of the hypernetwork (Equinox layout: weight (out, in), bias (out)). */
@@ -83,7 +85,7 @@ export interface ForwardOptions {
 }
 
 /** A WARP model: static configuration and root; parameters are passed to every call (model = data). */
-export class WarpModel {
+export class WarpModel implements SequenceModel<WarpParams> {
   readonly root: Root;
   /** Input size of B: D, plus one time column with time_as_channel. */
   readonly inputDim: number;
@@ -126,6 +128,18 @@ export class WarpModel {
   /** Dθ: the size of the hidden state. */
   get thetaDim(): number {
     return this.root.paramCount;
+  }
+
+  get description(): string {
+    return `WARP, root ${this.root.name}, Dθ = ${this.thetaDim}`;
+  }
+
+  namedParams(p: WarpParams): Record<string, Tensor> {
+    return paramsToNamed(p);
+  }
+
+  paramsFromNamed(named: Record<string, Tensor>, template: WarpParams): WarpParams {
+    return namedToParams(named, template);
   }
 
   /** Fresh parameters with the reference's initialisation (A = I, B = 0, θ_0 / φ Equinox-uniform). */

@@ -45,7 +45,7 @@ describe("warp init and warp predict", () => {
     const r = warp(["init", join(CONFIGS, "mnist.yaml"), "--out", "m.safetensors", "--seed", "3"], dir);
     assert.equal(r.status, 0, r.stderr);
     assert.match(r.stdout, /Dθ = 1298/);
-    assert.match(r.stdout, /parameters: 1687400 \(A 1684804, B 1298, θ_0\/φ 1298\)/);
+    assert.match(r.stdout, /parameters: 1687400 \(A 1684804, B 1298, theta0 1298\)/);
     const ck = loadCheckpoint(new Uint8Array(readFileSync(join(dir, "m.safetensors"))));
     assert.equal(ck.config.root_width_size, 24);
     assert.equal(ck.config.inference_start, 300);

@@ -114,7 +114,7 @@ describe("warp train", () => {
     const cwd = mkdtempSync(join(tmpdir(), "warp-train-"));
     const r = warp(["train", ...SHORT, "--set", "training.nb_epochs=4", "--out", "run"], cwd);
     assert.equal(r.status, 0, r.stderr);
-    assert.match(r.stdout, /run folder run; model mlp 1-6-6-1 swish, Dθ = 61; 10 training sequences/);
+    assert.match(r.stdout, /run folder run; model WARP, root mlp 1-6-6-1 swish, Dθ = 61; 10 training sequences/);
     assert.match(r.stdout, /final test metrics: \{"mse":[0-9.e-]+,"mae":[0-9.e-]+,"rmse":[0-9.e-]+\}/);
     for (const f of [
       "config.yaml",
@@ -144,7 +144,7 @@ describe("warp train", () => {
     assert.ok(Math.abs(metrics.rmse! - Math.sqrt(metrics.mse!)) < 1e-9);
     const info = warp(["info", "run/checkpoints/best.safetensors"], cwd);
     assert.equal(info.status, 0, info.stderr);
-    assert.match(info.stdout, /Dθ = 61; parameters: \d+ \(float32\)/);
+    assert.match(info.stdout, /model: WARP, root mlp 1-6-6-1 swish, Dθ = 61\nparameters: \d+ \(float32\)/);
     assert.match(info.stdout, /trained epochs: \d/);
     const bad = warp(["eval", "nowhere"], cwd);
     assert.equal(bad.status, 1);

@@ -1,0 +1,51 @@
+// WARP's parameters under the reference-style checkpoint names (A, B, theta0, phi.layers.{i}.weight/bias,
+// dtanh, conv_embedding.weight, conv_de_embedding.weight), and back.
+// Not here: the checkpoint format (checkpoint.ts).
+
+import { sameShape } from "../tensor/shape.js";
+import type { Tensor } from "../tensor/tensor.js";
+import { assert, fmtShape } from "../util/assert.js";
+import type { WarpParams } from "./model.js";
+
+/** The parameters as a flat name → tensor map (checkpoint names). */
+export function paramsToNamed(p: WarpParams): Record<string, Tensor> {
+  const out: Record<string, Tensor> = { A: p.A, B: p.B };
+  if (p.theta0) out.theta0 = p.theta0;
+  p.phi?.layers.forEach((l, i) => {
+    out[`phi.layers.${i}.weight`] = l.weight;
+    out[`phi.layers.${i}.bias`] = l.bias;
+  });
+  if (p.dtanh) out.dtanh = p.dtanh;
+  if (p.conv_embedding) out["conv_embedding.weight"] = p.conv_embedding;
+  if (p.conv_de_embedding) out["conv_de_embedding.weight"] = p.conv_de_embedding;
+  return out;
+}
+
+/** Rebuilds the parameter tree from named tensors, checking every name and shape against `template`. */
+export function namedToParams(named: Record<string, Tensor>, template: WarpParams): WarpParams {
+  const want = paramsToNamed(template);
+  for (const name of Object.keys(want)) {
+    const t = named[name];
+    assert(t, () => `checkpoint: tensor "${name}" is missing for this configuration`);
+    assert(
+      sameShape(t.shape, want[name]!.shape) && t.dtype === want[name]!.dtype,
+      () =>
+        `checkpoint: tensor "${name}" is ${t.dtype} ${fmtShape(t.shape)} but the configuration needs ${want[name]!.dtype} ${fmtShape(want[name]!.shape)}`,
+    );
+  }
+  const p: WarpParams = { A: named.A!, B: named.B! };
+  if (template.theta0) p.theta0 = named.theta0!;
+  if (template.phi) {
+    p.phi = {
+      layers: template.phi.layers.map((_, i) => ({
+        weight: named[`phi.layers.${i}.weight`]!,
+        bias: named[`phi.layers.${i}.bias`]!,
+      })),
+    };
+  }
+  if (template.dtanh) p.dtanh = named.dtanh!;
+  if (template.conv_embedding) p.conv_embedding = named["conv_embedding.weight"]!;
+  if (template.conv_de_embedding) p.conv_de_embedding = named["conv_de_embedding.weight"]!;
+  return p;
+}
+
