@@ -69,6 +69,7 @@ export {
 } from "./data/sine.js";
 export { decodeNpy, decodeNpz, encodeNpy, encodeNpz } from "./io/npy.js";
 export { decodeSafetensors, encodeSafetensors } from "./io/safetensors.js";
+export { createModel, type SequenceModel } from "./models.js";
 export {
   abs,
   add,
@@ -156,7 +157,6 @@ export {
   tidy,
   zeros,
 } from "./tensor/tensor.js";
-export { createModel, type SequenceModel } from "./models.js";
 export { type EvaluateOptions, evaluate } from "./train/evaluate.js";
 export {
   criterionScore,

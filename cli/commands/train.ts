@@ -10,6 +10,7 @@ import { stringify } from "yaml";
 import {
   arrayDataset,
   convert,
+  createModel,
   type Dataset,
   decodeNpy,
   type FloatDType,
@@ -22,13 +23,12 @@ import {
   type RunConfig,
   randomKey,
   resolveDataPath,
+  type SequenceModel,
   saveCheckpoint,
   setBackend,
   sineSplits,
   type Tensor,
   WarpError,
-  type SequenceModel,
-  createModel,
 } from "../../src/index.js";
 import { forecastSpec, lossCurveSpec } from "../../src/plot/specs.js";
 import { evaluate } from "../../src/train/evaluate.js";
@@ -265,9 +265,7 @@ export function registerTrain(program: Command): void {
         writeAtomic(join(dir, "config.yaml"), stringify(run));
         writeAtomic(join(dir, "metrics.jsonl"), "");
         if (data.stats) writeAtomic(join(dir, "stats.json"), JSON.stringify(data.stats));
-        console.log(
-          `run folder ${dir}; model ${model.description}; ${data.train.size} training sequences`,
-        );
+        console.log(`run folder ${dir}; model ${model.description}; ${data.train.size} training sequences`);
       }
       const t = run.training;
       const progress = new Progress(process.stdout, t.nb_epochs, t.print_every);

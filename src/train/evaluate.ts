@@ -9,10 +9,10 @@ import { noGrad } from "../autograd/tape.js";
 import type { Dataset } from "../data/dataset.js";
 import { batches } from "../data/dataset.js";
 import type { MinMaxStats } from "../data/normalize.js";
+import type { SequenceModel } from "../models.js";
 import { concat, slice } from "../ops/shape.js";
 import { type Tensor, tidy } from "../tensor/tensor.js";
 import { lastStepCrossEntropy } from "../warp/loss.js";
-import type { SequenceModel } from "../models.js";
 import * as m from "./metrics.js";
 
 export interface EvaluateOptions {

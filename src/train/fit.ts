@@ -9,11 +9,11 @@ import type { ValCriterion } from "../config/run-config.js";
 import type { Dataset } from "../data/dataset.js";
 import { batches } from "../data/dataset.js";
 import type { MinMaxStats } from "../data/normalize.js";
+import type { SequenceModel } from "../models.js";
 import { applyUpdates, type GradientTransformation, treeLeaves } from "../optim/transform.js";
 import { dispose, type Tensor, tidy } from "../tensor/tensor.js";
 import { WarpError } from "../util/assert.js";
 import { foldIn, type Key, splitKey } from "../util/random.js";
-import type { SequenceModel } from "../models.js";
 import { evaluate } from "./evaluate.js";
 
 /** Everything a run needs to continue: parameters, optimiser state, epochs done, best validation. */

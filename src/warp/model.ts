@@ -5,6 +5,7 @@
 // Not here: losses (loss.ts), checkpoints (checkpoint.ts), the training loop.
 
 import { noGrad } from "../autograd/tape.js";
+import type { SequenceModel } from "../models.js";
 import * as ops from "../ops/elementwise.js";
 import { linearStep, stepTape } from "../ops/linear-step.js";
 import { matmul } from "../ops/matmul.js";
@@ -14,7 +15,6 @@ import { concat, reshape, slice, stack, transpose } from "../ops/shape.js";
 import { eye, type FloatDType, type Tensor, tensor, zeros } from "../tensor/tensor.js";
 import { assert, fmtShape } from "../util/assert.js";
 import { bernoulli, type Key, normal, splitKey, uniform } from "../util/random.js";
-import type { SequenceModel } from "../models.js";
 import type { ModelConfig } from "./config.js";
 import { applyHead, finalActivation, type HeadOptions } from "./head.js";
 import { gaussianNll, halfMse, lastStepCrossEntropy, sampleSteps } from "./loss.js";

@@ -48,4 +48,3 @@ export function namedToParams(named: Record<string, Tensor>, template: WarpParam
   if (template.conv_de_embedding) p.conv_de_embedding = named["conv_de_embedding.weight"]!;
   return p;
 }
-
