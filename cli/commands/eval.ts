@@ -17,7 +17,7 @@ import {
 import { readBytes } from "../files.js";
 import { readRunConfig } from "../model-config.js";
 import { intOption } from "../options.js";
-import { loadSplits, readArray } from "./train.js";
+import { imageSide, loadSplits, readArray } from "./train.js";
 
 function checkpointOf(target: string): { file: string; runDir: string | null } {
   if (existsSync(target) && statSync(target).isDirectory()) {
@@ -52,19 +52,21 @@ export function registerEval(program: Command): void {
       const ck = loadCheckpoint<object>(readBytes(file, "model"));
       const stats = ck.metadata.normalization ? (JSON.parse(ck.metadata.normalization) as MinMaxStats) : null;
       let data: Dataset;
+      const run = runDir ? readRunConfig(join(runDir, "config.yaml")) : null;
       if (o.data) {
         const x = readArray(o.data);
         data = arrayDataset({ x: stats ? normalize(x, stats) : x });
       } else {
         if (!runDir) throw new WarpError("give --data x.npy to evaluate a checkpoint outside its run folder");
-        const split = loadSplits(readRunConfig(join(runDir, "config.yaml")), process.cwd());
+        const split = loadSplits(run!, process.cwd());
         const held = split.test ?? split.val;
         if (!held)
           throw new WarpError(`${runDir}: the run's data has no test or validation split: give --data`);
         data = held;
       }
       const context = o.context ?? ck.config.inference_start;
-      const metrics = evaluate(ck.model, ck.params, data, { context, batchSize: 256, stats });
+      const image = run !== null && imageSide(run, data.seqLength) !== null;
+      const metrics = evaluate(ck.model, ck.params, data, { context, batchSize: 256, stats, image });
       if (o.json) console.log(JSON.stringify(metrics));
       else for (const [k, v] of Object.entries(metrics)) console.log(`${k.padEnd(14)} ${v}`);
     });

@@ -30,7 +30,7 @@ import {
   type Tensor,
   WarpError,
 } from "../../src/index.js";
-import { forecastSpec, lossCurveSpec } from "../../src/plot/specs.js";
+import { forecastSpec, imageGridSpec, lossCurveSpec } from "../../src/plot/specs.js";
 import { evaluate } from "../../src/train/evaluate.js";
 import { type EpochRecord, type FitState, fit } from "../../src/train/fit.js";
 import { decodeState, encodeState } from "../../src/train/state.js";
@@ -95,6 +95,16 @@ export function loadSplits(run: RunConfig, cwd: string): Splits {
   return { train: ds(arrays.train)!, val: ds(arrays.val), test: ds(arrays.test), stats };
 }
 
+/** Datasets whose sequences are images (pixels in raster order, in [−1, 1]). */
+const IMAGE_DATASETS = ["mnist", "fashion_mnist", "fashion-mnist", "cifar", "cifar10", "celeba"];
+
+/** The image side of a pixel-sequence run (T = side², as for MNIST's 784 or 196 steps), or null. */
+export function imageSide(run: RunConfig, seqLength: number): number | null {
+  if (!IMAGE_DATASETS.includes((run.general.dataset ?? "").toLowerCase())) return null;
+  const side = Math.round(Math.sqrt(seqLength));
+  return side * side === seqLength ? side : null;
+}
+
 /** The epoch of a metrics.jsonl line, or null for a blank or unfinished line. */
 function epochOf(line: string): number | null {
   try {
@@ -155,6 +165,7 @@ async function writeRunPlots(
   context: number | null,
   valName: string,
   nll: boolean,
+  side: number | null,
 ): Promise<void> {
   const plots = join(dir, "plots");
   const records = readText(metricsPath, "metrics")
@@ -163,6 +174,10 @@ async function writeRunPlots(
     .map((l) => JSON.parse(l) as EpochRecord);
   if (records.length > 0) await writePlot(plots, "loss", lossCurveSpec(records, { valName, logScale: !nll }));
   if (!test || model.config.nb_classes !== null) return;
+  if (side !== null && test.dataSize === 1) {
+    await writeCompletionGrid(plots, model, params, test, context ?? 0, side);
+    return;
+  }
   const n = Math.min(3, test.size);
   const batch = test.batch(Array.from({ length: n }, (_, i) => i));
   const y = model.predict(params, batch.x, { context: context ?? undefined });
@@ -186,6 +201,40 @@ async function writeRunPlots(
       }),
     );
   }
+}
+
+/**
+ * plots/completion.{svg,png}: the first test images (top row) and the model's completions from the
+ * context pixels (bottom row: the given pixels, then the predicted means), the context's end outlined.
+ */
+async function writeCompletionGrid(
+  plots: string,
+  model: SequenceModel,
+  params: object,
+  test: Dataset,
+  context: number,
+  side: number,
+): Promise<void> {
+  const n = Math.min(6, test.size);
+  const batch = test.batch(Array.from({ length: n }, (_, i) => i));
+  const y = model.predict(params, batch.x, { context });
+  const T = side * side;
+  const W = y.shape[2]!;
+  const truth = Array.from({ length: n }, (_, i) => Array.from(batch.x.data.subarray(i * T, (i + 1) * T)));
+  const completed = truth.map((img, i) => img.map((v, s) => (s < context ? v : y.data[(i * T + s) * W]!)));
+  await writePlot(
+    plots,
+    "completion",
+    imageGridSpec({
+      images: [...truth, ...completed],
+      width: side,
+      height: side,
+      columns: n,
+      context,
+      titles: [...truth.map((_, i) => `test ${i}`), ...completed.map(() => "completed")],
+      title: `completion from ${context} context pixels`,
+    }),
+  );
 }
 
 export function registerTrain(program: Command): void {
@@ -233,6 +282,7 @@ export function registerTrain(program: Command): void {
         nbClasses: data.train.nbClasses ?? undefined,
       });
       const model = createModel(config);
+      const side = imageSide(run, data.train.seqLength);
       const { optimizer, lrScale } = optimizerFromConfig(run.optimizer);
       const dtype: FloatDType = "float32";
       let state: FitState<unknown[], object>;
@@ -282,6 +332,7 @@ export function registerTrain(program: Command): void {
         valCriterion: t.val_criterion,
         context: t.inference_start,
         stats: data.stats,
+        image: side !== null,
         lrScale,
         onStep: (s) => progress.step(s),
         onEpoch: (record, s, improved) => {
@@ -301,6 +352,7 @@ export function registerTrain(program: Command): void {
           context: t.inference_start,
           batchSize: t.batch_size,
           stats: data.stats,
+          image: side !== null,
         });
         console.log(`final ${data.test ? "test" : "validation"} metrics: ${JSON.stringify(metrics)}`);
       }
@@ -313,6 +365,7 @@ export function registerTrain(program: Command): void {
         t.inference_start,
         t.val_criterion,
         config.use_nll_loss,
+        side,
       );
       console.log(`checkpoints in ${join(dir, "checkpoints")}; plots in ${join(dir, "plots")}`);
     });

@@ -2,7 +2,7 @@
 // (the autoregressive rollout from `context` when given, as the reference validates), then the metrics of
 // the task — mse, mae, rmse (and nll with an uncertainty head) from the context on for regression;
 // accuracy, error_rate, f1_score and cross_entropy of the last step for classification; with the data's
-// min-max statistics also the regression metrics in original units.
+// min-max statistics also the regression metrics in original units; for images the paper's BPD recipe.
 // N sequences, T steps, D data dims.
 
 import { noGrad } from "../autograd/tape.js";
@@ -21,6 +21,11 @@ export interface EvaluateOptions {
   batchSize: number;
   /** The data's min-max statistics: adds mse/rmse/mae/mape in original units as `*_orig`. */
   stats?: MinMaxStats | null;
+  /**
+   * The sequences are images with pixels in [−1, 1]: adds the paper's image metrics (WARP.md §3) from
+   * the context on: `image_mse` on the [0, 1] scale, and `bpd` with an uncertainty head.
+   */
+  image?: boolean;
 }
 
 /** The task's metrics of `model` with `params` on every sequence of `ds`. */
@@ -68,7 +73,15 @@ export function evaluate<P extends object>(
         mae: m.mae(mean, target, { context }),
         rmse: m.rmse(mean, target, { context }),
       };
-      if (W === 2 * D) r.nll = m.nll(mean, slice(out, [0, 0, D], [N, T, D]), target, { context });
+      const std = W === 2 * D ? slice(out, [0, 0, D], [N, T, D]) : null;
+      if (std) r.nll = m.nll(mean, std, target, { context });
+      if (o.image) {
+        if (std) {
+          const img = m.imageBpd(mean, std, target, { context });
+          r.bpd = img.bpd;
+          r.image_mse = img.mse;
+        } else r.image_mse = m.mse(mean, target, { context }) / 4;
+      }
       if (o.stats) {
         for (const [k, v] of Object.entries(m.metricsInOriginalUnits(mean, target, o.stats, { context }))) {
           r[`${k}_orig`] = v;

@@ -53,6 +53,8 @@ export interface FitOptions<S, P extends object = object> {
   context: number | null;
   /** The data's min-max statistics, to add validation metrics in original units. */
   stats?: MinMaxStats | null;
+  /** The sequences are images in [−1, 1]: validation adds the image metrics (bpd, image_mse). */
+  image?: boolean;
   /** The learning-rate scale of an optimiser state (reduce-on-plateau), for the records. */
   lrScale?: (state: S) => number | null;
   onStep?: (info: { epoch: number; step: number; steps: number; loss: number }) => void;
@@ -134,6 +136,7 @@ export function fit<S, P extends object>(start: FitState<S, P>, o: FitOptions<S,
           context: o.context,
           batchSize: o.batchSize,
           stats: o.stats,
+          image: o.image,
         })
       : null;
     let improved = false;
