@@ -96,7 +96,7 @@ export function loadSplits(run: RunConfig, cwd: string): Splits {
 }
 
 /** Datasets whose sequences are images (pixels in raster order, in [−1, 1]). */
-const IMAGE_DATASETS = ["mnist", "fashion_mnist", "fashion-mnist", "cifar", "cifar10", "celeba"];
+const IMAGE_DATASETS = ["mnist", "mnist_fashion", "fashion_mnist", "cifar", "cifar10", "celeba"];
 
 /** The image side of a pixel-sequence run (T = side², as for MNIST's 784 or 196 steps), or null. */
 export function imageSide(run: RunConfig, seqLength: number): number | null {
@@ -115,7 +115,7 @@ function epochOf(line: string): number | null {
   }
 }
 
-interface TrainOptions {
+export interface TrainOptions {
   set: string[];
   out?: string;
   resume?: string;
@@ -237,6 +237,144 @@ async function writeCompletionGrid(
   );
 }
 
+/** What a finished `warp train` gives back: its run folder, the final held-out metrics and the wall time. */
+export interface TrainResult {
+  dir: string;
+  /** Metrics on the test split (else validation), or null when the data have neither. */
+  metrics: Record<string, number> | null;
+  seconds: number;
+}
+
+/** `warp train`: runs (or resumes) one training run to its end. */
+export async function trainRun(arg: string | undefined, o: TrainOptions): Promise<TrainResult> {
+  const started = performance.now();
+  if (o.backend) {
+    if (o.backend !== "cpu" && o.backend !== "native")
+      throw new WarpError(`--backend must be cpu or native, got "${o.backend}"`);
+    setBackend(o.backend);
+  }
+  const cwd = process.cwd();
+  let configFile: string;
+  let dir: string;
+  if (o.resume) {
+    dir = o.resume;
+    configFile = join(dir, "config.yaml");
+    if (!existsSync(join(dir, "checkpoints", "last.safetensors"))) {
+      throw new WarpError(`cannot resume ${dir}: no checkpoints/last.safetensors there`);
+    }
+  } else {
+    configFile = configPath(arg);
+    dir = "";
+  }
+  const run = readRunConfig(configFile, o.set);
+  if (!o.resume) dir = runFolder(run, o, configFile);
+  const data = loadSplits(run, cwd);
+  const config = modelConfigOfRun(run, configFile, {
+    dataSize: data.train.dataSize,
+    nbClasses: data.train.nbClasses ?? undefined,
+  });
+  const model = createModel(config);
+  const side = imageSide(run, data.train.seqLength);
+  const { optimizer, lrScale } = optimizerFromConfig(run.optimizer);
+  const dtype: FloatDType = "float32";
+  let state: FitState<unknown[], object>;
+  if (o.resume) {
+    const ck = loadCheckpoint<object>(
+      readBytes(join(dir, "checkpoints", "last.safetensors"), "checkpoint"),
+      config,
+    );
+    state = {
+      params: ck.params,
+      optState: decodeState(ck.metadata.opt_state ?? "", ck.extra) as unknown[],
+      epoch: Number(ck.metadata.epoch),
+      best: JSON.parse(ck.metadata.best ?? "null") as number | null,
+    };
+    // Keep the metrics of the epochs the checkpoint covers; later lines are recomputed.
+    const metricsPath = join(dir, "metrics.jsonl");
+    const kept = existsSync(metricsPath)
+      ? readText(metricsPath, "metrics")
+          .split("\n")
+          .filter((l) => epochOf(l) !== null && epochOf(l)! <= state.epoch)
+      : [];
+    writeAtomic(metricsPath, kept.map((l) => `${l}\n`).join(""));
+    console.log(`resuming ${dir} at epoch ${state.epoch}/${run.training.nb_epochs}`);
+  } else {
+    if (existsSync(join(dir, "checkpoints", "last.safetensors"))) {
+      throw new WarpError(`run folder ${dir} already holds a run: use --resume ${dir} or another --out`);
+    }
+    const params = model.init(randomKey(run.general.seed), dtype);
+    state = { params, optState: optimizer.init(params), epoch: 0, best: null };
+    writeAtomic(join(dir, "config.yaml"), stringify(run));
+    writeAtomic(join(dir, "metrics.jsonl"), "");
+    if (data.stats) writeAtomic(join(dir, "stats.json"), JSON.stringify(data.stats));
+    console.log(`run folder ${dir}; model ${model.description}; ${data.train.size} training sequences`);
+  }
+  const t = run.training;
+  const progress = new Progress(process.stdout, t.nb_epochs, t.print_every);
+  const metricsPath = join(dir, "metrics.jsonl");
+  const final = fit(state, {
+    model,
+    optimizer,
+    train: data.train,
+    val: data.val,
+    epochs: t.nb_epochs,
+    batchSize: t.batch_size,
+    key: randomKey(run.general.seed + 1),
+    validEvery: t.valid_every,
+    valCriterion: t.val_criterion,
+    context: t.inference_start,
+    stats: data.stats,
+    image: side !== null,
+    lrScale,
+    onStep: (s) => progress.step(s),
+    onEpoch: (record, s, improved) => {
+      // One line per epoch, appended (a resume drops any line past its checkpoint, or left unfinished).
+      appendFileSync(metricsPath, `${JSON.stringify(record)}\n`);
+      writeCheckpoint(join(dir, "checkpoints", "last.safetensors"), config, s, data.stats);
+      if (improved || !existsSync(join(dir, "checkpoints", "best.safetensors"))) {
+        writeCheckpoint(join(dir, "checkpoints", "best.safetensors"), config, s, data.stats);
+      }
+      progress.epoch(record);
+    },
+  });
+  progress.done();
+  const test = data.test ?? data.val;
+  let finalMetrics: Record<string, number> | null = null;
+  if (test) {
+    // With a validation split, the test metrics are those of the best-validation checkpoint.
+    const chosen =
+      data.val && data.test
+        ? loadCheckpoint<object>(
+            readBytes(join(dir, "checkpoints", "best.safetensors"), "checkpoint"),
+            config,
+          ).params
+        : final.params;
+    const metrics = evaluate(model, chosen, test, {
+      context: t.inference_start,
+      batchSize: t.batch_size,
+      stats: data.stats,
+      image: side !== null,
+    });
+    const which =
+      data.val && data.test ? "test (best validation checkpoint)" : data.test ? "test" : "validation";
+    console.log(`final ${which} metrics: ${JSON.stringify(metrics)}`);
+    finalMetrics = metrics;
+  }
+  await writeRunPlots(
+    dir,
+    metricsPath,
+    model,
+    final.params,
+    test,
+    t.inference_start,
+    t.val_criterion,
+    config.use_nll_loss,
+    side,
+  );
+  console.log(`checkpoints in ${join(dir, "checkpoints")}; plots in ${join(dir, "plots")}`);
+  return { dir, metrics: finalMetrics, seconds: (performance.now() - started) / 1000 };
+}
+
 export function registerTrain(program: Command): void {
   program
     .command("train")
@@ -256,117 +394,6 @@ export function registerTrain(program: Command): void {
       "\nExamples:\n  warp train\n  warp train configs/mnist.yaml --set training.nb_epochs=5\n  warp train sine --out runs/sine-1\n  warp train --resume runs/sine-1",
     )
     .action(async (arg: string | undefined, o: TrainOptions) => {
-      if (o.backend) {
-        if (o.backend !== "cpu" && o.backend !== "native")
-          throw new WarpError(`--backend must be cpu or native, got "${o.backend}"`);
-        setBackend(o.backend);
-      }
-      const cwd = process.cwd();
-      let configFile: string;
-      let dir: string;
-      if (o.resume) {
-        dir = o.resume;
-        configFile = join(dir, "config.yaml");
-        if (!existsSync(join(dir, "checkpoints", "last.safetensors"))) {
-          throw new WarpError(`cannot resume ${dir}: no checkpoints/last.safetensors there`);
-        }
-      } else {
-        configFile = configPath(arg);
-        dir = "";
-      }
-      const run = readRunConfig(configFile, o.set);
-      if (!o.resume) dir = runFolder(run, o, configFile);
-      const data = loadSplits(run, cwd);
-      const config = modelConfigOfRun(run, configFile, {
-        dataSize: data.train.dataSize,
-        nbClasses: data.train.nbClasses ?? undefined,
-      });
-      const model = createModel(config);
-      const side = imageSide(run, data.train.seqLength);
-      const { optimizer, lrScale } = optimizerFromConfig(run.optimizer);
-      const dtype: FloatDType = "float32";
-      let state: FitState<unknown[], object>;
-      if (o.resume) {
-        const ck = loadCheckpoint<object>(
-          readBytes(join(dir, "checkpoints", "last.safetensors"), "checkpoint"),
-          config,
-        );
-        state = {
-          params: ck.params,
-          optState: decodeState(ck.metadata.opt_state ?? "", ck.extra) as unknown[],
-          epoch: Number(ck.metadata.epoch),
-          best: JSON.parse(ck.metadata.best ?? "null") as number | null,
-        };
-        // Keep the metrics of the epochs the checkpoint covers; later lines are recomputed.
-        const metricsPath = join(dir, "metrics.jsonl");
-        const kept = existsSync(metricsPath)
-          ? readText(metricsPath, "metrics")
-              .split("\n")
-              .filter((l) => epochOf(l) !== null && epochOf(l)! <= state.epoch)
-          : [];
-        writeAtomic(metricsPath, kept.map((l) => `${l}\n`).join(""));
-        console.log(`resuming ${dir} at epoch ${state.epoch}/${run.training.nb_epochs}`);
-      } else {
-        if (existsSync(join(dir, "checkpoints", "last.safetensors"))) {
-          throw new WarpError(`run folder ${dir} already holds a run: use --resume ${dir} or another --out`);
-        }
-        const params = model.init(randomKey(run.general.seed), dtype);
-        state = { params, optState: optimizer.init(params), epoch: 0, best: null };
-        writeAtomic(join(dir, "config.yaml"), stringify(run));
-        writeAtomic(join(dir, "metrics.jsonl"), "");
-        if (data.stats) writeAtomic(join(dir, "stats.json"), JSON.stringify(data.stats));
-        console.log(`run folder ${dir}; model ${model.description}; ${data.train.size} training sequences`);
-      }
-      const t = run.training;
-      const progress = new Progress(process.stdout, t.nb_epochs, t.print_every);
-      const metricsPath = join(dir, "metrics.jsonl");
-      const final = fit(state, {
-        model,
-        optimizer,
-        train: data.train,
-        val: data.val,
-        epochs: t.nb_epochs,
-        batchSize: t.batch_size,
-        key: randomKey(run.general.seed + 1),
-        validEvery: t.valid_every,
-        valCriterion: t.val_criterion,
-        context: t.inference_start,
-        stats: data.stats,
-        image: side !== null,
-        lrScale,
-        onStep: (s) => progress.step(s),
-        onEpoch: (record, s, improved) => {
-          // One line per epoch, appended (a resume drops any line past its checkpoint, or left unfinished).
-          appendFileSync(metricsPath, `${JSON.stringify(record)}\n`);
-          writeCheckpoint(join(dir, "checkpoints", "last.safetensors"), config, s, data.stats);
-          if (improved || !existsSync(join(dir, "checkpoints", "best.safetensors"))) {
-            writeCheckpoint(join(dir, "checkpoints", "best.safetensors"), config, s, data.stats);
-          }
-          progress.epoch(record);
-        },
-      });
-      progress.done();
-      const test = data.test ?? data.val;
-      if (test) {
-        const metrics = evaluate(model, final.params, test, {
-          context: t.inference_start,
-          batchSize: t.batch_size,
-          stats: data.stats,
-          image: side !== null,
-        });
-        console.log(`final ${data.test ? "test" : "validation"} metrics: ${JSON.stringify(metrics)}`);
-      }
-      await writeRunPlots(
-        dir,
-        metricsPath,
-        model,
-        final.params,
-        test,
-        t.inference_start,
-        t.val_criterion,
-        config.use_nll_loss,
-        side,
-      );
-      console.log(`checkpoints in ${join(dir, "checkpoints")}; plots in ${join(dir, "plots")}`);
+      await trainRun(arg, o);
     });
 }

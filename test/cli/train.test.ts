@@ -114,8 +114,14 @@ describe("warp train", () => {
     const cwd = mkdtempSync(join(tmpdir(), "warp-train-"));
     const r = warp(["train", ...SHORT, "--set", "training.nb_epochs=4", "--out", "run"], cwd);
     assert.equal(r.status, 0, r.stderr);
-    assert.match(r.stdout, /run folder run; model WARP, root mlp 1-6-6-1 swish, Dθ = 61; 10 training sequences/);
-    assert.match(r.stdout, /final test metrics: \{"mse":[0-9.e-]+,"mae":[0-9.e-]+,"rmse":[0-9.e-]+\}/);
+    assert.match(
+      r.stdout,
+      /run folder run; model WARP, root mlp 1-6-6-1 swish, Dθ = 61; 10 training sequences/,
+    );
+    assert.match(
+      r.stdout,
+      /final test (?:\(best validation checkpoint\) )?metrics: \{"mse":[0-9.e-]+,"mae":[0-9.e-]+,"rmse":[0-9.e-]+\}/,
+    );
     for (const f of [
       "config.yaml",
       "metrics.jsonl",
@@ -193,7 +199,9 @@ describe("warp train", () => {
     writeFileSync(join(cwd, "npy.yaml"), yaml);
     const r = warp(["train", "npy.yaml", "--out", "run"], cwd);
     assert.equal(r.status, 0, r.stderr);
-    const metrics = JSON.parse(/final test metrics: (\{.*\})/.exec(r.stdout)![1]!) as Record<string, number>;
+    const metrics = JSON.parse(
+      /final test (?:\(best validation checkpoint\) )?metrics: (\{.*\})/.exec(r.stdout)![1]!,
+    ) as Record<string, number>;
     assert.ok(Math.abs(metrics.mse_orig! / metrics.mse! - 25) < 1e-6, JSON.stringify(metrics));
     assert.ok(Math.abs(metrics.mae_orig! / metrics.mae! - 5) < 1e-6, JSON.stringify(metrics));
     assert.ok(existsSync(join(cwd, "run/stats.json")));
