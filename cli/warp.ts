@@ -5,9 +5,12 @@
 import { readFileSync } from "node:fs";
 import { Command } from "commander";
 import { registerBench } from "./commands/bench.js";
+import { registerData } from "./commands/data.js";
 import { registerEval } from "./commands/eval.js";
+import { registerExperiment } from "./commands/experiment.js";
 import { registerInit } from "./commands/init.js";
 import { registerPredict } from "./commands/predict.js";
+import { registerResults } from "./commands/results.js";
 import { registerTrain } from "./commands/train.js";
 
 const pkg = JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as {
@@ -25,6 +28,9 @@ registerEval(program);
 registerInit(program);
 registerPredict(program);
 registerBench(program);
+registerData(program);
+registerExperiment(program);
+registerResults(program);
 
 try {
   await program.parseAsync();

@@ -13,6 +13,7 @@ export {
   setBackend,
   withBackend,
 } from "./backends/registry.js";
+export { type RnnCellParams, RnnModel, type RnnParams } from "./baselines/rnn.js";
 export {
   applyOverrides,
   type DataConfig,
@@ -37,6 +38,21 @@ export {
   type ValCriterion,
 } from "./config/run-config.js";
 export {
+  type CsvOptions,
+  type CsvSeries,
+  chronologicalSplit,
+  fillGaps,
+  MISSING_TOKENS,
+  parseCsvSeries,
+  type RowSplit,
+  roundHalfEven,
+  type SeriesSplitOptions,
+  splitSeriesWindows,
+  type WindowOptions,
+  type WindowSplits,
+  windowSeries,
+} from "./data/csv.js";
+export {
   type ArrayDatasetArrays,
   type ArrayDatasetOptions,
   arrayDataset,
@@ -45,6 +61,47 @@ export {
   type Dataset,
   subset,
 } from "./data/dataset.js";
+export {
+  DYNAMICS_SIZES,
+  type DynamicsOptions,
+  type DynamicsSplit,
+  type Interval,
+  LOTKA_RANGES,
+  type LotkaDataset,
+  type LotkaOptions,
+  type LotkaRanges,
+  type LotkaSplitsOptions,
+  lotkaDataset,
+  lotkaSplits,
+  MSD_RANGES,
+  type MsdDataset,
+  type MsdOptions,
+  type MsdRanges,
+  type MsdSplitsOptions,
+  msdDataset,
+  msdSplits,
+  msdZeroDataset,
+  msdZeroSplits,
+  repeatCopy,
+} from "./data/dynamics.js";
+export {
+  type DataSplits,
+  type FileReader,
+  generatorCommand,
+  LAYOUTS,
+  type LayoutOptions,
+  loadLayout,
+  seriesSplits,
+} from "./data/layouts.js";
+export {
+  type DownsampleMode,
+  downsampledSize,
+  idxLabels,
+  type MnistDatasetOptions,
+  mnistDataset,
+  type PixelSequenceOptions,
+  pixelSequences,
+} from "./data/mnist.js";
 export {
   type DenormalizeOptions,
   denormalize,
@@ -67,6 +124,27 @@ export {
   sineDataset,
   sineSplits,
 } from "./data/sine.js";
+export {
+  type PemsWindowOptions,
+  pemsWindows,
+  type TrafficSequences,
+  trafficSequencesFromNpz,
+} from "./data/traffic.js";
+export {
+  parseUeaTs,
+  parseUeaTsPair,
+  type UeaData,
+  type UeaParseOptions,
+  ueaArraysFromNpz,
+} from "./data/uea.js";
+export {
+  type DecodeIdxOptions,
+  decodeIdx,
+  encodeIdx,
+  type IdxArray,
+  type IdxData,
+  type IdxDType,
+} from "./io/idx.js";
 export { decodeNpy, decodeNpz, encodeNpy, encodeNpz } from "./io/npy.js";
 export { decodeSafetensors, encodeSafetensors } from "./io/safetensors.js";
 export { createModel, type SequenceModel } from "./models.js";
@@ -193,8 +271,14 @@ export {
   type FinalActivation,
   IGNORED_MODEL_KEYS,
   MODEL_DEFAULTS,
+  MODEL_TYPES,
   type ModelConfig,
+  type ModelType,
   nearest,
+  RNN_DEFAULTS,
+  RNN_MODEL_KEYS,
+  RNN_MODEL_TYPES,
+  type RnnModelType,
   ROOT_PHYSICS,
   type RootPhysics,
   resolveModelConfig,

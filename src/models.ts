@@ -3,6 +3,7 @@
 // static structure; its parameters are a separate tree passed to every call (model = data).
 // Not here: the models themselves (src/warp/model.ts, src/baselines/).
 
+import { RnnModel } from "./baselines/rnn.js";
 import type { FloatDType, Tensor } from "./tensor/tensor.js";
 import type { Key } from "./util/random.js";
 import type { ModelConfig } from "./warp/config.js";
@@ -34,5 +35,8 @@ export function createModel(config: ModelConfig): SequenceModel {
   switch (config.model_type) {
     case "wsm":
       return new WarpModel(config);
+    case "gru":
+    case "lstm":
+      return new RnnModel(config);
   }
 }

@@ -14,10 +14,11 @@ import {
   treeLeaves,
   WarpError,
 } from "../../src/index.js";
+import { loadSplits } from "../data-sources.js";
 import { readBytes } from "../files.js";
 import { readRunConfig } from "../model-config.js";
 import { intOption } from "../options.js";
-import { imageSide, loadSplits, readArray } from "./train.js";
+import { imageSide, readArray } from "./train.js";
 
 function checkpointOf(target: string): { file: string; runDir: string | null } {
   if (existsSync(target) && statSync(target).isDirectory()) {

@@ -8,25 +8,20 @@ import { dirname, join, resolve } from "node:path";
 import type { Command } from "commander";
 import { stringify } from "yaml";
 import {
-  arrayDataset,
   convert,
   createModel,
   type Dataset,
   decodeNpy,
   type FloatDType,
-  fitMinMax,
   loadCheckpoint,
   type MinMaxStats,
   type ModelConfig,
-  normalize,
   optimizerFromConfig,
   type RunConfig,
   randomKey,
-  resolveDataPath,
   type SequenceModel,
   saveCheckpoint,
   setBackend,
-  sineSplits,
   type Tensor,
   WarpError,
 } from "../../src/index.js";
@@ -34,6 +29,7 @@ import { forecastSpec, imageGridSpec, lossCurveSpec } from "../../src/plot/specs
 import { evaluate } from "../../src/train/evaluate.js";
 import { type EpochRecord, type FitState, fit } from "../../src/train/fit.js";
 import { decodeState, encodeState } from "../../src/train/state.js";
+import { loadSplits } from "../data-sources.js";
 import { readBytes, readText, writeAtomic } from "../files.js";
 import { modelConfigOfRun, readRunConfig } from "../model-config.js";
 import { writePlot } from "../plots.js";
@@ -56,13 +52,6 @@ export function configPath(arg: string | undefined): string {
   );
 }
 
-interface Splits {
-  train: Dataset;
-  val: Dataset | null;
-  test: Dataset | null;
-  stats: MinMaxStats | null;
-}
-
 /** An (n, T, D) float array from a .npy file, as float32 (the models' dtype). */
 export function readArray(path: string): Tensor {
   const x = decodeNpy(readBytes(path, "data file"));
@@ -70,29 +59,6 @@ export function readArray(path: string): Tensor {
     throw new WarpError(`${path}: expected a float array (n, T, D), got ${x.dtype} (${x.shape.join(",")})`);
   }
   return x.dtype === "float32" ? x : convert(x, "float32");
-}
-
-/** The run's data: generated SINE, or train/val/test .npy arrays (n, T, D) under general.data_path. */
-export function loadSplits(run: RunConfig, cwd: string): Splits {
-  const dir = resolveDataPath(run, cwd);
-  const file = (name: string) => join(dir, `${name}.npy`);
-  if (run.general.dataset === "sine" && !existsSync(file("train"))) {
-    const s = sineSplits(randomKey(run.general.seed), { train: 10, val: 1000, test: 1000 });
-    return { train: s.train, val: s.val, test: s.test, stats: null };
-  }
-  if (!existsSync(file("train"))) {
-    throw new WarpError(
-      `no training data: ${file("train")} does not exist (set general.data_path to a folder with train.npy[, val.npy, test.npy] arrays (n, T, D))`,
-    );
-  }
-  const arrays = {
-    train: readArray(file("train")),
-    val: existsSync(file("val")) ? readArray(file("val")) : null,
-    test: existsSync(file("test")) ? readArray(file("test")) : null,
-  };
-  const stats = run.data.normalize ? fitMinMax(arrays.train) : null;
-  const ds = (x: Tensor | null) => (x ? arrayDataset({ x: stats ? normalize(x, stats) : x }) : null);
-  return { train: ds(arrays.train)!, val: ds(arrays.val), test: ds(arrays.test), stats };
 }
 
 /** Datasets whose sequences are images (pixels in raster order, in [−1, 1]). */

@@ -10,6 +10,8 @@ import {
   MODEL_DEFAULTS,
   type ModelConfig,
   nearest,
+  RNN_MODEL_KEYS,
+  RNN_MODEL_TYPES,
   resolveModelConfig,
   TRAINING_MODEL_KEYS,
 } from "../warp/config.js";
@@ -152,6 +154,8 @@ export const RUN_DEFAULTS = {
 
 /**
  * Keys found in the reference's cfgs/**.yaml that warp-ts accepts and does not use, as "section.key".
+ * model.nb_rnn_layers and model.rnn_hidden_size are listed for WARP runs only: a GRU/LSTM run
+ * (model.model_type "gru" or "lstm") uses them.
  * model.dynamic_tanh_init is listed unless it is a list [a, b, α, β], read as root_final_activation (dtanh).
  * In a classification run, training.use_nll_loss: true, stochastic: true and smooth_inference: false are
  * listed too: the reference's classifier ignores them, and so does warp-ts.
@@ -349,10 +353,13 @@ function resolveData(s: Raw): DataConfig {
 function resolveModelSection(s: Raw, ignored: string[]): Raw {
   const out: Raw = {};
   const legacy = Object.keys(s).some((k) => k in LEGACY_MODEL_KEYS && k !== "dynamic_tanh_init");
+  // The GRU/LSTM baselines read the RNN keys that WARP ignores.
+  const rnn = (RNN_MODEL_TYPES as readonly unknown[]).includes(s.model_type);
+  const used = (k: string) => rnn && (RNN_MODEL_KEYS as readonly string[]).includes(k);
   for (const [k, v] of Object.entries(s)) {
     const target = LEGACY_MODEL_KEYS[k];
     if (target === undefined) {
-      if (ignoredIn("model").includes(k)) ignored.push(`model.${k}`);
+      if (ignoredIn("model").includes(k) && !used(k)) ignored.push(`model.${k}`);
       else out[k] = v;
       continue;
     }

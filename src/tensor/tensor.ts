@@ -35,7 +35,7 @@ export function dtypeOf(data: TypedArray): DType {
 const POOL_MIN = 4096;
 const POOL_MAX_BYTES = 8 * 2 ** 30;
 // Per (dtype, length): enough for one buffer per step of a long autoregressive rollout.
-const POOL_PER_KEY = 2048;
+const POOL_PER_KEY = 16384;
 const pool = new Map<string, TypedArray[]>();
 let pooledBytes = 0;
 

@@ -1,7 +1,9 @@
-// The WARP model configuration: the reference's YAML keys (`model:` section, plus the `training:` keys that
-// change the model), validated and resolved with the reference's defaults. Every invalid value gets an
-// error naming the key, the value and what is allowed. Not here: YAML parsing and the optimiser/trainer
-// sections (the training issue), data loading.
+// The model configuration: the reference's YAML keys (`model:` section, plus the `training:` keys that
+// change the model), validated and resolved with the reference's defaults, for WARP (model_type "wsm") and
+// the GRU/LSTM baselines ("gru", "lstm": rnn_hidden_size and nb_rnn_layers, plus the shared time_as_channel,
+// forcing_prob, std_lower_bound and training keys). Every invalid value gets an error naming the key, the
+// value and what is allowed. Not here: YAML parsing and the optimiser/trainer sections (the training
+// issue), data loading.
 
 import { ROOT_ACTIVATIONS, type RootActivation } from "../backends/kernels.js";
 import { assert, WarpError } from "../util/assert.js";
@@ -13,13 +15,24 @@ export type RootPhysics = (typeof ROOT_PHYSICS)[number];
 /** A final activation: a name, a clip bound c (clip to [−c, c]), a dtanh [a, b, α, β], or null. */
 export type FinalActivation = RootActivation | "sigmoid" | number | [number, number, number, number] | null;
 
-/** The resolved configuration of a WARP model (keys as in the reference YAML files). */
+/** The models a configuration can name: WARP ("wsm") and the GRU/LSTM baselines (src/baselines/rnn.ts). */
+export const MODEL_TYPES = ["wsm", "gru", "lstm"] as const;
+export type ModelType = (typeof MODEL_TYPES)[number];
+/** The recurrent baselines: a GRU or LSTM encoder with a Linear decoder. */
+export const RNN_MODEL_TYPES = ["gru", "lstm"] as const;
+export type RnnModelType = (typeof RNN_MODEL_TYPES)[number];
+
+/** The resolved configuration of a model (keys as in the reference YAML files). */
 export interface ModelConfig {
   /** Dimension of one observation x_t (from the data). */
   data_size: number;
   /** Number of classes for classification (logits read at the last step), or null for regression. */
   nb_classes: number | null;
-  model_type: "wsm";
+  model_type: ModelType;
+  /** GRU/LSTM only (present exactly when model_type is "gru" or "lstm"): hidden units of every layer. */
+  rnn_hidden_size?: number;
+  /** GRU/LSTM only (present exactly when model_type is "gru" or "lstm"): stacked recurrent layers. */
+  nb_rnn_layers?: number;
   root_width_size: number;
   /** Equinox depth: the number of hidden layers of the root MLP. */
   root_depth: number;
@@ -52,7 +65,7 @@ export interface ModelConfig {
 type Raw = Record<string, unknown>;
 
 /** The reference's defaults for keys a configuration leaves out. */
-export const MODEL_DEFAULTS: Omit<ModelConfig, "data_size"> = {
+export const MODEL_DEFAULTS: Omit<ModelConfig, "data_size" | RnnKey> = {
   nb_classes: null,
   model_type: "wsm",
   root_width_size: 24,
@@ -88,8 +101,21 @@ export const TRAINING_MODEL_KEYS = [
   "inference_start",
 ] as const;
 
-/** Keys of the reference's `model:` section that we accept but that do not change the model. */
-export const IGNORED_MODEL_KEYS = ["nb_rnn_layers", "rnn_hidden_size"] as const;
+/** Keys of the GRU/LSTM baselines (the reference's `model:` section). */
+export const RNN_MODEL_KEYS = ["nb_rnn_layers", "rnn_hidden_size"] as const;
+type RnnKey = (typeof RNN_MODEL_KEYS)[number];
+
+/**
+ * Defaults of the GRU/LSTM keys (the reference has none: its configs always give them, with one layer;
+ * its RNNs build a single layer whatever nb_rnn_layers says).
+ */
+export const RNN_DEFAULTS: Readonly<Record<RnnKey, number>> = { nb_rnn_layers: 1, rnn_hidden_size: 64 };
+
+/**
+ * Keys of the reference's `model:` section that a WARP model (model_type "wsm") accepts but that do not
+ * change it: the GRU/LSTM keys, dropped from a WARP configuration.
+ */
+export const IGNORED_MODEL_KEYS = RNN_MODEL_KEYS;
 
 /** A value as the user wrote it (JSON, except that non-finite numbers keep their names). */
 function show(v: unknown): string {
@@ -146,18 +172,18 @@ function finalActivation(v: unknown): FinalActivation {
  * are errors naming the nearest valid key.
  */
 export function resolveModelConfig(raw: Raw): ModelConfig {
-  const known = new Set<string>(["data_size", ...Object.keys(MODEL_DEFAULTS), ...IGNORED_MODEL_KEYS]);
+  const known = new Set<string>(["data_size", ...Object.keys(MODEL_DEFAULTS), ...RNN_MODEL_KEYS]);
   for (const k of Object.keys(raw)) {
     if (!known.has(k)) {
       const near = nearest(k, [...known]);
       throw new WarpError(`model config: unknown key "${k}"${near ? ` (did you mean "${near}"?)` : ""}`);
     }
   }
-  const v = { ...MODEL_DEFAULTS, ...raw } as Raw;
+  const v = { ...MODEL_DEFAULTS, ...RNN_DEFAULTS, ...raw } as Raw;
   const cfg: ModelConfig = {
     data_size: posInt("data_size", v.data_size),
     nb_classes: v.nb_classes === null ? null : posInt("nb_classes", v.nb_classes),
-    model_type: oneOf("model_type", v.model_type, ["wsm"] as const),
+    model_type: oneOf("model_type", v.model_type, MODEL_TYPES),
     root_width_size: posInt("root_width_size", v.root_width_size),
     root_depth: nonNegInt("root_depth", v.root_depth),
     root_activation: oneOf("root_activation", v.root_activation, ROOT_ACTIVATIONS),
@@ -219,12 +245,24 @@ export function resolveModelConfig(raw: Raw): ModelConfig {
       v.nb_recons_loss_steps === null ? null : posInt("nb_recons_loss_steps", v.nb_recons_loss_steps),
     inference_start: v.inference_start === null ? null : nonNegInt("inference_start", v.inference_start),
   };
+  if (cfg.model_type !== "wsm") {
+    cfg.rnn_hidden_size = posInt("rnn_hidden_size", v.rnn_hidden_size);
+    cfg.nb_rnn_layers = posInt("nb_rnn_layers", v.nb_rnn_layers);
+  }
   checkCombinations(cfg);
   return cfg;
 }
 
 function checkCombinations(c: ModelConfig): void {
   const bad = (msg: string) => `model config: ${msg}`;
+  if (c.model_type !== "wsm") {
+    assert(c.root_physics === null, () =>
+      bad(`root_physics is a WARP root: model_type "${c.model_type}" has none (set root_physics: null)`),
+    );
+    assert(c.conv_embedding === null, () =>
+      bad(`conv_embedding is for WARP only: model_type "${c.model_type}" reads the raw inputs`),
+    );
+  }
   if (c.nb_classes !== null) {
     assert(!c.autoregressive, () => bad("classification (nb_classes) needs autoregressive: false"));
     assert(!c.use_nll_loss, () =>

@@ -873,8 +873,17 @@ describe("modelConfigFromRun", () => {
       "model.root_depth = -1 is invalid",
     );
     assertError(
-      () => modelConfigFromRun(run({ model: { model_type: "gru" } }), 1, null),
-      'model.model_type = "gru" is invalid: expected one of "wsm"',
+      () => modelConfigFromRun(run({ model: { model_type: "transformer" } }), 1, null),
+      'model.model_type = "transformer" is invalid: expected one of "wsm", "gru", "lstm"',
+    );
+    assert.equal(modelConfigFromRun(run({ model: { model_type: "gru" } }), 1, null).rnn_hidden_size, 64);
+    assertError(
+      () => modelConfigFromRun(run({ model: { model_type: "gru", rnn_hidden_size: 0 } }), 1, null),
+      "model.rnn_hidden_size = 0 is invalid: expected a positive integer",
+    );
+    assertError(
+      () => modelConfigFromRun(run({ model: { model_type: "lstm", nb_rnn_layers: 1.5 } }), 1, null),
+      "model.nb_rnn_layers = 1.5 is invalid: expected a positive integer",
     );
     assertError(
       () => modelConfigFromRun(run({ model: { data_size: 3 } }), 2, null),

@@ -1,0 +1,314 @@
+// Multivariate time series from CSV text: a header row, one row per time step, numeric columns chosen by
+// name or index (a date/time column and text columns are skipped unless asked for), missing values filled
+// by linear interpolation; then windows (n, window, D) cut with a stride, and a chronological train/val/test
+// split of the rows (windows never cross a split boundary, so no test step leaks into training).
+// Not here: reading files, normalisation and Datasets (layouts.ts builds those from the windows).
+
+import { Tensor } from "../tensor/tensor.js";
+import { assert } from "../util/assert.js";
+
+/** A parsed series: `rows` time steps of D = columns.length values, row-major. */
+export interface CsvSeries {
+  /** The chosen columns' header names, in output order. */
+  columns: string[];
+  /** Number of rows (time steps). */
+  rows: number;
+  /** Values (rows, D), row-major, float64, every value finite (missing ones filled). */
+  values: Float64Array;
+  /** The date/time column's text per row, or null when there is none. */
+  dates: string[] | null;
+  /** How many missing cells were filled by interpolation. */
+  missing: number;
+}
+
+/** Options of `parseCsvSeries`. */
+export interface CsvOptions {
+  /**
+   * Columns to keep, by header name or 0-based index, in this order. Default: every column whose
+   * non-missing cells are all numbers, except the date column.
+   */
+  columns?: ReadonlyArray<string | number>;
+  /**
+   * The date/time column (name or index), skipped from the values and returned as `dates`; null for
+   * none. Default: the first column whose header contains "date" or "time" (any case), if any.
+   */
+  dateColumn?: string | number | null;
+  /** Field separator (default: "," unless the header has none and has tabs or semicolons). */
+  delimiter?: string;
+}
+
+/** Cell texts read as missing values (besides the empty cell). */
+export const MISSING_TOKENS: readonly string[] = ["?", "na", "n/a", "nan", "null", "none", "-"];
+
+/** Splits CSV text into records of fields (RFC 4180 quoting: "a,b" and "" for a quote); keeps line numbers. */
+function records(text: string, delim: string): { fields: string[]; line: number }[] {
+  const out: { fields: string[]; line: number }[] = [];
+  let fields: string[] = [];
+  let field = "";
+  let quoted = false;
+  let line = 1;
+  let start = 1;
+  let i = text.charCodeAt(0) === 0xfeff ? 1 : 0;
+  const endRecord = () => {
+    fields.push(field);
+    if (!(fields.length === 1 && fields[0]!.trim() === "")) out.push({ fields, line: start });
+    fields = [];
+    field = "";
+  };
+  for (; i < text.length; i++) {
+    const ch = text[i]!;
+    if (quoted) {
+      if (ch === '"') {
+        if (text[i + 1] === '"') {
+          field += '"';
+          i++;
+        } else quoted = false;
+      } else {
+        if (ch === "\n") line++;
+        field += ch;
+      }
+    } else if (ch === '"' && field.trim() === "") {
+      quoted = true;
+      field = "";
+    } else if (text.startsWith(delim, i)) {
+      fields.push(field);
+      field = "";
+      i += delim.length - 1;
+    } else if (ch === "\n" || ch === "\r") {
+      if (ch === "\r" && text[i + 1] === "\n") i++;
+      endRecord();
+      line++;
+      start = line;
+    } else field += ch;
+  }
+  assert(!quoted, () => `csv: a quoted field opened on line ${start} is never closed`);
+  if (field !== "" || fields.length > 0) endRecord();
+  return out;
+}
+
+function detectDelimiter(text: string): string {
+  const first = text.slice(0, text.search(/\r?\n|$/));
+  if (first.includes(",")) return ",";
+  if (first.includes("\t")) return "\t";
+  if (first.includes(";")) return ";";
+  return ",";
+}
+
+const isMissing = (cell: string) => cell === "" || MISSING_TOKENS.includes(cell.toLowerCase());
+const NUMBER = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/;
+
+/**
+ * Parses CSV text into a numeric series. Cells may be quoted; blank lines are skipped; every row must have
+ * the header's number of fields (else a WarpError naming the line). Empty cells and "?", "NA", "NaN",
+ * "null", … are missing values, filled per column by linear interpolation between the nearest observed
+ * rows (the first observed value before the first observation, the last after the last; a column with
+ * no value at all is an error). Any other non-numeric cell in a chosen column is a WarpError naming the
+ * line, column and text. Unknown column names or indices are errors listing the header.
+ */
+export function parseCsvSeries(text: string, options: CsvOptions = {}): CsvSeries {
+  const delim = options.delimiter ?? detectDelimiter(text);
+  assert(delim.length > 0, () => "csv: the delimiter must not be empty");
+  const recs = records(text, delim);
+  assert(recs.length >= 1, () => "csv: no header row (the text is empty)");
+  const header = recs[0]!.fields.map((h) => h.trim());
+  const body = recs.slice(1);
+  body.forEach((r) =>
+    assert(
+      r.fields.length === header.length,
+      () => `csv: line ${r.line} has ${r.fields.length} fields, the header has ${header.length}`,
+    ),
+  );
+  const resolve = (c: string | number, what: string): number => {
+    const idx = typeof c === "number" ? c : header.indexOf(c);
+    assert(
+      Number.isInteger(idx) && idx >= 0 && idx < header.length,
+      () => `csv: no ${what} ${JSON.stringify(c)} (the header has: ${header.join(", ")})`,
+    );
+    return idx;
+  };
+  let dateCol: number | null;
+  if (options.dateColumn === undefined) {
+    const d = header.findIndex((h) => /date|time/i.test(h));
+    dateCol = d >= 0 ? d : null;
+  } else dateCol = options.dateColumn === null ? null : resolve(options.dateColumn, "date column");
+  const cell = (r: number, c: number) => body[r]!.fields[c]!.trim();
+  let cols: number[];
+  if (options.columns) {
+    assert(options.columns.length >= 1, () => "csv: columns is empty");
+    cols = options.columns.map((c) => resolve(c, "column"));
+  } else {
+    cols = header
+      .map((_, c) => c)
+      .filter(
+        (c) =>
+          c !== dateCol &&
+          body.some((_, r) => !isMissing(cell(r, c))) &&
+          body.every((_, r) => isMissing(cell(r, c)) || NUMBER.test(cell(r, c))),
+      );
+    assert(
+      cols.length >= 1,
+      () => `csv: no numeric column (the header has: ${header.join(", ")}); choose columns explicitly`,
+    );
+  }
+  const rows = body.length;
+  const D = cols.length;
+  const values = new Float64Array(rows * D);
+  let missing = 0;
+  cols.forEach((c, j) => {
+    for (let r = 0; r < rows; r++) {
+      const s = cell(r, c);
+      if (isMissing(s)) {
+        values[r * D + j] = Number.NaN;
+        missing++;
+        continue;
+      }
+      const v = Number(s);
+      assert(
+        NUMBER.test(s) && Number.isFinite(v),
+        () => `csv: line ${body[r]!.line}, column "${header[c]}": "${s}" is not a finite number`,
+      );
+      values[r * D + j] = v;
+    }
+    const filled = fillGaps(values, rows, j, D);
+    assert(
+      filled >= 0 || rows === 0,
+      () => `csv: column "${header[c]}" has no value at all (every cell is missing)`,
+    );
+  });
+  return {
+    columns: cols.map((c) => header[c]!),
+    rows,
+    values,
+    dates: dateCol === null ? null : body.map((_, r) => cell(r, dateCol)),
+    missing,
+  };
+}
+
+/**
+ * Fills the NaNs of the strided sequence values[offset + k·stride], k = 0..n−1, in place: linear
+ * interpolation between the nearest observed neighbours, the first observed value before it, the last
+ * after it. Returns the number of values filled, or −1 when every value is NaN (nothing is changed).
+ */
+export function fillGaps(values: Float64Array | Float32Array, n: number, offset = 0, stride = 1): number {
+  const at = (k: number) => offset + k * stride;
+  let prev = -1;
+  let filled = 0;
+  for (let k = 0; k < n; k++) {
+    if (Number.isNaN(values[at(k)]!)) continue;
+    if (k - prev > 1) {
+      const lo = prev >= 0 ? values[at(prev)]! : values[at(k)]!;
+      const hi = values[at(k)]!;
+      for (let g = prev + 1; g < k; g++) {
+        values[at(g)] = prev >= 0 ? lo + ((hi - lo) * (g - prev)) / (k - prev) : hi;
+        filled++;
+      }
+    }
+    prev = k;
+  }
+  if (prev < 0) return n === 0 ? 0 : -1;
+  for (let g = prev + 1; g < n; g++) {
+    values[at(g)] = values[at(prev)]!;
+    filled++;
+  }
+  return filled;
+}
+
+/** Options of `windowSeries`. */
+export interface WindowOptions {
+  /** Steps per window T ≥ 1. */
+  window: number;
+  /** Steps between the starts of consecutive windows (default 1; = window for non-overlapping windows). */
+  stride?: number;
+}
+
+/**
+ * Cuts rows [0, rows) of a row-major (rows, D) series into windows (n, window, D), float32, starting at
+ * rows 0, stride, 2·stride, … while a whole window fits: n = ⌊(rows − window)/stride⌋ + 1. Fewer rows
+ * than one window is a WarpError naming both numbers.
+ */
+export function windowSeries(
+  values: ArrayLike<number>,
+  rows: number,
+  D: number,
+  { window, stride = 1 }: WindowOptions,
+): Tensor {
+  assert(Number.isInteger(window) && window >= 1, () => `windowSeries: window must be ≥ 1, got ${window}`);
+  assert(Number.isInteger(stride) && stride >= 1, () => `windowSeries: stride must be ≥ 1, got ${stride}`);
+  assert(
+    values.length >= rows * D,
+    () => `windowSeries: ${values.length} values cannot hold ${rows} rows of ${D}`,
+  );
+  assert(rows >= window, () => `windowSeries: ${rows} rows are fewer than one window of ${window} steps`);
+  const n = Math.floor((rows - window) / stride) + 1;
+  const out = new Float32Array(n * window * D);
+  for (let i = 0; i < n; i++)
+    for (let k = 0; k < window * D; k++) out[i * window * D + k] = values[i * stride * D + k]!;
+  return new Tensor(out, [n, window, D]).keep();
+}
+
+/** The three parts of a chronological split, as half-open row ranges [start, end). */
+export interface RowSplit {
+  train: [number, number];
+  val: [number, number];
+  test: [number, number];
+}
+
+/**
+ * Chronological split of `rows` rows with fractions [train, val, test] (non-negative, summing to 1 within
+ * 1e-9): train = the first ⌊rows·f₀⌉ rows, then val = the next ⌊rows·f₁⌉, test = the rest
+ * (⌊·⌉ rounds half to even, as Python's round does).
+ */
+export function chronologicalSplit(rows: number, fractions: readonly [number, number, number]): RowSplit {
+  const [a, b, c] = fractions;
+  assert(
+    fractions.every((f) => Number.isFinite(f) && f >= 0) && Math.abs(a + b + c - 1) < 1e-9,
+    () => `chronologicalSplit: fractions [${fractions.join(", ")}] must be ≥ 0 and sum to 1`,
+  );
+  const nTrain = roundHalfEven(rows * a);
+  const nVal = Math.min(rows - nTrain, roundHalfEven(rows * b));
+  return { train: [0, nTrain], val: [nTrain, nTrain + nVal], test: [nTrain + nVal, rows] };
+}
+
+/** Rounds to the nearest integer, ties to even (Python's round). */
+export function roundHalfEven(v: number): number {
+  const f = Math.floor(v);
+  const d = v - f;
+  if (d > 0.5) return f + 1;
+  if (d < 0.5) return f;
+  return f % 2 === 0 ? f : f + 1;
+}
+
+/** Options of `splitSeriesWindows`. */
+export interface SeriesSplitOptions extends WindowOptions {
+  /** Fractions of the rows for [train, val, test] (default [0.7, 0.1, 0.2]). */
+  split?: readonly [number, number, number];
+}
+
+/** Windows of each split: train always, val and test null when their part is shorter than one window. */
+export interface WindowSplits {
+  train: Tensor;
+  val: Tensor | null;
+  test: Tensor | null;
+  /** The row range of each part. */
+  rows: RowSplit;
+}
+
+/**
+ * Splits a series chronologically (see `chronologicalSplit`) and windows each part on its own (see
+ * `windowSeries`), so no window spans two parts. A training part shorter than one window is a WarpError;
+ * a shorter val or test part gives null.
+ */
+export function splitSeriesWindows(series: CsvSeries, options: SeriesSplitOptions): WindowSplits {
+  const D = series.columns.length;
+  const parts = chronologicalSplit(series.rows, options.split ?? [0.7, 0.1, 0.2]);
+  const cut = ([s, e]: [number, number]) => series.values.subarray(s * D, e * D);
+  const [s0, e0] = parts.train;
+  assert(
+    e0 - s0 >= options.window,
+    () =>
+      `splitSeriesWindows: the training part has ${e0 - s0} of ${series.rows} rows, fewer than one window of ${options.window}`,
+  );
+  const part = (r: [number, number]) =>
+    r[1] - r[0] >= options.window ? windowSeries(cut(r), r[1] - r[0], D, options) : null;
+  return { train: part(parts.train)!, val: part(parts.val), test: part(parts.test), rows: parts };
+}
