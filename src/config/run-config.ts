@@ -56,6 +56,8 @@ export interface DataConfig {
   mini_res: number | null;
   /** [D, C]: the older location of model.positional_encoding (used when the model section has none). */
   positional_encoding: [number, number] | null;
+  /** warp-ts: use only the first N sequences of every split (quick runs), or null for all. */
+  limit: number | null;
 }
 
 export interface PlateauConfig {
@@ -134,6 +136,7 @@ export const RUN_DEFAULTS = {
     data_dim: null,
     mini_res: null,
     positional_encoding: null,
+    limit: null,
   } satisfies DataConfig,
   /** name "adabelief": gradients_lim 1e-7 and PLATEAU_DEFAULTS; other optimisers: neither, unless given. */
   optimizer: { name: "adabelief", init_lr: 1e-4, grad_norm_clip: null },
@@ -342,6 +345,7 @@ function resolveData(s: Raw): DataConfig {
           ? [res[0], res[1]]
           : fail("data.resolution", res, "[height, width] (two positive integers) or null"),
     sequence_length: posIntOrNull("data.sequence_length", v("sequence_length")),
+    limit: posIntOrNull("data.limit", v("limit")),
     data_dim: posIntOrNull("data.data_dim", v("data_dim")),
     mini_res: posIntOrNull("data.mini_res", v("mini_res")),
     positional_encoding: positionalEncoding("data.positional_encoding", v("positional_encoding")),

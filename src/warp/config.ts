@@ -9,7 +9,7 @@ import { ROOT_ACTIVATIONS, type RootActivation } from "../backends/kernels.js";
 import { assert, WarpError } from "../util/assert.js";
 
 /** Physics roots shipped with warp-ts (WARP-Phys); null = the plain root MLP. */
-export const ROOT_PHYSICS = ["sine", "sine_phase", "msd"] as const;
+export const ROOT_PHYSICS = ["sine", "sine_phase", "msd", "msd_softplus"] as const;
 export type RootPhysics = (typeof ROOT_PHYSICS)[number];
 
 /** A final activation: a name, a clip bound c (clip to [−c, c]), a dtanh [a, b, α, β], or null. */
@@ -284,12 +284,12 @@ function checkCombinations(c: ModelConfig): void {
       bad(`root_physics "${c.root_physics}" predicts values only: set use_nll_loss: false`),
     );
     assert(c.conv_embedding === null, () => bad("root_physics cannot be combined with conv_embedding"));
-    if (c.root_physics === "msd") {
+    if (c.root_physics === "msd" || c.root_physics === "msd_softplus") {
       assert(c.data_size === 2, () =>
-        bad(`root_physics "msd" needs data_size 2 (position, velocity), got ${c.data_size}`),
+        bad(`root_physics "${c.root_physics}" needs data_size 2 (position, velocity), got ${c.data_size}`),
       );
       assert(c.input_prev_data, () =>
-        bad('root_physics "msd" integrates from the previous state: set input_prev_data: true'),
+        bad(`root_physics "${c.root_physics}" integrates from the previous state: set input_prev_data: true`),
       );
     } else {
       assert(c.data_size === 1, () =>

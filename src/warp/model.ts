@@ -471,6 +471,9 @@ function makeRoot(c: ModelConfig, inDim: number, outDim: number): Root {
     case "sine_phase":
       return sinePhaseRoot(inDim);
     case "msd":
-      return msdRoot(inDim, c.root_width_size, c.root_depth, c.root_activation);
+    case "msd_softplus":
+      return msdRoot(inDim, c.root_width_size, c.root_depth, c.root_activation, {
+        positive: c.root_physics === "msd_softplus",
+      });
   }
 }

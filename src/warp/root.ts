@@ -112,18 +112,22 @@ export function msdRoot(
   width: number,
   depth: number,
   activation: RootActivation,
-  dt = 1 / 256,
+  { dt = 1 / 256, positive = false }: { dt?: number; positive?: boolean } = {},
 ): Root {
   assert(inDim >= 3, () => `msd root: needs the input [τ, …, pos, vel], got ${inDim} columns`);
   const dims = mlpDims(inDim, width, depth, 3);
+  const net = positive
+    ? `softplus(mlp ${dims.join("-")} ${activation})`
+    : `mlp ${dims.join("-")} ${activation}`;
   return {
-    name: `msd: Euler step of m·x'' + c·x' + k·x = 0, (m, k, c) = mlp ${dims.join("-")} ${activation}`,
+    name: `msd: Euler step of m·x'' + c·x' + k·x = 0, (m, k, c) = ${net}`,
     paramCount: rootParamCount(dims),
     inDim,
     outDim: 2,
     init: (key, dtype) => initMlpTheta(dims, key, dtype),
     apply: (theta, input) => {
-      const mkc = rootMlp(theta, input, { dims, activation });
+      const raw = rootMlp(theta, input, { dims, activation });
+      const mkc = positive ? ops.softplus(raw) : raw;
       const m = ops.add(col(mkc, 0), 1e-6);
       const k = ops.mul(col(mkc, 1), 1000);
       const c = ops.mul(col(mkc, 2), 10);

@@ -401,6 +401,7 @@ describe("our configs and the reference's cfgs", () => {
         data_dim: null,
         mini_res: null,
         positional_encoding: null,
+        limit: null,
       },
       model: {
         root_width_size: 24,

@@ -153,7 +153,7 @@ describe("invalid values", () => {
     ],
     ["conv_embedding", [8, 0, true], "[out_channels, kernel, causal]"],
     ["conv_embedding", [8, 3, "yes"], "[out_channels, kernel, causal]"],
-    ["root_physics", "pendulum", 'one of "sine", "sine_phase", "msd"'],
+    ["root_physics", "pendulum", 'one of "sine", "sine_phase", "msd", "msd_softplus"'],
     ["autoregressive", "no", "true or false"],
     ["stochastic", 1, "true or false"],
     ["use_nll_loss", null, "true or false"],

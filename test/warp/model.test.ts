@@ -363,19 +363,21 @@ describe("whole-model gradients match central differences (float64, every parame
     expectLossGradients(model, perturbedParams(model), { x: waves(N, T, 1), forceMask: MASK });
   });
 
-  it('with the physics root "msd" (data_size 2, input_prev_data)', () => {
-    const model = makeModel({
-      ...BASE,
-      data_size: 2,
-      root_width_size: 4,
-      root_depth: 1,
-      root_physics: "msd",
-      input_prev_data: true,
-      use_nll_loss: false,
-      root_final_activation: null,
+  for (const physics of ["msd", "msd_softplus"] as const) {
+    it(`with the physics root "${physics}" (data_size 2, input_prev_data)`, () => {
+      const model = makeModel({
+        ...BASE,
+        data_size: 2,
+        root_width_size: 4,
+        root_depth: 1,
+        root_physics: physics,
+        input_prev_data: true,
+        use_nll_loss: false,
+        root_final_activation: null,
+      });
+      expectLossGradients(model, perturbedParams(model), { x: waves(N, T, 2), forceMask: MASK });
     });
-    expectLossGradients(model, perturbedParams(model), { x: waves(N, T, 2), forceMask: MASK });
-  });
+  }
 
   for (const causal of [true, false]) {
     it(`with a ${causal ? "causal" : "centred"} conv_embedding (non-autoregressive, ${causal ? "½MSE" : "NLL"})`, () => {
@@ -915,12 +917,11 @@ function refForward(
         ];
       case "sine_phase":
         return [Math.sin(2 * Math.PI * inp[0]! + theta[0]!)];
-      case "msd": {
-        const [m0, k0, c0] = mlpLoop(theta, inp, dims(rootIn, 3), c.root_activation) as [
-          number,
-          number,
-          number,
-        ];
+      case "msd":
+      case "msd_softplus": {
+        const raw = mlpLoop(theta, inp, dims(rootIn, 3), c.root_activation);
+        const sp = (v: number) => Math.log1p(Math.exp(v));
+        const [m0, k0, c0] = (c.root_physics === "msd" ? raw : raw.map(sp)) as [number, number, number];
         const [m, k, cc] = [m0 + 1e-6, k0 * 1000, c0 * 10];
         const [pos, vel] = [inp[rootIn - 2]!, inp[rootIn - 1]!];
         const acc = -(k / m) * pos - (cc / m) * vel;
@@ -1100,6 +1101,17 @@ describe("the forward pass equals a plain loop of the WARP.md equations (float64
       {
         data_size: 2,
         root_physics: "msd",
+        use_nll_loss: false,
+        input_prev_data: true,
+        root_final_activation: null,
+      },
+      "ar",
+    ],
+    [
+      'the "msd_softplus" root (AR, input_prev_data)',
+      {
+        data_size: 2,
+        root_physics: "msd_softplus",
         use_nll_loss: false,
         input_prev_data: true,
         root_final_activation: null,
