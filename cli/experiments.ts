@@ -151,7 +151,12 @@ export const EXPERIMENTS: Experiment[] = [
     task: "UEA-style classification (generated fixture)",
     model: "WARP",
     metrics: [{ key: "accuracy", label: "accuracy %", scale: 0.01, paper: null }],
-    cpuNote: "a generated two-class multivariate .ts fixture, not a UEA dataset",
+    data: {
+      cpu: [{ creates: "data/uea-fixture/train.npz", args: ["uea-fixture", "--out", "data/uea-fixture/"] }],
+      paper: [{ creates: "data/uea-fixture/train.npz", args: ["uea-fixture", "--out", "data/uea-fixture/"] }],
+    },
+    cpuNote:
+      "a generated 3-class, 3-channel fixture in the reference's UEA .npz layout (`warp data uea-fixture`), not a UEA dataset",
   },
   {
     name: "co2",

@@ -117,6 +117,7 @@ export {
   type NpzDatasetOptions,
 } from "./data/npy-dataset.js";
 export { type OdeFunction, type OdeOptions, odeSolve } from "./data/ode.js";
+export { type OscillationOptions, oscillationClasses } from "./data/oscillations.js";
 export {
   type SineDataset,
   type SineOptions,

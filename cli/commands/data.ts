@@ -1,6 +1,7 @@
 // `warp data <name> --out <path> [--n N] [--n-val N] [--n-test N] [--seed S] [--split train|val|test]`:
-// generates one of the paper's synthetic datasets (sine, msd, msd-zero, lotka) as NumPy arrays: one split
-// to a .npy (lotka: a .npz with `clipped` and `full`), or the reference's folder layout (train/[val/]test)
+// generates one of the paper's synthetic datasets (sine, msd, msd-zero, lotka), or a UEA-style
+// classification fixture (uea-fixture), as NumPy arrays: one split to a .npy (lotka: a .npz with `clipped`
+// and `full`; uea-fixture: `data` and `labels`), or the reference's folder layout (train/[val/]test)
 // that the authors' loaders and general.data_path read. Everything is generated before anything is written.
 
 import { existsSync, rmSync, statSync } from "node:fs";
@@ -14,7 +15,9 @@ import {
   lotkaSplits,
   msdSplits,
   msdZeroSplits,
+  oscillationClasses,
   randomKey,
+  splitKey,
   sineSplits,
   type Tensor,
   WarpError,
@@ -77,6 +80,23 @@ const GENERATORS: Record<string, Generator> = {
       };
     },
   },
+  "uea-fixture": {
+    splits: ["train", "val", "test"],
+    sizes: { train: 600, val: 200, test: 200 },
+    ext: ".npz",
+    make(key, counts) {
+      // The reference's UEA layout (keys data, labels): 3 classes of noisy multichannel oscillations.
+      const keys = splitKey(key, 3);
+      const out: Partial<Record<Split, Arrays>> = {};
+      (["train", "val", "test"] as const).forEach((s, i) => {
+        if (counts[s]) {
+          const { x, labels } = oscillationClasses(keys[i]!, counts[s]!);
+          out[s] = { data: x, labels };
+        }
+      });
+      return out;
+    },
+  },
 };
 
 /** The reference's folder and dataset names, accepted as aliases. */
@@ -113,17 +133,17 @@ export function registerData(program: Command): void {
     .description("generate a synthetic dataset of the paper (sine, msd, msd-zero, lotka) as NumPy arrays")
     .argument(
       "<name>",
-      "sine | msd | msd-zero | lotka (the reference's names: mass_spring_damper and mass-spring-damper = msd, mass-spring-damper-2 = msd-zero)",
+      "sine | msd | msd-zero | lotka | uea-fixture (the reference's names: mass_spring_damper and mass-spring-damper = msd, mass-spring-damper-2 = msd-zero)",
     )
     .requiredOption(
       "--out <path>",
-      "a .npy file (lotka: .npz with clipped/full) for one split, or a directory (existing, or ending in /) for train/[val/]test files",
+      "a .npy file (lotka: .npz with clipped/full; uea-fixture: .npz with data/labels) for one split, or a directory (existing, or ending in /) for train/[val/]test files",
     )
     .option(
       "--n <N>",
       "sequences in the training split, or with --split in the split written (default: the paper's)",
     )
-    .option("--n-val <N>", "sequences in the val split (sine only; default 1000)")
+    .option("--n-val <N>", "sequences in the val split (sine: default 1000; uea-fixture: 200)")
     .option("--n-test <N>", "sequences in the test split (default: the paper's)")
     .option("--seed <S>", "random seed (default 0): the same seed gives the same bytes")
     .option("--split <split>", "train | test (sine also val); default: train for a file, all for a directory")
@@ -172,7 +192,7 @@ export function registerData(program: Command): void {
         o.out.endsWith("/") || o.out.endsWith(sep) || (existsSync(o.out) && statSync(o.out).isDirectory());
       if (!isDir && !o.out.endsWith(gen.ext)) {
         throw new WarpError(
-          `--out ${o.out}: ${name} writes a ${gen.ext} file${gen.ext === ".npz" ? " (keys clipped, full)" : ""}, or a directory (existing, or ending in /) for the folder layout`,
+          `--out ${o.out}: ${name} writes a ${gen.ext} file${gen.ext === ".npz" ? ` (keys ${name === "lotka" ? "clipped, full" : "data, labels"})` : ""}, or a directory (existing, or ending in /) for the folder layout`,
         );
       }
       const splits = isDir && split === undefined ? gen.splits : [split ?? "train"];

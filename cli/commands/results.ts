@@ -68,7 +68,7 @@ export function resultsMarkdown(summaries: readonly ExperimentSummary[]): string
       const head = ["model", ...metrics.flatMap((m) => [m.label, `paper ${m.label}`]), "seeds", "time/seed"];
       lines.push(`| ${head.join(" | ")} |`, `|${head.map(() => "---").join("|")}|`);
       for (const { e, s } of rows) {
-        const cells = metrics.flatMap((m) => [
+        const cells = e.metrics.flatMap((m) => [
           meanStd(s!.runs.map((r) => r.metrics[m.key]! / m.scale)),
           m.paper === null ? "–" : String(m.paper),
         ]);

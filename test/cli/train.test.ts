@@ -233,4 +233,61 @@ describe("warp train", () => {
     assert.equal(again.status, 1);
     assert.match(again.stderr, /run folder r already holds a run: use --resume r or another --out/);
   });
+  it("trains a classification run (UEA layout) with accuracy, error rate and macro-F1 validation", () => {
+    const cwd = mkdtempSync(join(tmpdir(), "warp-train-"));
+    const made = warp(
+      ["data", "uea-fixture", "--out", "u/", "--n", "60", "--n-val", "20", "--n-test", "20"],
+      cwd,
+    );
+    assert.equal(made.status, 0, made.stderr);
+    writeFileSync(
+      join(cwd, "uea.yaml"),
+      [
+        "general: {seed: 1, dataset: uea, data_path: ./u/, classification: True}",
+        "data: {normalize: True}",
+        "model: {root_width_size: 6, root_depth: 1, init_state_layers: 0}",
+        "optimizer: {name: adam, init_lr: 1.0e-3}",
+        "training: {nb_epochs: 2, batch_size: 20, valid_every: 1, autoregressive: False, use_nll_loss: False}",
+      ].join("\n"),
+    );
+    const r = warp(["train", "uea.yaml", "--out", "run"], cwd);
+    assert.equal(r.status, 0, r.stderr);
+    const records = metricsOf(join(cwd, "run"));
+    assert.equal(records.length, 2);
+    for (const rec of records) {
+      const val = rec.val as Record<string, number>;
+      assert.deepEqual(Object.keys(val).sort(), ["accuracy", "cross_entropy", "error_rate", "f1_score"]);
+      assert.ok(Math.abs(val.accuracy! + val.error_rate! - 1) < 1e-12);
+    }
+    assert.match(r.stdout, /final test \(best validation checkpoint\) metrics: \{"accuracy":/);
+    const ev = warp(["eval", "run", "--json"], cwd);
+    assert.equal(ev.status, 0, ev.stderr);
+    assert.ok((JSON.parse(ev.stdout) as Record<string, number>).f1_score! >= 0);
+  });
+
+  it("reports bpd for MNIST completion and draws the completion grid", () => {
+    const cwd = mkdtempSync(join(tmpdir(), "warp-train-"));
+    writeFileSync(
+      join(cwd, "mnist.yaml"),
+      [
+        "general: {seed: 1, dataset: mnist, data_path: ./none/}",
+        "data: {downsample_factor: 2, limit: 12}",
+        "model: {root_width_size: 4, root_depth: 1, std_lower_bound: 0.05}",
+        "optimizer: {name: adam, init_lr: 1.0e-4}",
+        "training: {nb_epochs: 1, batch_size: 6, use_nll_loss: True, nb_recons_loss_steps: 8, inference_start: 50}",
+      ].join("\n"),
+    );
+    const r = warp(["train", "mnist.yaml", "--out", "run"], cwd);
+    assert.equal(r.status, 0, r.stderr);
+    assert.match(r.stdout, /12 training sequences/);
+    const metrics = JSON.parse(/final test metrics: (\{.*\})/.exec(r.stdout)![1]!) as Record<string, number>;
+    assert.ok(metrics.bpd! > 0 && Number.isFinite(metrics.bpd!), r.stdout);
+    assert.ok(Math.abs(metrics.image_mse! - metrics.mse! / 4) < 1e-9);
+    const png = readFileSync(join(cwd, "run", "plots", "completion.png"));
+    assert.deepEqual([...png.subarray(1, 4)], [0x50, 0x4e, 0x47]);
+    assert.match(
+      readFileSync(join(cwd, "run", "plots", "completion.svg"), "utf8"),
+      /completion from 50 context pixels/,
+    );
+  });
 });

@@ -1,0 +1,127 @@
+// The experiment registry and `warp experiment` / `warp results`: every row has a CPU-scale and a
+// paper-scale config that resolve to the row's model; RESULTS.md rows are mean ± sample std of the runs'
+// metrics with the paper's number beside them; a short real experiment writes summary.json (seeds skipped
+// when rerun) and `warp results` tabulates it.
+
+import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
+import { existsSync, mkdtempSync, readFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { describe, it } from "node:test";
+import type { ExperimentSummary } from "../../cli/commands/experiment.js";
+import { meanStd, resultsMarkdown } from "../../cli/commands/results.js";
+import { EXPERIMENTS, experimentConfig } from "../../cli/experiments.js";
+import { modelConfigOfRun, readRunConfig } from "../../cli/model-config.js";
+
+const CLI = new URL("../../cli/warp.js", import.meta.url).pathname;
+const CONFIGS = new URL("../../../configs/", import.meta.url).pathname;
+
+function warp(args: string[], cwd: string) {
+  const r = spawnSync(process.execPath, [CLI, ...args], { cwd, encoding: "utf8" });
+  return { status: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+/** Observation size and classes of each row's data (what the loaders would report). */
+const DATA: Record<string, { dataSize: number; nbClasses?: number }> = {
+  sine: { dataSize: 1 },
+  mass_spring_damper: { dataSize: 2 },
+  lotka: { dataSize: 2 },
+  mnist: { dataSize: 1 },
+  uea: { dataSize: 3, nbClasses: 3 },
+  co2_concentration: { dataSize: 1 },
+};
+
+describe("experiment registry", () => {
+  for (const e of EXPERIMENTS) {
+    it(`${e.name}: cpu and paper configs resolve to a ${e.model} model`, () => {
+      for (const scale of ["cpu", "paper"] as const) {
+        const file = join(CONFIGS, `${experimentConfig(e, scale)}.yaml`);
+        assert.ok(existsSync(file), `missing ${file}`);
+        const run = readRunConfig(file);
+        const data = DATA[run.general.dataset ?? ""];
+        assert.ok(data, `${file}: unexpected dataset ${run.general.dataset}`);
+        const config = modelConfigOfRun(run, file, data);
+        const want = e.model.startsWith("GRU") ? "gru" : e.model.startsWith("LSTM") ? "lstm" : "wsm";
+        assert.equal(config.model_type, want, file);
+        assert.equal(config.root_physics !== null, e.model === "WARP-Phys", file);
+      }
+    });
+  }
+});
+
+describe("warp results", () => {
+  it("gives mean ± sample std", () => {
+    assert.equal(meanStd([1, 2, 3]), "2.00 ± 1.0");
+    assert.equal(meanStd([0.5]), "0.500");
+  });
+
+  it("tabulates every finished row with the paper's number, the seeds and the command", () => {
+    const summary = (name: string, values: number[]): ExperimentSummary => ({
+      name,
+      task: EXPERIMENTS.find((e) => e.name === name)!.task,
+      model: EXPERIMENTS.find((e) => e.name === name)!.model,
+      scale: "cpu",
+      config: `experiments/cpu/${name}`,
+      command: `warp experiment ${name} --seeds ${values.length} --scale cpu`,
+      commit: "abc1234",
+      machine: "test machine",
+      runs: values.map((v, seed) => ({ seed, dir: `d${seed}`, metrics: { mse: v }, seconds: 30 })),
+    });
+    const md = resultsMarkdown([summary("sine-gru", [3e-4, 5e-4]), summary("sine-warp", [1e-4, 2e-4, 3e-4])]);
+    const lines = md.split("\n");
+    const warpRow = lines.find((l) => l.startsWith("| WARP |"))!;
+    assert.match(warpRow, /^\| WARP \| 2\.00 ± 1\.0 \| 2\.77 \| 0, 1, 2 \| 30 s \|$/);
+    const gruRow = lines.find((l) => l.startsWith("| GRU |"))!;
+    assert.match(gruRow, /^\| GRU \| 4\.00 ± 1\.4 \| 4\.9 \| 0, 1 \| 30 s \|$/);
+    assert.ok(lines.indexOf(warpRow) < lines.indexOf(gruRow), "rows in the registry's order");
+    assert.ok(md.includes("`warp experiment sine-warp --seeds 3 --scale cpu`"));
+    assert.ok(md.includes("commit abc1234; test machine"));
+    assert.ok(!md.includes("MSD"), "no section for tasks without runs");
+  });
+
+  it("refuses a folder without runs", () => {
+    const dir = mkdtempSync(join(tmpdir(), "warp-results-"));
+    const r = warp(["results", "--runs", join(dir, "none")], dir);
+    assert.equal(r.status, 1);
+    assert.match(r.stderr, /no experiment runs in .*none/);
+  });
+});
+
+describe("warp experiment", () => {
+  it("makes the data, trains each seed, keeps summary.json, skips finished seeds, and feeds warp results", () => {
+    const dir = mkdtempSync(join(tmpdir(), "warp-exp-"));
+    const args = ["experiment", "sine-warp", "--seeds", "2", "--set", "training.nb_epochs=3"];
+    const r = warp(args, dir);
+    assert.equal(r.status, 0, r.stderr);
+    assert.ok(existsSync(join(dir, "data", "sine", "train.npy")), "the row's data were made");
+    const path = join(dir, "runs", "experiments", "cpu", "sine-warp", "summary.json");
+    const s = JSON.parse(readFileSync(path, "utf8")) as ExperimentSummary;
+    assert.deepEqual(
+      s.runs.map((x) => x.seed),
+      [0, 1],
+    );
+    assert.equal(s.command, "warp experiment sine-warp --seeds 2 --scale cpu --set training.nb_epochs=3");
+    for (const run of s.runs) {
+      assert.ok(run.metrics.mse! > 0 && Number.isFinite(run.metrics.mse!));
+      assert.ok(existsSync(join(dir, run.dir, "checkpoints", "best.safetensors")));
+    }
+    assert.notEqual(s.runs[0]!.metrics.mse, s.runs[1]!.metrics.mse, "seeds differ");
+    const again = warp(args, dir);
+    assert.equal(again.status, 0, again.stderr);
+    assert.match(again.stdout, /seed 0: done already/);
+    assert.match(again.stdout, /seed 1: done already/);
+    const res = warp(["results", "--out", "R.md"], dir);
+    assert.equal(res.status, 0, res.stderr);
+    const md = readFileSync(join(dir, "R.md"), "utf8");
+    const mean = ((s.runs[0]!.metrics.mse! + s.runs[1]!.metrics.mse!) / 2 / 1e-4).toPrecision(3);
+    assert.ok(md.includes(`| WARP | ${mean} ± `), md);
+  });
+
+  it("rejects an unknown experiment with the list of names", () => {
+    const dir = mkdtempSync(join(tmpdir(), "warp-exp-"));
+    const r = warp(["experiment", "nope"], dir);
+    assert.equal(r.status, 1);
+    assert.match(r.stderr, /no experiment "nope" \(known: sine-warp, /);
+  });
+});
