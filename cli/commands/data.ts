@@ -17,8 +17,8 @@ import {
   msdZeroSplits,
   oscillationClasses,
   randomKey,
-  splitKey,
   sineSplits,
+  splitKey,
   type Tensor,
   WarpError,
 } from "../../src/index.js";
