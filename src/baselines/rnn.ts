@@ -58,7 +58,7 @@ import { assert, fmtShape } from "../util/assert.js";
 import { bernoulli, type Key, normal, splitKey, uniform } from "../util/random.js";
 import { type ModelConfig, RNN_DEFAULTS, type RnnModelType } from "../warp/config.js";
 import { applyHead, type HeadOptions } from "../warp/head.js";
-import { gaussianNll, halfMse, lastStepCrossEntropy, sampleSteps } from "../warp/loss.js";
+import { taskLoss } from "../warp/loss.js";
 import type { Batch, ForwardOptions, LinearParams } from "../warp/model.js";
 
 /** One recurrent layer (Equinox layout). */
@@ -387,26 +387,11 @@ export class RnnModel implements SequenceModel<RnnParams> {
     return t.ndim === 1 ? broadcastTo(reshape(tt, [1, T]), [N, T]) : tt;
   }
 
-  /**
-   * The training loss of a batch, as WARP's: cross-entropy of the last step's logits for classification;
-   * otherwise NLL (uncertainty head) or ½MSE against the target (x unless given), on
-   * `nb_recons_loss_steps` sampled steps when set.
-   */
+  /** The training loss of a batch (`taskLoss`, WARP.md §3) of the forward pass with teacher forcing. */
   loss(p: RnnParams, batch: Batch, key?: Key): Tensor {
-    const c = this.config;
     const [kForward, kSteps] = key ? (splitKey(key, 2) as Key[]) : [];
     const out = this.forward(p, batch.x, { times: batch.times, key: kForward, forceMask: batch.forceMask });
-    if (c.nb_classes !== null) {
-      assert(batch.labels, () => "RnnModel.loss: classification needs batch.labels");
-      return lastStepCrossEntropy(out, batch.labels);
-    }
-    let target = batch.target ?? batch.x;
-    let pred = out;
-    if (c.nb_recons_loss_steps !== null) {
-      assert(kSteps, () => "RnnModel.loss: nb_recons_loss_steps needs a random key");
-      [pred, target] = sampleSteps(kSteps, c.nb_recons_loss_steps, pred, target) as [Tensor, Tensor];
-    }
-    return c.use_nll_loss ? gaussianNll(pred, target) : halfMse(pred, target);
+    return taskLoss(this.config, out, batch, kSteps, "RnnModel");
   }
 
   /** Inference helper: the forward pass without gradients (temporaries freed). */

@@ -9,6 +9,8 @@ import { gather, reshape, slice } from "../ops/shape.js";
 import type { Tensor } from "../tensor/tensor.js";
 import { assert, fmtShape } from "../util/assert.js";
 import { type Key, randint } from "../util/random.js";
+import type { ModelConfig } from "./config.js";
+import type { Batch } from "./model.js";
 
 /** mean over (N, T, D) of log σ + ½((y − μ)/σ)²; out (N, T, 2D) = [μ, σ], y (N, T, D). */
 export function gaussianNll(out: Tensor, y: Tensor): Tensor {
@@ -51,4 +53,29 @@ export function sampleSteps(key: Key, count: number, ...xs: Tensor[]): Tensor[] 
   const [N, T] = xs[0]!.shape as [number, number];
   const idx = randint(key, [N, count], 0, T);
   return xs.map((x) => gather(x, idx, 1));
+}
+
+/**
+ * The training loss of a model's output `out` for a batch (WARP.md §3), shared by every model:
+ * cross-entropy of the last step's logits for classification; otherwise NLL (uncertainty head) or ½MSE
+ * against the target (x itself unless given), on `nb_recons_loss_steps` steps drawn with `stepsKey`.
+ */
+export function taskLoss(
+  c: ModelConfig,
+  out: Tensor,
+  batch: Batch,
+  stepsKey: Key | undefined,
+  who: string,
+): Tensor {
+  if (c.nb_classes !== null) {
+    assert(batch.labels, () => `${who}.loss: classification needs batch.labels`);
+    return lastStepCrossEntropy(out, batch.labels);
+  }
+  let target = batch.target ?? batch.x;
+  let pred = out;
+  if (c.nb_recons_loss_steps !== null) {
+    assert(stepsKey, () => `${who}.loss: nb_recons_loss_steps needs a random key`);
+    [pred, target] = sampleSteps(stepsKey, c.nb_recons_loss_steps, pred, target) as [Tensor, Tensor];
+  }
+  return c.use_nll_loss ? gaussianNll(pred, target) : halfMse(pred, target);
 }

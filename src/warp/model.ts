@@ -17,7 +17,7 @@ import { assert, fmtShape } from "../util/assert.js";
 import { bernoulli, type Key, normal, splitKey, uniform } from "../util/random.js";
 import type { ModelConfig } from "./config.js";
 import { applyHead, finalActivation, type HeadOptions } from "./head.js";
-import { gaussianNll, halfMse, lastStepCrossEntropy, sampleSteps } from "./loss.js";
+import { taskLoss } from "./loss.js";
 import { namedToParams, paramsToNamed } from "./params.js";
 import { mlpDims, mlpRoot, msdRoot, type Root, sinePhaseRoot, sineRoot } from "./root.js";
 
@@ -408,26 +408,11 @@ export class WarpModel implements SequenceModel<WarpParams> {
     return stack(outs, 1);
   }
 
-  /**
-   * The training loss of a batch (WARP.md §3): cross-entropy of the last step's logits for
-   * classification; otherwise NLL (with the uncertainty head) or ½MSE between the output and the target
-   * (x itself unless given), on `nb_recons_loss_steps` sampled steps when set.
-   */
+  /** The training loss of a batch (`taskLoss`, WARP.md §3) of the forward pass with teacher forcing. */
   loss(p: WarpParams, batch: Batch, key?: Key): Tensor {
-    const c = this.config;
     const [kForward, kSteps] = key ? (splitKey(key, 2) as Key[]) : [];
     const out = this.forward(p, batch.x, { times: batch.times, key: kForward, forceMask: batch.forceMask });
-    if (c.nb_classes !== null) {
-      assert(batch.labels, () => "WarpModel.loss: classification needs batch.labels");
-      return lastStepCrossEntropy(out, batch.labels);
-    }
-    let target = batch.target ?? batch.x;
-    let pred = out;
-    if (c.nb_recons_loss_steps !== null) {
-      assert(kSteps, () => "WarpModel.loss: nb_recons_loss_steps needs a random key");
-      [pred, target] = sampleSteps(kSteps, c.nb_recons_loss_steps, pred, target) as [Tensor, Tensor];
-    }
-    return c.use_nll_loss ? gaussianNll(pred, target) : halfMse(pred, target);
+    return taskLoss(this.config, out, batch, kSteps, "WarpModel");
   }
 
   /** Inference helper: the forward pass without gradients. */

@@ -24,15 +24,7 @@ import {
   resolveRunConfig,
   tensor,
 } from "../../src/index.js";
-import { assertAllClose } from "../helpers/index.js";
-
-function throwsWith(fn: () => unknown, ...parts: string[]): void {
-  assert.throws(fn, (e: unknown) => {
-    assert.ok(e instanceof Error && e.name === "WarpError", `expected a WarpError, got ${String(e)}`);
-    for (const p of parts) assert.ok(e.message.includes(p), `message "${e.message}" does not mention "${p}"`);
-    return true;
-  });
-}
+import { assertAllClose, throwsWith } from "../helpers/index.js";
 
 const root = mkdtempSync(join(tmpdir(), "warp-data-sources-"));
 after(() => rmSync(root, { recursive: true, force: true }));

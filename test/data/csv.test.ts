@@ -11,14 +11,7 @@ import {
   splitSeriesWindows,
   windowSeries,
 } from "../../src/index.js";
-
-function throwsWith(fn: () => unknown, ...parts: string[]): void {
-  assert.throws(fn, (e: unknown) => {
-    assert.ok(e instanceof Error && e.name === "WarpError", `expected a WarpError, got ${String(e)}`);
-    for (const p of parts) assert.ok(e.message.includes(p), `message "${e.message}" does not mention "${p}"`);
-    return true;
-  });
-}
+import { throwsWith } from "../helpers/index.js";
 
 const WEATHER = `date,temp,"wind, m/s",weather
 2020-01-01,1.5,3,rain

@@ -15,14 +15,7 @@ import {
   tidy,
   zeros,
 } from "../../src/index.js";
-
-function throwsWith(fn: () => unknown, ...parts: string[]): void {
-  assert.throws(fn, (e: unknown) => {
-    assert.ok(e instanceof Error && e.name === "WarpError", `expected a WarpError, got ${String(e)}`);
-    for (const p of parts) assert.ok(e.message.includes(p), `message "${e.message}" does not mention "${p}"`);
-    return true;
-  });
-}
+import { throwsWith } from "../helpers/index.js";
 
 /** x (n, T, D) with x[i, t, d] = 100·i + 10·t + d, so every value names its position. */
 function indexed(n: number, T: number, D: number): Tensor {

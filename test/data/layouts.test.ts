@@ -17,15 +17,7 @@ import {
   type Tensor,
   tensor,
 } from "../../src/index.js";
-import { assertAllClose } from "../helpers/index.js";
-
-function throwsWith(fn: () => unknown, ...parts: string[]): void {
-  assert.throws(fn, (e: unknown) => {
-    assert.ok(e instanceof Error && e.name === "WarpError", `expected a WarpError, got ${String(e)}`);
-    for (const p of parts) assert.ok(e.message.includes(p), `message "${e.message}" does not mention "${p}"`);
-    return true;
-  });
-}
+import { assertAllClose, throwsWith } from "../helpers/index.js";
 
 const reader =
   (files: Record<string, Uint8Array | string>): FileReader =>

@@ -8,15 +8,7 @@ import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
 import { describe, it } from "node:test";
 import { decodeIdx, encodeIdx, mnistDataset, pixelSequences } from "../../src/index.js";
-import { assertAllClose } from "../helpers/index.js";
-
-function throwsWith(fn: () => unknown, ...parts: string[]): void {
-  assert.throws(fn, (e: unknown) => {
-    assert.ok(e instanceof Error && e.name === "WarpError", `expected a WarpError, got ${String(e)}`);
-    for (const p of parts) assert.ok(e.message.includes(p), `message "${e.message}" does not mention "${p}"`);
-    return true;
-  });
-}
+import { assertAllClose, throwsWith } from "../helpers/index.js";
 
 const px = (p: number) => (2 * p) / 255 - 1;
 

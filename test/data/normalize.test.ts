@@ -13,15 +13,7 @@ import {
   tensor,
   uniform,
 } from "../../src/index.js";
-import { assertAllClose } from "../helpers/index.js";
-
-function throwsWith(fn: () => unknown, ...parts: string[]): void {
-  assert.throws(fn, (e: unknown) => {
-    assert.ok(e instanceof Error && e.name === "WarpError", `expected a WarpError, got ${String(e)}`);
-    for (const p of parts) assert.ok(e.message.includes(p), `message "${e.message}" does not mention "${p}"`);
-    return true;
-  });
-}
+import { assertAllClose, throwsWith } from "../helpers/index.js";
 
 // x (1, 2, 2): channel 0 holds 1, 3; channel 1 holds 10, 30.
 const x = () => tensor([1, 10, 3, 30], [1, 2, 2], "float64");

@@ -5,14 +5,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { datasetFromNpy, datasetFromNpz, encodeNpy, encodeNpz, tensor } from "../../src/index.js";
-
-function throwsWith(fn: () => unknown, ...parts: string[]): void {
-  assert.throws(fn, (e: unknown) => {
-    assert.ok(e instanceof Error && e.name === "WarpError", `expected a WarpError, got ${String(e)}`);
-    for (const p of parts) assert.ok(e.message.includes(p), `message "${e.message}" does not mention "${p}"`);
-    return true;
-  });
-}
+import { throwsWith } from "../helpers/index.js";
 
 const seq = (n: number, T: number, D: number, dtype: "float32" | "float64" = "float32", offset = 0) =>
   tensor(

@@ -5,14 +5,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { encodeNpz, pemsWindows, roundHalfEven, tensor, trafficSequencesFromNpz } from "../../src/index.js";
-
-function throwsWith(fn: () => unknown, ...parts: string[]): void {
-  assert.throws(fn, (e: unknown) => {
-    assert.ok(e instanceof Error && e.name === "WarpError", `expected a WarpError, got ${String(e)}`);
-    for (const p of parts) assert.ok(e.message.includes(p), `message "${e.message}" does not mention "${p}"`);
-    return true;
-  });
-}
+import { throwsWith } from "../helpers/index.js";
 
 /** Raw (T, N, F) values: value(t, s, f) = 1000·f + 10·t + s, so every entry says where it came from. */
 function raw(T: number, N: number, F: number, dtype: "float32" | "float64" = "float64") {

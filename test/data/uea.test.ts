@@ -5,15 +5,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { encodeNpz, parseUeaTs, parseUeaTsPair, tensor, ueaArraysFromNpz } from "../../src/index.js";
-import { assertAllClose } from "../helpers/index.js";
-
-function throwsWith(fn: () => unknown, ...parts: string[]): void {
-  assert.throws(fn, (e: unknown) => {
-    assert.ok(e instanceof Error && e.name === "WarpError", `expected a WarpError, got ${String(e)}`);
-    for (const p of parts) assert.ok(e.message.includes(p), `message "${e.message}" does not mention "${p}"`);
-    return true;
-  });
-}
+import { assertAllClose, throwsWith } from "../helpers/index.js";
 
 /** (n, T, D) values of a tensor as nested arrays [i][t][d]. */
 function nested(t: { shape: readonly number[]; data: ArrayLike<number> }): number[][][] {

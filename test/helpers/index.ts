@@ -19,6 +19,7 @@ import {
   tensor,
   uniform,
   valueAndGrad,
+  WarpError,
   withBackend,
 } from "../../src/index.js";
 
@@ -196,4 +197,13 @@ export function ravel(idx: readonly number[], shape: readonly number[]): number 
   let k = 0;
   for (let d = 0; d < shape.length; d++) k = k * shape[d]! + idx[d]!;
   return k;
+}
+
+/** Asserts that fn throws a WarpError whose message contains every one of `parts`. */
+export function throwsWith(fn: () => unknown, ...parts: string[]): void {
+  assert.throws(fn, (e: unknown) => {
+    assert.ok(e instanceof WarpError, `expected a WarpError, got ${String(e)}`);
+    for (const p of parts) assert.ok(e.message.includes(p), `message "${e.message}" does not mention "${p}"`);
+    return true;
+  });
 }

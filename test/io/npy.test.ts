@@ -6,16 +6,9 @@ import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import zlib from "node:zlib";
 import { decodeNpy, decodeNpz, encodeNpy, encodeNpz, type Tensor, tensor } from "../../src/index.js";
+import { throwsWith } from "../helpers/index.js";
 
 const fx = (name: string): Uint8Array => new Uint8Array(Buffer.from(FX[name]!, "base64"));
-
-function throwsWith(fn: () => unknown, ...parts: string[]): void {
-  assert.throws(fn, (e: unknown) => {
-    assert.ok(e instanceof Error && e.name === "WarpError", `expected a WarpError, got ${String(e)}`);
-    for (const p of parts) assert.ok(e.message.includes(p), `message "${e.message}" does not mention "${p}"`);
-    return true;
-  });
-}
 
 function check(t: Tensor, dtype: string, shape: number[], values: number[]): void {
   assert.equal(t.dtype, dtype);

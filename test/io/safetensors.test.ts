@@ -5,14 +5,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { decodeSafetensors, encodeSafetensors, type Tensor, tensor } from "../../src/index.js";
-
-function throwsWith(fn: () => unknown, ...parts: string[]): void {
-  assert.throws(fn, (e: unknown) => {
-    assert.ok(e instanceof Error && e.name === "WarpError", `expected a WarpError, got ${String(e)}`);
-    for (const p of parts) assert.ok(e.message.includes(p), `message "${e.message}" does not mention "${p}"`);
-    return true;
-  });
-}
+import { throwsWith } from "../helpers/index.js";
 
 function check(t: Tensor | undefined, dtype: string, shape: number[], values: number[]): void {
   assert.ok(t, "tensor missing");

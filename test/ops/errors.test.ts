@@ -1,7 +1,6 @@
 // Error messages across ops: every shape error names the op and both shapes, every dtype mismatch names
 // both dtypes, and int32 tensors are rejected by math ops with a message naming the op.
 
-import assert from "node:assert/strict";
 import {
   abs,
   add,
@@ -29,18 +28,9 @@ import {
   type Tensor,
   tanh,
   tensor,
-  WarpError,
   where,
 } from "../../src/index.js";
-import { describeEachBackend, rand } from "../helpers/index.js";
-
-function throwsWith(fn: () => unknown, ...parts: string[]): void {
-  assert.throws(fn, (e: unknown) => {
-    assert.ok(e instanceof WarpError, `expected a WarpError, got ${String(e)}`);
-    for (const p of parts) assert.ok(e.message.includes(p), `message "${e.message}" does not mention "${p}"`);
-    return true;
-  });
-}
+import { describeEachBackend, rand, throwsWith } from "../helpers/index.js";
 
 const BINARY: [string, (a: Tensor, b: Tensor) => Tensor][] = [
   ["add", add],

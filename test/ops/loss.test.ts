@@ -2,13 +2,14 @@
 // (softmax − onehot)/B by hand, by central differences and against float64, and argument errors.
 
 import assert from "node:assert/strict";
-import { grad, mul, softmaxCrossEntropy, type Tensor, tensor, WarpError } from "../../src/index.js";
+import { grad, mul, softmaxCrossEntropy, type Tensor, tensor } from "../../src/index.js";
 import {
   assertAllClose,
   assertGradcheck,
   assertMatchesFloat64,
   describeEachBackend,
   rand,
+  throwsWith,
 } from "../helpers/index.js";
 
 const int32 = (v: readonly number[]): Tensor => tensor(Int32Array.from(v), [v.length]);
@@ -46,14 +47,6 @@ function refGrad(x: ArrayLike<number>, labels: readonly number[], C: number): Fl
   const g = refSoftmax(x, B, C);
   for (let b = 0; b < B; b++) g[b * C + labels[b]!]! -= 1;
   return g.map((v) => v / B);
-}
-
-function throwsWith(fn: () => unknown, ...parts: string[]): void {
-  assert.throws(fn, (e: unknown) => {
-    assert.ok(e instanceof WarpError, `expected a WarpError, got ${String(e)}`);
-    for (const p of parts) assert.ok(e.message.includes(p), `message "${e.message}" does not mention "${p}"`);
-    return true;
-  });
 }
 
 describeEachBackend("softmaxCrossEntropy", (it) => {

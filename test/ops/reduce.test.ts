@@ -3,17 +3,7 @@
 // accuracy of long float32 sums.
 
 import assert from "node:assert/strict";
-import {
-  broadcastTo,
-  full,
-  grad,
-  mean,
-  sum,
-  sumTo,
-  type Tensor,
-  tensor,
-  WarpError,
-} from "../../src/index.js";
+import { broadcastTo, full, grad, mean, sum, sumTo, type Tensor, tensor } from "../../src/index.js";
 import {
   assertAllClose,
   assertGradcheck,
@@ -22,6 +12,7 @@ import {
   rand,
   ravel,
   sizeRef,
+  throwsWith,
   unravel,
 } from "../helpers/index.js";
 
@@ -64,14 +55,6 @@ function refBroadcastTo(x: Tensor, shape: readonly number[]): Float64Array {
     out[k] = x.data[ravel(i, x.shape)]!;
   }
   return out;
-}
-
-function throwsWith(fn: () => unknown, ...parts: string[]): void {
-  assert.throws(fn, (e: unknown) => {
-    assert.ok(e instanceof WarpError, `expected a WarpError, got ${String(e)}`);
-    for (const p of parts) assert.ok(e.message.includes(p), `message "${e.message}" does not mention "${p}"`);
-    return true;
-  });
 }
 
 const TOL32 = { atol: 1e-5, rtol: 1e-5 };

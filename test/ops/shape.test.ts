@@ -16,7 +16,6 @@ import {
   type Tensor,
   tensor,
   transpose,
-  WarpError,
 } from "../../src/index.js";
 import {
   assertAllClose,
@@ -26,6 +25,7 @@ import {
   rand,
   ravel,
   sizeRef,
+  throwsWith,
   unravel,
 } from "../helpers/index.js";
 
@@ -122,13 +122,6 @@ function assertRef(y: Tensor, ref: Ref, what = "values"): void {
 }
 
 /** Asserts fn throws a WarpError whose message contains every one of `parts`. */
-function throwsWith(fn: () => unknown, ...parts: string[]): void {
-  assert.throws(fn, (e: unknown) => {
-    assert.ok(e instanceof WarpError, `expected a WarpError, got ${String(e)}`);
-    for (const p of parts) assert.ok(e.message.includes(p), `message "${e.message}" does not mention "${p}"`);
-    return true;
-  });
-}
 
 /** 0, 1, 2, … as a float32 tensor of `shape`. */
 function iota(shape: readonly number[]): Tensor {

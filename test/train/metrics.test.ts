@@ -6,6 +6,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { type MinMaxStats, metrics, tensor } from "../../src/index.js";
+import { throwsWith } from "../helpers/index.js";
 
 const {
   accuracy,
@@ -23,14 +24,6 @@ const {
 
 function close(actual: number, expected: number, tol = 1e-12, what = "value"): void {
   assert.ok(Math.abs(actual - expected) <= tol, `${what}: got ${actual}, expected ${expected}`);
-}
-
-function throwsWith(fn: () => unknown, ...parts: string[]): void {
-  assert.throws(fn, (e: unknown) => {
-    assert.ok(e instanceof Error && e.name === "WarpError", `expected a WarpError, got ${String(e)}`);
-    for (const p of parts) assert.ok(e.message.includes(p), `message "${e.message}" does not mention "${p}"`);
-    return true;
-  });
 }
 
 describe("regression metrics", () => {

@@ -15,8 +15,8 @@ import {
   splitKey,
   type Tensor,
   uniform,
-  WarpError,
 } from "../../src/index.js";
+import { throwsWith } from "../helpers/index.js";
 
 const N = 100_000;
 
@@ -39,14 +39,6 @@ function within5Sigma(got: number, expected: number, sigma: number, what: string
 
 function sameNumbers(a: Tensor, b: Tensor): boolean {
   return a.size === b.size && a.data.every((v, i) => Object.is(v, b.data[i]));
-}
-
-function throwsWith(fn: () => unknown, ...parts: string[]): void {
-  assert.throws(fn, (e: unknown) => {
-    assert.ok(e instanceof WarpError, `expected a WarpError, got ${String(e)}`);
-    for (const p of parts) assert.ok(e.message.includes(p), `message "${e.message}" does not mention "${p}"`);
-    return true;
-  });
 }
 
 /** Every sampler, drawing 1000 values from `key`. */
