@@ -1,13 +1,14 @@
 // `warp results [--runs runs/experiments] [--out RESULTS.md]`: the results table from experiment runs. Every
 // number comes from a summary.json written by `warp experiment`: per row the mean ± std over seeds, the
-// paper's number beside it, the seeds, the wall time per seed, the exact command, the commit and machine.
+// paper's number beside it, the seeds, the wall time per seed, the exact command, the commit and machine;
+// --notes appends hand-written commentary (which must not type numbers in).
 
 import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
 import type { Command } from "commander";
 import { WarpError } from "../../src/index.js";
 import { EXPERIMENTS, type Scale } from "../experiments.js";
-import { writeAtomic } from "../files.js";
+import { readText, writeAtomic } from "../files.js";
 import type { ExperimentSummary } from "./experiment.js";
 
 /** mean ± (sample) std of values, with the given significant digits. */
@@ -43,7 +44,7 @@ export function readSummaries(root: string): ExperimentSummary[] {
 const fmtSeconds = (s: number) => (s >= 120 ? `${(s / 60).toFixed(1)} min` : `${s.toFixed(0)} s`);
 
 /** RESULTS.md text from the summaries, in the order of the experiment list. */
-export function resultsMarkdown(summaries: readonly ExperimentSummary[]): string {
+export function resultsMarkdown(summaries: readonly ExperimentSummary[], notes = ""): string {
   const lines: string[] = [
     "# Results",
     "",
@@ -84,6 +85,7 @@ export function resultsMarkdown(summaries: readonly ExperimentSummary[]): string
       lines.push("");
     }
   }
+  if (notes.trim()) lines.push("## Notes", "", notes.trim(), "");
   return `${lines.join("\n").trimEnd()}\n`;
 }
 
@@ -93,15 +95,16 @@ export function registerResults(program: Command): void {
     .description("write RESULTS.md from the runs of `warp experiment`")
     .option("--runs <dir>", "folder of the experiment runs", "runs/experiments")
     .option("--out <file>", "output Markdown file", "RESULTS.md")
+    .option("--notes <file>", "Markdown appended under a Notes heading (commentary, no numbers)")
     .addHelpText(
       "after",
-      "\nExamples:\n  warp results\n  warp results --runs runs/experiments --out RESULTS.md",
+      "\nExamples:\n  warp results\n  warp results --runs runs/experiments --out RESULTS.md --notes docs/results-notes.md",
     )
-    .action((o: { runs: string; out: string }) => {
+    .action((o: { runs: string; out: string; notes?: string }) => {
       const summaries = readSummaries(o.runs);
       if (summaries.every((s) => s.runs.length === 0))
         throw new WarpError(`no finished experiment runs in ${o.runs}`);
-      writeAtomic(o.out, resultsMarkdown(summaries));
+      writeAtomic(o.out, resultsMarkdown(summaries, o.notes ? readText(o.notes, "notes") : ""));
       console.log(`wrote ${o.out} (${summaries.length} experiments)`);
     });
 }

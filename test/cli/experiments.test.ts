@@ -78,6 +78,9 @@ describe("warp results", () => {
     assert.ok(md.includes("`warp experiment sine-warp --seeds 3 --scale cpu`"));
     assert.ok(md.includes("commit abc1234; test machine"));
     assert.ok(!md.includes("MSD"), "no section for tasks without runs");
+    assert.ok(!md.includes("## Notes"));
+    const withNotes = resultsMarkdown([summary("sine-warp", [1e-4])], "WARP-Phys wins here.\n");
+    assert.ok(withNotes.endsWith("## Notes\n\nWARP-Phys wins here.\n"), withNotes);
   });
 
   it("refuses a folder without runs", () => {
