@@ -105,7 +105,7 @@ export const EXPERIMENTS: Experiment[] = [
     FOUR,
     [],
     msdData,
-    "1,024 training / 512 test trajectories, min-max normalised (MSE reported in original units); smaller roots; 20 epochs of Adam 1e-4 for every model",
+    "1,024 training / 512 test trajectories, min-max normalised (MSE reported in original units); smaller roots; 20 epochs of Adam for every model (1e-3, WARP with A 100× slower; WARP-Phys 1e-4)",
   ).map((e, i) => ({ ...e, metrics: [mse(1e-2, [0.94, 0.03, 1.43, 1.46][i]!, "⁻²", "mse_orig")] })),
   ...rows(
     "MSD-Zero (after 100 context steps)",
@@ -113,7 +113,7 @@ export const EXPERIMENTS: Experiment[] = [
     FOUR,
     [],
     msdZeroData,
-    "1,024 training / 512 test trajectories, min-max normalised (MSE reported in original units); smaller roots; 20 epochs of Adam 1e-4 for every model",
+    "1,024 training / 512 test trajectories, min-max normalised (MSE reported in original units); smaller roots; 20 epochs of Adam for every model (1e-3, WARP with A 100× slower; WARP-Phys 1e-4)",
   ).map((e, i) => ({ ...e, metrics: [mse(1e-2, [0.32, 0.04, 0.55, 0.57][i]!, "⁻²", "mse_orig")] })),
   ...rows(
     "Lotka–Volterra repeat-copy",

@@ -206,6 +206,7 @@ export {
   chain,
   type EmptyState,
   type GradientTransformation,
+  scaleEntries,
   type Tree,
   treeLeaves,
   treeMap,

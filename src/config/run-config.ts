@@ -78,6 +78,11 @@ export interface OptimizerConfig {
   grad_norm_clip: number | null;
   /** Decoupled weight decay of adamw (ours; 0 for the other optimisers). */
   weight_decay: number;
+  /**
+   * Multiplies the updates of WARP's transition matrix A (ours; null = 1): a dense A = I + E drifts as a
+   * whole under Adam-like steps, so long sequences need A to move more slowly than the rest.
+   */
+  transition_lr_scale: number | null;
   /** Reduce-on-plateau driven by the minibatch loss, or null for a constant learning rate. */
   on_plateau: PlateauConfig | null;
 }
@@ -192,7 +197,15 @@ const OWN_KEYS: Record<RunSection, readonly string[]> = {
   general: Object.keys(RUN_DEFAULTS.general),
   data: Object.keys(RUN_DEFAULTS.data),
   model: MODEL_KEYS,
-  optimizer: ["name", "init_lr", "gradients_lim", "grad_norm_clip", "weight_decay", "on_plateau"],
+  optimizer: [
+    "name",
+    "init_lr",
+    "gradients_lim",
+    "grad_norm_clip",
+    "weight_decay",
+    "transition_lr_scale",
+    "on_plateau",
+  ],
   training: [...Object.keys(RUN_DEFAULTS.training), "val_criterion"],
 };
 
@@ -431,6 +444,7 @@ function resolveOptimizer(s: Raw): OptimizerConfig {
     gradients_lim: posNumOrNull("optimizer.gradients_lim", pick(s, "gradients_lim", reference ? 1e-7 : null)),
     grad_norm_clip: posNumOrNull("optimizer.grad_norm_clip", pick(s, "grad_norm_clip", null)),
     weight_decay: weightDecay,
+    transition_lr_scale: posNumOrNull("optimizer.transition_lr_scale", pick(s, "transition_lr_scale", null)),
     on_plateau: resolvePlateau(pick(s, "on_plateau", reference ? PLATEAU_DEFAULTS : null)),
   };
 }

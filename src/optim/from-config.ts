@@ -1,13 +1,14 @@
 // The optimiser a run configuration's `optimizer:` section describes: optional element-wise and
-// global-norm clipping, then AdaBelief (the reference), Adam, AdamW or SGD at init_lr, then
-// reduce-on-plateau when on_plateau is set — the authors' chain when their keys are given.
+// global-norm clipping, then AdaBelief (the reference), Adam, AdamW or SGD at init_lr, the slower
+// transition matrix (transition_lr_scale), then reduce-on-plateau when on_plateau is set — the authors'
+// chain when their keys are given.
 
 import type { OptimizerConfig } from "../config/run-config.js";
 import { clipByGlobalNorm, clipElementwise } from "./clip.js";
 import { adabelief, adam, adamw, sgd } from "./optimizers.js";
 import type { PlateauState } from "./plateau.js";
 import { reduceOnPlateau } from "./plateau.js";
-import { chain, type GradientTransformation } from "./transform.js";
+import { chain, type GradientTransformation, scaleEntries } from "./transform.js";
 
 export interface ConfiguredOptimizer {
   optimizer: GradientTransformation<unknown[]>;
@@ -29,6 +30,8 @@ export function optimizerFromConfig(c: OptimizerConfig): ConfiguredOptimizer {
           ? adamw(c.init_lr, { weightDecay: c.weight_decay })
           : sgd(c.init_lr);
   parts.push(base as GradientTransformation);
+  if (c.transition_lr_scale !== null)
+    parts.push(scaleEntries({ A: c.transition_lr_scale }) as GradientTransformation);
   const p = c.on_plateau;
   if (p) {
     parts.push(

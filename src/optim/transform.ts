@@ -1,11 +1,12 @@
 // The gradient-transformation machinery (optax style): parameter-shaped trees, the transformation
-// interface, `chain` and `applyUpdates`. A transformation turns gradients into updates with its own state;
+// interface, `chain`, `applyUpdates` and per-entry update scaling. A transformation turns gradients into updates with its own state;
 // state holds tensors and numbers only, so a trainer can checkpoint it. Not here: the optimisers
 // themselves (optimizers.ts, clip.ts, plateau.ts, reference.ts).
 
 import { noGrad } from "../autograd/tape.js";
 import * as ops from "../ops/elementwise.js";
 import { Tensor, tidy } from "../tensor/tensor.js";
+import { assert } from "../util/assert.js";
 
 /** A parameter-shaped tree: tensors in nested arrays / plain objects. */
 export type Tree = unknown;
@@ -77,4 +78,24 @@ export function chain<S extends unknown[]>(
 /** params + updates, leaf by leaf (new tensors). */
 export function applyUpdates<T extends Tree>(params: T, updates: Tree): T {
   return noGrad(() => treeMap((p, u) => ops.add(p, u), params, updates)) as T;
+}
+
+/**
+ * Multiplies the updates of the named top-level entries of the parameter tree (e.g. {A: 0.01} for WARP's
+ * transition matrix); other entries, and names the tree does not have, pass through unchanged.
+ */
+export function scaleEntries(scales: Readonly<Record<string, number>>): GradientTransformation<EmptyState> {
+  for (const [k, v] of Object.entries(scales))
+    assert(Number.isFinite(v) && v >= 0, () => `scaleEntries: scale of "${k}" must be ≥ 0, got ${v}`);
+  return {
+    init: () => ({}),
+    update: (updates, s) =>
+      noGrad(() => {
+        const out: Record<string, Tree> = { ...(updates as Record<string, Tree>) };
+        for (const [k, v] of Object.entries(scales)) {
+          if (out[k] !== undefined) out[k] = treeMap((u) => ops.mul(u, v), out[k]);
+        }
+        return [out, s];
+      }),
+  };
 }

@@ -423,6 +423,7 @@ describe("our configs and the reference's cfgs", () => {
         gradients_lim: 1e-7,
         grad_norm_clip: null,
         weight_decay: 0,
+        transition_lr_scale: null,
         on_plateau: { factor: 0.5, min_scale: 1e-2, patience: 20, cooldown: 0, rtol: 1e-4, accum_size: 50 },
       },
       training: {
@@ -574,6 +575,7 @@ describe("defaults", () => {
         gradients_lim: 1e-7,
         grad_norm_clip: null,
         weight_decay: 0,
+        transition_lr_scale: null,
         on_plateau: PLATEAU_DEFAULTS,
       });
       assert.deepEqual(config.training, {

@@ -10,8 +10,12 @@ import {
   chain,
   clipElementwise,
   type GradientTransformation,
+  optimizerFromConfig,
   reduceOnPlateau,
   referenceOptimizer,
+  resolveRunConfig,
+  scaleEntries,
+  tensor,
   type UpdateExtra,
 } from "../../src/index.js";
 import { assertAllClose } from "../helpers/index.js";
@@ -139,5 +143,35 @@ describe("referenceOptimizer", () => {
     assert.deepEqual(flat(sa[1].mu), flat(sb[1].mu));
     assert.deepEqual(sa[2], sb[2]);
     assert.deepEqual({ nu: flat(s1[1].nu), plateau: s1[2] }, before);
+  });
+});
+
+describe("scaleEntries and optimizer.transition_lr_scale", () => {
+  it("scales the named top-level entry's updates only", () => {
+    const p = tree(PARAMS);
+    const [u] = scaleEntries({ b: 0.25, missing: 3 }).update(tree(GRADS[0]!), {}, p);
+    assertAllClose(flat(u), [...GRADS[0]!.slice(0, 2), ...GRADS[0]!.slice(2).map((g) => g * 0.25)], TOL);
+  });
+
+  it("slows WARP's transition matrix A by the configured factor, after the optimiser", () => {
+    const base = { ...resolveRunConfig({ optimizer: { name: "adam", init_lr: 0.1 } }).config.optimizer };
+    const grads = { A: tensor([0.5, -1], [2], "float64"), B: tensor([2, 0.25], [2], "float64") };
+    const params = { A: tensor([1, 1], [2], "float64"), B: tensor([0, 0], [2], "float64") };
+    const step = (scale: number | null) => {
+      const { optimizer } = optimizerFromConfig({ ...base, transition_lr_scale: scale });
+      return optimizer.update(grads, optimizer.init(params), params)[0] as typeof grads;
+    };
+    const plain = step(null);
+    const slow = step(0.01);
+    assertAllClose(
+      slow.A,
+      plain.A.toArray().map((v) => v * 0.01),
+      TOL,
+    );
+    assertAllClose(slow.B, plain.B, TOL);
+    assert.throws(
+      () => resolveRunConfig({ optimizer: { transition_lr_scale: -1 } }),
+      /optimizer\.transition_lr_scale = -1 is invalid/,
+    );
   });
 });
