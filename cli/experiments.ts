@@ -125,7 +125,7 @@ export const EXPERIMENTS: Experiment[] = [
     ],
     [],
     lotkaData,
-    "1,024 training / 512 test trajectories; smaller root; 20 epochs of Adam 1e-4 for every model",
+    "1,024 training / 512 test trajectories; smaller root; 20 epochs of Adam 1e-3 for every model (WARP with A 100× slower)",
   ).map((e, i) => ({ ...e, metrics: [mse(1e-2, [4.72, 5.83, 6.18][i]!, "⁻²")] })),
   ...[
     ["mnist-100", "WARP, 100 context pixels", 0.071, 0.615],
