@@ -59,7 +59,7 @@ import { bernoulli, type Key, normal, splitKey, uniform } from "../util/random.j
 import { type ModelConfig, RNN_DEFAULTS, type RnnModelType } from "../warp/config.js";
 import { applyHead, type HeadOptions } from "../warp/head.js";
 import { taskLoss } from "../warp/loss.js";
-import type { Batch, ForwardOptions, LinearParams } from "../warp/model.js";
+import { type Batch, type ForwardOptions, type LinearParams, sequenceTimes } from "../warp/model.js";
 
 /** One recurrent layer (Equinox layout). */
 export interface RnnCellParams {
@@ -216,7 +216,7 @@ export class RnnModel implements SequenceModel<RnnParams> {
       () => `RnnModel: parameters have ${p.cells.length} layers, the configuration ${this.layers}`,
     );
     const [N, T, D] = x.shape as [number, number, number];
-    const times = this.times(x, o.times);
+    const times = sequenceTimes(x, o.times, "RnnModel");
     const feedback = c.nb_classes === null && (c.autoregressive || o.context !== undefined);
     const inference = o.context !== undefined;
     const [kForce, kEps] = o.key ? (splitKey(o.key, 2) as Key[]) : [];
@@ -370,21 +370,6 @@ export class RnnModel implements SequenceModel<RnnParams> {
     const o = ops.sigmoid(slice(g, [0, 3 * H], [N, H]));
     const cNew = ops.add(ops.mul(f, c), ops.mul(i, cand));
     return [ops.mul(o, ops.tanh(cNew)), cNew];
-  }
-
-  /** Times as (N, T), defaulting to linspace(0, 1, T). */
-  private times(x: Tensor, t: Tensor | undefined): Tensor {
-    const [N, T] = x.shape as [number, number];
-    if (!t) {
-      const v = Array.from({ length: T }, (_, i) => (T > 1 ? i / (T - 1) : 0));
-      return broadcastTo(tensor(v, [1, T], x.dtype), [N, T]);
-    }
-    assert(
-      (t.ndim === 1 && t.shape[0] === T) || (t.ndim === 2 && t.shape[0] === N && t.shape[1] === T),
-      () => `RnnModel: times must be (T) or (N, T) = (${T}) or (${N},${T}), got ${fmtShape(t.shape)}`,
-    );
-    const tt = t.dtype === x.dtype ? t : ops.cast(t, x.dtype as FloatDType);
-    return t.ndim === 1 ? broadcastTo(reshape(tt, [1, T]), [N, T]) : tt;
   }
 
   /** The training loss of a batch (`taskLoss`, WARP.md §3) of the forward pass with teacher forcing. */

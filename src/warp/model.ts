@@ -44,6 +44,21 @@ export interface WarpParams {
   conv_de_embedding?: Tensor;
 }
 
+/** Observation times as (N, T) for x (N, T, …): `t` given as (T) or (N, T), else linspace(0, 1, T). */
+export function sequenceTimes(x: Tensor, t: Tensor | undefined, who: string): Tensor {
+  const [N, T] = x.shape as [number, number];
+  if (!t) {
+    const v = Array.from({ length: T }, (_, i) => (T > 1 ? i / (T - 1) : 0));
+    return broadcastTo(tensor(v, [1, T], x.dtype), [N, T]);
+  }
+  assert(
+    (t.ndim === 1 && t.shape[0] === T) || (t.ndim === 2 && t.shape[0] === N && t.shape[1] === T),
+    () => `${who}: times must be (T) or (N, T) = (${T}) or (${N},${T}), got ${fmtShape(t.shape)}`,
+  );
+  const tt = t.dtype === x.dtype ? t : ops.cast(t, x.dtype as FloatDType);
+  return t.ndim === 1 ? broadcastTo(reshape(tt, [1, T]), [N, T]) : tt;
+}
+
 /** Hidden sizes of the reference's GradualMLP hypernetwork with k hidden layers. */
 export function hypernetSizes(inDim: number, outDim: number, k: 0 | 1 | 2): number[] {
   if (k === 2)
@@ -213,27 +228,12 @@ export class WarpModel implements SequenceModel<WarpParams> {
       () => `WarpModel: expected x (N, T, ${c.data_size}), got ${fmtShape(x.shape)}`,
     );
     assert(x.dtype === p.A.dtype, () => `WarpModel: x is ${x.dtype} but the parameters are ${p.A.dtype}`);
-    const times = this.times(x, o.times);
+    const times = sequenceTimes(x, o.times, "WarpModel");
     if (c.nb_classes === null && (c.autoregressive || o.context !== undefined)) {
       assert(!c.conv_embedding, () => "WarpModel: conv_embedding works in non-autoregressive mode only");
       return this.autoregressive(p, x, times, o);
     }
     return this.nonAutoregressive(p, x, times, o);
-  }
-
-  /** Times as (N, T), defaulting to linspace(0, 1, T). */
-  private times(x: Tensor, t: Tensor | undefined): Tensor {
-    const [N, T] = x.shape as [number, number];
-    if (!t) {
-      const v = Array.from({ length: T }, (_, i) => (T > 1 ? i / (T - 1) : 0));
-      return broadcastTo(tensor(v, [1, T], x.dtype), [N, T]);
-    }
-    assert(
-      (t.ndim === 1 && t.shape[0] === T) || (t.ndim === 2 && t.shape[0] === N && t.shape[1] === T),
-      () => `WarpModel: times must be (T) or (N, T) = (${T}) or (${N},${T}), got ${fmtShape(t.shape)}`,
-    );
-    const tt = t.dtype === x.dtype ? t : ops.cast(t, x.dtype as FloatDType);
-    return t.ndim === 1 ? broadcastTo(reshape(tt, [1, T]), [N, T]) : tt;
   }
 
   /** Root time features for query times τ (N, T) at integer positions `pos` (T): [τ, PE…]. */

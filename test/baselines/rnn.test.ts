@@ -10,7 +10,6 @@ import {
   adam,
   type Batch,
   createModel,
-  type FloatDType,
   type ForwardOptions,
   type Key,
   loadCheckpoint,
@@ -30,7 +29,7 @@ import {
   WarpError,
 } from "../../src/index.js";
 import { type EpochRecord, fit } from "../../src/train/fit.js";
-import { assertAllClose, assertGradcheck } from "../helpers/index.js";
+import { assertAllClose, assertGradcheck, shiftFrom, waves } from "../helpers/index.js";
 
 const N = 2;
 const T = 5;
@@ -39,25 +38,6 @@ function makeModel(raw: Record<string, unknown>): RnnModel {
   const model = createModel(resolveModelConfig(raw));
   assert.ok(model instanceof RnnModel, "createModel must build an RnnModel for gru/lstm");
   return model;
-}
-
-/** Deterministic observations (n, t, d). */
-function waves(n: number, t: number, d: number, dtype: FloatDType = "float64", phase = 0): Tensor {
-  const v: number[] = [];
-  for (let i = 0; i < n; i++)
-    for (let s = 0; s < t; s++)
-      for (let j = 0; j < d; j++)
-        v.push(0.8 * Math.sin((2 * Math.PI * s) / Math.max(t - 1, 1) + 0.9 * i + 0.7 * j + phase) + 0.1 * j);
-  return tensor(v, [n, t, d], dtype);
-}
-
-/** A copy of x (n, t, d) with every value at steps ≥ k (or exactly k) shifted by `by`. */
-function shiftFrom(x: Tensor, k: number, by: number, only = false): Tensor {
-  const [n, t, d] = x.shape as [number, number, number];
-  const v = Float64Array.from(x.data);
-  for (let i = 0; i < n; i++)
-    for (let s = k; s < (only ? k + 1 : t); s++) for (let j = 0; j < d; j++) v[(i * t + s) * d + j]! += by;
-  return tensor(v, [n, t, d], x.dtype);
 }
 
 /** Float64 parameters, larger than the default init so that every gate is away from its linear regime. */

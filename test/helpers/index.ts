@@ -8,6 +8,7 @@ import {
   type BackendName,
   convert,
   type DType,
+  type FloatDType,
   type GradcheckOptions,
   gradcheck,
   mul,
@@ -206,4 +207,23 @@ export function throwsWith(fn: () => unknown, ...parts: string[]): void {
     for (const p of parts) assert.ok(e.message.includes(p), `message "${e.message}" does not mention "${p}"`);
     return true;
   });
+}
+
+/** Deterministic sine-like observations (n, t, d). */
+export function waves(n: number, t: number, d: number, dtype: FloatDType = "float64", phase = 0): Tensor {
+  const v: number[] = [];
+  for (let i = 0; i < n; i++)
+    for (let s = 0; s < t; s++)
+      for (let j = 0; j < d; j++)
+        v.push(0.8 * Math.sin((2 * Math.PI * s) / Math.max(t - 1, 1) + 0.9 * i + 0.7 * j + phase) + 0.1 * j);
+  return tensor(v, [n, t, d], dtype);
+}
+
+/** A copy of x (n, t, d) with every value at steps ≥ k (or exactly k) shifted by `by`. */
+export function shiftFrom(x: Tensor, k: number, by: number, only = false): Tensor {
+  const [n, t, d] = x.shape as [number, number, number];
+  const v = Float64Array.from(x.data);
+  for (let i = 0; i < n; i++)
+    for (let s = k; s < (only ? k + 1 : t); s++) for (let j = 0; j < d; j++) v[(i * t + s) * d + j]! += by;
+  return tensor(v, [n, t, d], x.dtype);
 }

@@ -13,7 +13,6 @@ import {
   applyUpdates,
   type Batch,
   eye,
-  type FloatDType,
   gaussianNll,
   halfMse,
   hypernetSizes,
@@ -30,32 +29,13 @@ import {
   WarpModel,
   type WarpParams,
 } from "../../src/index.js";
-import { assertAllClose } from "../helpers/index.js";
+import { assertAllClose, shiftFrom, waves } from "../helpers/index.js";
 
 const N = 2;
 const T = 5;
 
 function makeModel(raw: Record<string, unknown>): WarpModel {
   return new WarpModel(resolveModelConfig(raw));
-}
-
-/** Deterministic sine-like observations (n, t, d). */
-function waves(n: number, t: number, d: number, dtype: FloatDType = "float64", phase = 0): Tensor {
-  const v: number[] = [];
-  for (let i = 0; i < n; i++)
-    for (let s = 0; s < t; s++)
-      for (let j = 0; j < d; j++)
-        v.push(0.8 * Math.sin((2 * Math.PI * s) / Math.max(t - 1, 1) + 0.9 * i + 0.7 * j + phase) + 0.1 * j);
-  return tensor(v, [n, t, d], dtype);
-}
-
-/** A copy of x (n, t, d) with every value at steps ≥ k (or exactly k) shifted by `by`. */
-function shiftFrom(x: Tensor, k: number, by: number, only = false): Tensor {
-  const [n, t, d] = x.shape as [number, number, number];
-  const v = Float64Array.from(x.data);
-  for (let i = 0; i < n; i++)
-    for (let s = k; s < (only ? k + 1 : t); s++) for (let j = 0; j < d; j++) v[(i * t + s) * d + j]! += by;
-  return tensor(v, [n, t, d], x.dtype);
 }
 
 /** Float64 parameters with A = I + noise and B ≠ 0 (the default A = I, B = 0 makes many gradients vanish). */
