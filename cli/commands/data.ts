@@ -155,6 +155,8 @@ export function registerData(program: Command): void {
         "msd-zero 8192 / 2048, lotka 15000 / 3000 (T 256, D 2; test splits use wider parameter ranges).",
         "msd and msd-zero are not normalised. lotka is written raw, as the reference stores it: the",
         "reference's loader maps clipped and full to [-1, 1] with the min/max of the training full.",
+        "uea-fixture (ours, no paper counterpart): 600 / 200 / 200 sequences (T 64, D 3) of 3 classes,",
+        "the reference's UEA layout (data, labels).",
         "",
         "Examples:",
         "  warp data msd --out data/dynamics/mass-spring-damper/",
