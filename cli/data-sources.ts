@@ -211,6 +211,7 @@ function loadAllSplits(run: RunConfig, cwd: string): Splits {
   return loadLayout(dataset, dirReader(folder), {
     dir: folder,
     normalize: run.data.normalize,
+    symmetric: run.data.normalize_symmetric,
     limit: run.data.limit ?? undefined,
     classification: run.general.classification,
     downsampleFactor: run.data.downsample_factor,

@@ -58,6 +58,8 @@ export interface DataConfig {
   positional_encoding: [number, number] | null;
   /** warp-ts: use only the first N sequences of every split (quick runs), or null for all. */
   limit: number | null;
+  /** warp-ts: with normalize, ranges symmetric about 0 (x/max|x|: zero stays zero, for physics roots). */
+  normalize_symmetric: boolean;
 }
 
 export interface PlateauConfig {
@@ -142,6 +144,7 @@ export const RUN_DEFAULTS = {
     mini_res: null,
     positional_encoding: null,
     limit: null,
+    normalize_symmetric: false,
   } satisfies DataConfig,
   /** name "adabelief": gradients_lim 1e-7 and PLATEAU_DEFAULTS; other optimisers: neither, unless given. */
   optimizer: { name: "adabelief", init_lr: 1e-4, grad_norm_clip: null },
@@ -359,6 +362,7 @@ function resolveData(s: Raw): DataConfig {
           : fail("data.resolution", res, "[height, width] (two positive integers) or null"),
     sequence_length: posIntOrNull("data.sequence_length", v("sequence_length")),
     limit: posIntOrNull("data.limit", v("limit")),
+    normalize_symmetric: bool("data.normalize_symmetric", v("normalize_symmetric")),
     data_dim: posIntOrNull("data.data_dim", v("data_dim")),
     mini_res: posIntOrNull("data.mini_res", v("mini_res")),
     positional_encoding: positionalEncoding("data.positional_encoding", v("positional_encoding")),

@@ -44,6 +44,8 @@ export interface DataSplits {
 export interface LayoutOptions {
   /** data.normalize: min-max scale to [−1, 1] with the training split's statistics (default false). */
   normalize?: boolean;
+  /** data.normalize_symmetric: make the ranges symmetric about 0 (pure scaling; see fitMinMax). */
+  symmetric?: boolean;
   /** general.classification: labels are required (a missing label file is an error). Default false. */
   classification?: boolean;
   /** data.downsample_factor for images (default 1). */
@@ -201,10 +203,11 @@ function finish(
     onTarget = false,
     nbClasses,
     valFromTest = false,
-  }: { onTarget?: boolean; nbClasses?: number; valFromTest?: boolean },
+    symmetric = false,
+  }: { onTarget?: boolean; nbClasses?: number; valFromTest?: boolean; symmetric?: boolean },
 ): DataSplits {
   const fitOn = onTarget ? parts.train.target! : parts.train.x;
-  const stats = mode === "none" ? null : fitMinMax(fitOn, { perChannel: mode === "per-channel" });
+  const stats = mode === "none" ? null : fitMinMax(fitOn, { perChannel: mode === "per-channel", symmetric });
   const scale = (t: Tensor | undefined): Tensor | undefined => {
     if (!t || !stats) return t;
     const y = normalize(t, stats).keep();
@@ -290,7 +293,7 @@ function loadNpy(f: Folder, dataset: string | null, o: LayoutOptions): DataSplit
   return finish(
     { train: { x: train }, val: val ? { x: val } : null, test: test ? { x: test } : null },
     o.normalize ? "global" : "none",
-    { valFromTest: o.valFromTest },
+    { valFromTest: o.valFromTest, symmetric: o.symmetric },
   );
 }
 

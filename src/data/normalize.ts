@@ -20,6 +20,11 @@ export interface MinMaxStats {
 export interface FitMinMaxOptions {
   /** One (min, max) per channel (last axis of x) instead of one for all values (default false). */
   perChannel?: boolean;
+  /**
+   * Widen each range to be symmetric about 0, (−M, M) with M = max(|min|, |max|), so that normalising
+   * is a pure scaling x/M and 0 stays 0 (linear dynamics keep their form; default false).
+   */
+  symmetric?: boolean;
 }
 
 /** Options of `denormalize`. */
@@ -36,7 +41,10 @@ const isFloat = (dtype: DType) => dtype === "float32" || dtype === "float64";
  * index. Example: x = [[1, 10], [3, 30]] (shape (2, 2)) gives {min: [1], max: [30]} globally and
  * {min: [1, 10], max: [3, 30]} per channel.
  */
-export function fitMinMax(x: Tensor, { perChannel = false }: FitMinMaxOptions = {}): MinMaxStats {
+export function fitMinMax(
+  x: Tensor,
+  { perChannel = false, symmetric = false }: FitMinMaxOptions = {},
+): MinMaxStats {
   assert(x.ndim >= 1 && x.size > 0, () => `fitMinMax: x ${fmtShape(x.shape)} is empty or 0-d`);
   const C = perChannel ? x.shape[x.ndim - 1]! : 1;
   const min = new Array<number>(C).fill(Number.POSITIVE_INFINITY);
@@ -51,6 +59,13 @@ export function fitMinMax(x: Tensor, { perChannel = false }: FitMinMaxOptions = 
     const c = i % C;
     if (v < min[c]!) min[c] = v;
     if (v > max[c]!) max[c] = v;
+  }
+  if (symmetric) {
+    for (let c = 0; c < C; c++) {
+      const m = Math.max(Math.abs(min[c]!), Math.abs(max[c]!));
+      min[c] = -m;
+      max[c] = m;
+    }
   }
   return { perChannel, min, max };
 }

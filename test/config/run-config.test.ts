@@ -402,6 +402,7 @@ describe("our configs and the reference's cfgs", () => {
         mini_res: null,
         positional_encoding: null,
         limit: null,
+        normalize_symmetric: false,
       },
       model: {
         root_width_size: 24,

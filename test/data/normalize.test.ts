@@ -26,6 +26,15 @@ describe("fitMinMax / normalize / denormalize", () => {
     assertAllClose(normalize(x(), stats), [-1, -11 / 29, -25 / 29, 1], { atol: 1e-15, rtol: 0 });
   });
 
+  it("with symmetric ranges normalising is a pure scaling x / max|x| (zero stays zero)", () => {
+    const v = tensor([-2, 10, 3, -30], [1, 2, 2], "float64");
+    assert.deepEqual(fitMinMax(v, { symmetric: true }), { perChannel: false, min: [-30], max: [30] });
+    const per = fitMinMax(v, { symmetric: true, perChannel: true });
+    assert.deepEqual(per, { perChannel: true, min: [-3, -30], max: [3, 30] });
+    assertAllClose(normalize(v, per), [-2 / 3, 1 / 3, 1, -1], { atol: 1e-15, rtol: 0 });
+    assertAllClose(normalize(tensor([0, 0], [1, 1, 2], "float64"), per), [0, 0], { atol: 1e-15, rtol: 0 });
+  });
+
   it("fits one min/max per channel (last axis)", () => {
     const stats = fitMinMax(x(), { perChannel: true });
     assert.deepEqual(stats, { perChannel: true, min: [1, 10], max: [3, 30] });
