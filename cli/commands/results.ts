@@ -15,9 +15,11 @@ import type { ExperimentSummary } from "./experiment.js";
 export function meanStd(values: readonly number[], digits = 3): string {
   const n = values.length;
   const mean = values.reduce((a, b) => a + b, 0) / n;
-  if (n < 2) return mean.toPrecision(digits);
+  // Plain digits, no exponent, for the magnitudes a results table holds.
+  const fmt = (v: number, d: number) => (Math.abs(v) >= 10 ** d ? v.toFixed(0) : v.toPrecision(d));
+  if (n < 2) return fmt(mean, digits);
   const std = Math.sqrt(values.reduce((a, b) => a + (b - mean) ** 2, 0) / (n - 1));
-  return `${mean.toPrecision(digits)} ± ${std.toPrecision(2)}`;
+  return `${fmt(mean, digits)} ± ${fmt(std, 2)}`;
 }
 
 /** Every summary.json under `root`/<scale>/<name>/. */

@@ -54,6 +54,7 @@ describe("warp results", () => {
   it("gives mean ± sample std", () => {
     assert.equal(meanStd([1, 2, 3]), "2.00 ± 1.0");
     assert.equal(meanStd([0.5]), "0.500");
+    assert.equal(meanStd([1000, 1032]), "1016 ± 23");
   });
 
   it("tabulates every finished row with the paper's number, the seeds and the command", () => {
