@@ -118,8 +118,8 @@ describe("warp experiment", () => {
     const res = warp(["results", "--out", "R.md"], dir);
     assert.equal(res.status, 0, res.stderr);
     const md = readFileSync(join(dir, "R.md"), "utf8");
-    const mean = ((s.runs[0]!.metrics.mse! + s.runs[1]!.metrics.mse!) / 2 / 1e-4).toPrecision(3);
-    assert.ok(md.includes(`| WARP | ${mean} ± `), md);
+    const row = meanStd(s.runs.map((x) => x.metrics.mse! / 1e-4));
+    assert.ok(md.includes(`| WARP | ${row} | 2.77 | 0, 1 |`), md);
   });
 
   it("rejects an unknown experiment with the list of names", () => {
