@@ -12,6 +12,7 @@ import {
   createModel,
   type Dataset,
   decodeNpy,
+  denormalize,
   type FloatDType,
   loadCheckpoint,
   type MinMaxStats,
@@ -22,6 +23,7 @@ import {
   type SequenceModel,
   saveCheckpoint,
   setBackend,
+  slice,
   type Tensor,
   WarpError,
 } from "../../src/index.js";
@@ -132,6 +134,7 @@ async function writeRunPlots(
   valName: string,
   nll: boolean,
   side: number | null,
+  stats: MinMaxStats | null,
 ): Promise<void> {
   const plots = join(dir, "plots");
   const records = readText(metricsPath, "metrics")
@@ -147,23 +150,27 @@ async function writeRunPlots(
   const n = Math.min(3, test.size);
   const batch = test.batch(Array.from({ length: n }, (_, i) => i));
   const y = model.predict(params, batch.x, { context: context ?? undefined });
-  const [, T, D] = batch.x.shape as [number, number, number];
+  const target = batch.target ?? batch.x;
+  const [, T, D] = target.shape as [number, number, number];
   const W = y.shape[2]!;
-  const series = (t: Tensor, i: number, from: number, width: number) =>
-    Array.from({ length: D }, (_, d) =>
-      Array.from({ length: T }, (_, s) => t.data[(i * T + s) * width + from + d]!),
-    );
+  // In the data's original units when they were normalised (σ: the scale only).
+  const orig = (t: Tensor, scaleOnly = false) => (stats ? denormalize(t, stats, { scaleOnly }) : t);
+  const truth = orig(target);
+  const mean = orig(W === 2 * D ? slice(y, [0, 0, 0], [n, T, D]) : y);
+  const std = W === 2 * D ? orig(slice(y, [0, 0, D], [n, T, D]), true) : null;
+  const series = (t: Tensor, i: number) =>
+    Array.from({ length: D }, (_, d) => Array.from({ length: T }, (_, s) => t.data[(i * T + s) * D + d]!));
   for (let i = 0; i < n; i++) {
     await writePlot(
       plots,
       `forecast-${i}`,
       forecastSpec({
         times: Array.from({ length: T }, (_, s) => (T > 1 ? s / (T - 1) : 0)),
-        truth: series(batch.x, i, 0, D),
-        mean: series(y, i, 0, W),
-        std: W === 2 * D ? series(y, i, D, W) : null,
+        truth: series(truth, i),
+        mean: series(mean, i),
+        std: std ? series(std, i) : null,
         context: context ?? 0,
-        title: `test sequence ${i}`,
+        title: `test sequence ${i}${stats ? " (original units)" : ""}`,
       }),
     );
   }
@@ -336,6 +343,7 @@ export async function trainRun(arg: string | undefined, o: TrainOptions): Promis
     t.val_criterion,
     config.use_nll_loss,
     side,
+    data.stats,
   );
   console.log(`checkpoints in ${join(dir, "checkpoints")}; plots in ${join(dir, "plots")}`);
   return { dir, metrics: finalMetrics, seconds: (performance.now() - started) / 1000 };

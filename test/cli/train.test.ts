@@ -205,6 +205,10 @@ describe("warp train", () => {
     assert.ok(Math.abs(metrics.mse_orig! / metrics.mse! - 25) < 1e-6, JSON.stringify(metrics));
     assert.ok(Math.abs(metrics.mae_orig! / metrics.mae! - 5) < 1e-6, JSON.stringify(metrics));
     assert.ok(existsSync(join(cwd, "run/stats.json")));
+    // The forecast plot is in the data's units: the truth spans about [0, 10], not [−1, 1].
+    const svg = readFileSync(join(cwd, "run/plots/forecast-0.svg"), "utf8");
+    assert.match(svg, /test sequence 0 \(original units\)/);
+    assert.match(svg, />10</);
   });
 
   it("stops a diverging run with one line naming where, keeping the last good checkpoint", () => {
