@@ -3,29 +3,15 @@
 // bad --n, bad extension, bad --split) with exit 1 and no file left behind.
 
 import assert from "node:assert/strict";
-import { execFile } from "node:child_process";
 import { mkdtempSync, readdirSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, it } from "node:test";
 import { decodeNpy, decodeNpz } from "../../src/index.js";
+import { warpAsync } from "../helpers/cli.js";
 
-const CLI = new URL("../../cli/warp.js", import.meta.url).pathname;
-
-/** Runs `warp data ...` in `cwd` without blocking, so the tests of this file run concurrently. */
-function warp(
-  args: string[],
-  cwd: string,
-): Promise<{ status: number | null; stdout: string; stderr: string }> {
-  return new Promise((done) => {
-    execFile(
-      process.execPath,
-      [CLI, "data", ...args],
-      { cwd, encoding: "utf8", env: { ...process.env, WARP_QUIET: "1" } },
-      (error, stdout, stderr) => done({ status: error ? (error.code as number) : 0, stdout, stderr }),
-    );
-  });
-}
+/** `warp data …args` without blocking, so the tests of this file run concurrently. */
+const warp = (args: string[], cwd: string) => warpAsync(["data", ...args], cwd);
 
 const tmp = () => mkdtempSync(join(tmpdir(), "warp-data-"));
 const read = (dir: string, f: string) => new Uint8Array(readFileSync(join(dir, f)));

@@ -4,7 +4,6 @@
 // when rerun) and `warp results` tabulates it.
 
 import assert from "node:assert/strict";
-import { spawnSync } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -13,14 +12,9 @@ import type { ExperimentSummary } from "../../cli/commands/experiment.js";
 import { meanStd, resultsMarkdown } from "../../cli/commands/results.js";
 import { EXPERIMENTS, experimentConfig } from "../../cli/experiments.js";
 import { modelConfigOfRun, readRunConfig } from "../../cli/model-config.js";
+import { warp } from "../helpers/cli.js";
 
-const CLI = new URL("../../cli/warp.js", import.meta.url).pathname;
 const CONFIGS = new URL("../../../configs/", import.meta.url).pathname;
-
-function warp(args: string[], cwd: string) {
-  const r = spawnSync(process.execPath, [CLI, ...args], { cwd, encoding: "utf8" });
-  return { status: r.status, stdout: r.stdout, stderr: r.stderr };
-}
 
 /** Observation size and classes of each row's data (what the loaders would report). */
 const DATA: Record<string, { dataSize: number; nbClasses?: number }> = {

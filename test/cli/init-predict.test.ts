@@ -2,24 +2,14 @@
 // one-line errors (non-zero exit, no partial output) for bad configs and bad inputs.
 
 import assert from "node:assert/strict";
-import { spawnSync } from "node:child_process";
 import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, it } from "node:test";
 import { decodeNpy, encodeNpy, loadCheckpoint, tensor } from "../../src/index.js";
+import { warp } from "../helpers/cli.js";
 
-const CLI = new URL("../../cli/warp.js", import.meta.url).pathname;
 const CONFIGS = new URL("../../../configs/", import.meta.url).pathname;
-
-function warp(args: string[], cwd: string) {
-  const r = spawnSync(process.execPath, [CLI, ...args], {
-    cwd,
-    encoding: "utf8",
-    env: { ...process.env, WARP_QUIET: "1" },
-  });
-  return { status: r.status, stdout: r.stdout, stderr: r.stderr };
-}
 
 const SMALL = `
 general:

@@ -8,17 +8,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, it } from "node:test";
 import { encodeNpy, loadCheckpoint, tensor } from "../../src/index.js";
-
-const CLI = new URL("../../cli/warp.js", import.meta.url).pathname;
-
-function warp(args: string[], cwd: string) {
-  const r = spawnSync(process.execPath, [CLI, ...args], {
-    cwd,
-    encoding: "utf8",
-    env: { ...process.env, WARP_QUIET: "1" },
-  });
-  return { status: r.status, stdout: r.stdout, stderr: r.stderr };
-}
+import { CLI, warp } from "../helpers/cli.js";
 
 const SHORT = ["--set", "training.valid_every=2", "--set", "model.root_width_size=6"];
 const metricsOf = (dir: string) =>
