@@ -8,7 +8,7 @@
 import { execFileSync, spawnSync } from "node:child_process";
 import { existsSync, readFileSync } from "node:fs";
 import { cpus, totalmem } from "node:os";
-import { dirname, join, resolve } from "node:path";
+import { join } from "node:path";
 import type { Command } from "commander";
 import { getBackend, WarpError } from "../../src/index.js";
 import {
@@ -20,9 +20,7 @@ import {
 } from "../experiments.js";
 import { writeAtomic } from "../files.js";
 import { intOption } from "../options.js";
-import { trainRun } from "./train.js";
-
-const PACKAGE_ROOT = resolve(dirname(new URL(import.meta.url).pathname), "../../..");
+import { PACKAGE_ROOT, trainRun } from "./train.js";
 
 export interface SeedResult {
   seed: number;

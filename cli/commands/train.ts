@@ -37,7 +37,8 @@ import { modelConfigOfRun, readRunConfig } from "../model-config.js";
 import { writePlot } from "../plots.js";
 import { Progress } from "../progress.js";
 
-const PACKAGE_ROOT = resolve(dirname(new URL(import.meta.url).pathname), "../../..");
+/** The installed package (configs/, dist/): three levels above dist/cli/commands. */
+export const PACKAGE_ROOT = resolve(dirname(new URL(import.meta.url).pathname), "../../..");
 export const CONFIG_DIR = join(PACKAGE_ROOT, "configs");
 
 /** A config argument: a YAML path, the name of a built-in config, or nothing (the built-in default). */
