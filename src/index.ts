@@ -245,6 +245,9 @@ export {
   type FitOptions,
   type FitState,
   fit,
+  fitAsync,
+  fitSteps,
+  TrainingInterrupted,
   TrainingDiverged,
 } from "./train/fit.js";
 // Metrics as a namespace (metrics.mse, metrics.accuracy, …): `mse` is already the tensor loss above.

@@ -18,6 +18,10 @@ interface ActiveBackend {
   info: string;
 }
 
+/** How to get the native backend, for the fallback notice (and the README's Backends section). */
+export const NATIVE_FIX =
+  "To fix: install a C++ toolchain and OpenBLAS (Debian/Ubuntu: apt-get install -y build-essential libopenblas-dev), then run `npm run build:native` in the warp-ts package";
+
 let active: ActiveBackend | null = null;
 let nativeCache: ReturnType<typeof loadNative> | null = null;
 let noticeGiven = false;
@@ -68,7 +72,9 @@ function resolve(): ActiveBackend {
     active.info = `plain TypeScript (native backend unavailable: ${n.reason})`;
     if (!noticeGiven && env("WARP_QUIET") !== "1") {
       noticeGiven = true;
-      console.warn(`warp-ts: using the cpu backend because the native addon is unavailable: ${n.reason}`);
+      console.warn(
+        `warp-ts: using the cpu backend (plain TypeScript, about 40x slower than native) because the native addon is unavailable: ${n.reason}. ${NATIVE_FIX}`,
+      );
     }
   }
   return active;

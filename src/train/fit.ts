@@ -93,8 +93,15 @@ export function epochKeys(key: Key, epoch: number): { shuffle: Key; steps: Key }
   return { shuffle, steps };
 }
 
-/** Trains from `start` up to `o.epochs` epochs; returns the final state. */
-export function fit<S, P extends object>(start: FitState<S, P>, o: FitOptions<S, P>): FitState<S, P> {
+/**
+ * The training loop as a generator: yields the state after every step (`epochDone` false) and after every
+ * epoch (true), ending at `o.epochs`. `fit` runs it to the end; `fitAsync` yields to the event loop
+ * between steps so that signals, timers and cancellation get a turn.
+ */
+export function* fitSteps<S, P extends object>(
+  start: FitState<S, P>,
+  o: FitOptions<S, P>,
+): Generator<{ state: FitState<S, P>; epochDone: boolean }, FitState<S, P>> {
   let state = start;
   let lastFinite: number | null = null;
   const steps = Math.ceil(o.train.size / o.batchSize);
@@ -128,6 +135,7 @@ export function fit<S, P extends object>(start: FitState<S, P>, o: FitOptions<S,
       state = { ...state, params: next.params, optState: next.optState };
       step++;
       o.onStep?.({ epoch, step, steps, loss: next.loss });
+      yield { state, epochDone: false };
     }
     const last = epoch === o.epochs - 1;
     const validate = o.val && (last || (o.validEvery !== null && (epoch + 1) % o.validEvery === 0));
@@ -156,8 +164,50 @@ export function fit<S, P extends object>(start: FitState<S, P>, o: FitOptions<S,
       seconds: (performance.now() - t0) / 1000,
     };
     o.onEpoch?.(record, state, improved);
+    yield { state, epochDone: true };
   }
   return state;
+}
+
+/** Trains from `start` up to `o.epochs` epochs; returns the final state. */
+export function fit<S, P extends object>(start: FitState<S, P>, o: FitOptions<S, P>): FitState<S, P> {
+  const it = fitSteps(start, o);
+  for (let r = it.next(); ; r = it.next()) if (r.done) return r.value;
+}
+
+/** Thrown by `fitAsync` when its signal aborts; `epoch` is the last completed epoch (0: none). */
+export class TrainingInterrupted extends WarpError {
+  constructor(readonly epoch: number) {
+    super(`training interrupted after epoch ${epoch}`);
+  }
+}
+
+/**
+ * `fit` that gives the event loop a turn every `yieldMs` milliseconds (between steps), so a page or a
+ * terminal stays responsive. When `signal` aborts, it stops at the next step boundary and throws
+ * TrainingInterrupted naming the last completed epoch, whose onEpoch has run (keep what you need of a
+ * state there: the states of later steps are released as training moves on).
+ */
+export async function fitAsync<S, P extends object>(
+  start: FitState<S, P>,
+  o: FitOptions<S, P>,
+  { signal, yieldMs = 50 }: { signal?: AbortSignal; yieldMs?: number } = {},
+): Promise<FitState<S, P>> {
+  let lastEpoch = start.epoch;
+  let turn = performance.now();
+  const it = fitSteps(start, o);
+  for (let r = it.next(); ; r = it.next()) {
+    if (r.done) return r.value;
+    if (r.value.epochDone) lastEpoch = r.value.state.epoch;
+    if (performance.now() - turn >= yieldMs) {
+      await new Promise((done) => setTimeout(done, 0));
+      turn = performance.now();
+    }
+    if (signal?.aborted) {
+      it.return(r.value.state);
+      throw new TrainingInterrupted(lastEpoch);
+    }
+  }
 }
 
 /** The validation criterion as a lower-is-better score. */
