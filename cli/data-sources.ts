@@ -164,8 +164,8 @@ function ueaName(dir: string): string | null {
 }
 
 /**
- * The run's data (a drop-in for the loader of `warp train`): generated SINE when the dataset is "sine"
- * and general.data_path has no train.npy (10 training, 1000 validation and 1000 test sequences from
+ * The run's data (a drop-in for the loader of `warp train`): generated SINE when data.generate is true
+ * (10 training, 1000 validation and 1000 test sequences from
  * general.seed); CSV files and vega-datasets series (see the config hooks at the top of this file);
  * otherwise the reference's folder layout for general.dataset under general.data_path (see loadLayout),
  * with data.normalize, data.downsample_factor and general.classification. For "mnist" with no IDX
@@ -188,11 +188,13 @@ export function loadSplits(run: RunConfig, cwd: string): Splits {
 
 function loadAllSplits(run: RunConfig, cwd: string): Splits {
   const dataset = run.general.dataset;
-  const dir = resolveDataPath(run, cwd);
-  if (dataset === "sine" && !existsSync(join(dir, "train.npy"))) {
+  if (run.data.generate) {
+    if (dataset !== "sine")
+      throw new WarpError(`data.generate: only the "sine" dataset is generated here, not "${dataset}" (see \`warp data --help\`)`);
     const s = sineSplits(randomKey(run.general.seed), { train: 10, val: 1000, test: 1000 });
     return { train: s.train, val: s.val, test: s.test, stats: null };
   }
+  const dir = resolveDataPath(run, cwd);
   if (dataset !== null && Object.hasOwn(VEGA_SERIES, dataset)) {
     return vegaSeriesSplits(dataset as VegaSeriesName, {
       window: run.data.sequence_length ?? undefined,

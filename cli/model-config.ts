@@ -62,7 +62,18 @@ export function runConfigOf(
   path: string,
   sets: readonly string[] = [],
 ): { config: RunConfig; ignored: string[] } {
-  return withPath(path, () => resolveRunConfig(applyOverrides(doc, sets)));
+  const withSets = withPath(path, () => applyOverrides(doc, sets));
+  try {
+    return resolveRunConfig(withSets);
+  } catch (e) {
+    if (!(e instanceof WarpError)) throw e;
+    // A key or value given by --set is blamed on that flag, not on the file.
+    const set = sets.find((s) => {
+      const key = s.slice(0, s.indexOf("=")).trim();
+      return key !== "" && new RegExp(`(^|[^\\w.])${key.replace(/\./g, "\\.")}(?![\\w])`).test(e.message);
+    });
+    throw new WarpError(`${set !== undefined ? `--set ${set}` : path}: ${e.message}`);
+  }
 }
 
 /** The model configuration of a validated run: the data size and class count from the config, the options or

@@ -36,5 +36,5 @@ try {
   await program.parseAsync();
 } catch (e) {
   console.error(`warp: ${e instanceof Error ? e.message : String(e)}`);
-  process.exit(1);
+  process.exit((e as { exitCode?: number }).exitCode ?? 1);
 }

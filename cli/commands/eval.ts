@@ -1,34 +1,21 @@
 // `warp eval <run-dir|model.safetensors> [--data x.npy] [--context L] [--json]` and
 // `warp info <model.safetensors>`: metrics of a trained model, and what a checkpoint holds.
 
-import { existsSync, statSync } from "node:fs";
 import { join } from "node:path";
 import type { Command } from "commander";
 import {
   arrayDataset,
   type Dataset,
   evaluate,
-  loadCheckpoint,
-  type MinMaxStats,
   normalize,
   treeLeaves,
   WarpError,
 } from "../../src/index.js";
 import { loadSplits } from "../data-sources.js";
-import { readBytes } from "../files.js";
+import { checkpointTarget, readCheckpoint } from "../checkpoints.js";
 import { readRunConfig } from "../model-config.js";
 import { intOption } from "../options.js";
-import { imageSide, readArray } from "./train.js";
-
-function checkpointOf(target: string): { file: string; runDir: string | null } {
-  if (existsSync(target) && statSync(target).isDirectory()) {
-    const file = join(target, "checkpoints", "best.safetensors");
-    if (!existsSync(file))
-      throw new WarpError(`${target} is not a run folder: no checkpoints/best.safetensors`);
-    return { file, runDir: target };
-  }
-  return { file: target, runDir: null };
-}
+import { checkpointStats, imageSide, readArray } from "./train.js";
 
 export function registerEval(program: Command): void {
   program
@@ -49,16 +36,17 @@ export function registerEval(program: Command): void {
       "\nExamples:\n  warp eval runs/sine-1\n  warp eval model.safetensors --data test.npy --context 100 --json",
     )
     .action((target: string, o: { data?: string; context?: number; json?: boolean }) => {
-      const { file, runDir } = checkpointOf(target);
-      const ck = loadCheckpoint<object>(readBytes(file, "model"));
-      const stats = ck.metadata.normalization ? (JSON.parse(ck.metadata.normalization) as MinMaxStats) : null;
+      const { file, runDir } = checkpointTarget(target);
+      const ck = readCheckpoint<object>(file);
+      const stats = checkpointStats(file, ck);
       let data: Dataset;
       const run = runDir ? readRunConfig(join(runDir, "config.yaml")) : null;
       if (o.data) {
         const x = readArray(o.data);
         data = arrayDataset({ x: stats ? normalize(x, stats) : x });
       } else {
-        if (!runDir) throw new WarpError("give --data x.npy to evaluate a checkpoint outside its run folder");
+        if (!runDir)
+          throw new WarpError(`${file} is not inside a run folder (<run>/checkpoints/ beside <run>/config.yaml): give --data x.npy`);
         const split = loadSplits(run!, process.cwd());
         const held = split.test ?? split.val;
         if (!held)
@@ -66,6 +54,10 @@ export function registerEval(program: Command): void {
         data = held;
       }
       const context = o.context ?? ck.config.inference_start;
+      if (context !== null && context >= data.seqLength)
+        throw new WarpError(
+          `${o.context !== undefined ? "--context" : "the model's inference_start"} ${context} is not shorter than the sequences (T = ${data.seqLength}${o.data ? ` in ${o.data}` : ""})`,
+        );
       const image = run !== null && imageSide(run, data.seqLength) !== null;
       const metrics = evaluate(ck.model, ck.params, data, { context, batchSize: 256, stats, image });
       if (o.json) console.log(JSON.stringify(metrics));
@@ -74,10 +66,12 @@ export function registerEval(program: Command): void {
 
   program
     .command("info")
-    .description("show a checkpoint's configuration and sizes")
-    .argument("<model.safetensors>")
-    .action((file: string) => {
-      const ck = loadCheckpoint<object>(readBytes(file, "model"));
+    .description("show a checkpoint's configuration and sizes (a run folder: its best checkpoint)")
+    .argument("<run-dir|model.safetensors>")
+    .action((target: string) => {
+      const { file } = checkpointTarget(target);
+      const ck = readCheckpoint<object>(file);
+      console.log(`checkpoint: ${file}`);
       const leaves = treeLeaves(ck.params);
       const count = leaves.reduce((n, t) => n + t.size, 0);
       console.log(`model: ${ck.model.description}`);

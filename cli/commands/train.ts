@@ -3,18 +3,24 @@
 // progress output, and keeps a run folder: config.yaml, metrics.jsonl, checkpoints/{best,last}.safetensors
 // (last with the optimiser state and epoch, for --resume), stats.json when the data were normalised.
 
-import { appendFileSync, existsSync, readdirSync } from "node:fs";
+import { appendFileSync, existsSync, mkdirSync, readdirSync, rmSync } from "node:fs";
+import { totalmem } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import type { Command } from "commander";
 import { stringify } from "yaml";
 import {
+  backendInfo,
+  type Checkpoint,
   convert,
   createModel,
   type Dataset,
   decodeNpy,
   denormalize,
+  type EpochRecord,
+  type FitState,
   type FloatDType,
-  loadCheckpoint,
+  fitAsync,
+  getBackend,
   type MinMaxStats,
   type ModelConfig,
   optimizerFromConfig,
@@ -24,18 +30,20 @@ import {
   saveCheckpoint,
   setBackend,
   slice,
-  type Tensor,
+  Tensor,
+  TrainingInterrupted,
   WarpError,
 } from "../../src/index.js";
 import { forecastSpec, imageGridSpec, lossCurveSpec } from "../../src/plot/specs.js";
 import { evaluate } from "../../src/train/evaluate.js";
-import { type EpochRecord, type FitState, fit } from "../../src/train/fit.js";
 import { decodeState, encodeState } from "../../src/train/state.js";
-import { loadSplits } from "../data-sources.js";
+import { readCheckpoint, metadataJson } from "../checkpoints.js";
+import { loadSplits, type Splits } from "../data-sources.js";
 import { readBytes, readText, writeAtomic } from "../files.js";
 import { modelConfigOfRun, readRunConfig } from "../model-config.js";
 import { writePlot } from "../plots.js";
 import { Progress } from "../progress.js";
+import { lockRunFolder, removeStaleTemporaries } from "../run-folder.js";
 
 /** The installed package (configs/, dist/): three levels above dist/cli/commands. */
 export const PACKAGE_ROOT = resolve(dirname(new URL(import.meta.url).pathname), "../../..");
@@ -102,12 +110,13 @@ function runFolder(run: RunConfig, o: TrainOptions, configFile: string): string 
   return join("runs", `${stamp}-${base}`);
 }
 
-/** Writes a checkpoint with the optimiser state, epoch and best score. */
+/** Writes a checkpoint with the optimiser state, epoch, best score and the epoch's metrics record. */
 function writeCheckpoint(
   path: string,
   config: ModelConfig,
   state: FitState<unknown[], object>,
   stats: MinMaxStats | null,
+  record: EpochRecord,
 ): void {
   const opt = encodeState(state.optState, "opt");
   writeAtomic(
@@ -116,6 +125,7 @@ function writeCheckpoint(
       opt_state: opt.json,
       epoch: String(state.epoch),
       best: JSON.stringify(state.best),
+      record: JSON.stringify(record),
       ...(stats ? { normalization: JSON.stringify(stats) } : {}),
     }),
   );
@@ -219,135 +229,256 @@ export interface TrainResult {
   seconds: number;
 }
 
+/** A run stopped by SIGINT/SIGTERM: the CLI exits with `exitCode` (128 + the signal's number). */
+export class RunInterrupted extends WarpError {
+  constructor(
+    message: string,
+    readonly exitCode: number,
+  ) {
+    super(message);
+  }
+}
+
+/** Validated min-max statistics from a checkpoint's metadata, or null when it has none. */
+export function checkpointStats(path: string, ck: Checkpoint<object>): MinMaxStats | null {
+  const s = metadataJson(path, ck, "normalization") as MinMaxStats | undefined;
+  if (s === undefined) return null;
+  const nums = (a: unknown) => Array.isArray(a) && a.length > 0 && a.every((v) => typeof v === "number" && Number.isFinite(v));
+  if (!s || typeof s !== "object" || typeof s.perChannel !== "boolean" || !nums(s.min) || !nums(s.max) || s.min.length !== s.max.length)
+    throw new WarpError(`${path}: metadata "normalization" is not {perChannel, min: [numbers], max: [numbers]}`);
+  return s;
+}
+
+/** The resumable state of a run's last checkpoint; every metadata entry is checked before anything is touched. */
+function resumeState(
+  path: string,
+  config: ModelConfig,
+  fresh: FitState<unknown[], object>,
+): { state: FitState<unknown[], object>; record: EpochRecord | null } {
+  const ck = readCheckpoint<object>(path, config);
+  const epoch = Number(ck.metadata.epoch);
+  if (ck.metadata.epoch === undefined || !Number.isSafeInteger(epoch) || epoch < 0)
+    throw new WarpError(`${path}: metadata "epoch" is ${JSON.stringify(ck.metadata.epoch ?? null)}, not a non-negative integer`);
+  const best = metadataJson(path, ck, "best") ?? null;
+  if (best !== null && typeof best !== "number")
+    throw new WarpError(`${path}: metadata "best" is ${JSON.stringify(best)}, not a number or null`);
+  let optState: unknown;
+  try {
+    optState = decodeState(ck.metadata.opt_state ?? "", ck.extra);
+  } catch (e) {
+    throw new WarpError(`${path}: optimiser state: ${(e as Error).message.replace(/^decodeState: /, "")}`);
+  }
+  // The optimiser of the config must be able to continue from it: same structure, same tensor shapes.
+  const shapeOf = (x: unknown): string =>
+    JSON.stringify(x, (_k, v) => (v instanceof Tensor ? `T${v.shape.join("x")}` : typeof v === "number" ? 0 : v));
+  if (shapeOf(optState) !== shapeOf(fresh.optState))
+    throw new WarpError(`${path}: the optimiser state does not match the run's optimiser (${config.model_type}; see config.yaml's optimizer section)`);
+  checkpointStats(path, ck);
+  const record = metadataJson(path, ck, "record") as EpochRecord | undefined;
+  return {
+    state: { params: ck.params, optState: optState as unknown[], epoch, best: best as number | null },
+    record: record && typeof record === "object" && record.epoch === epoch ? record : null,
+  };
+}
+
+/** Bytes of a model's parameters, gradients and two optimiser moments (a dense A dominates: Dθ²). */
+function trainingBytes(model: SequenceModel): number {
+  const theta = (model as { thetaDim?: number }).thetaDim;
+  const params = theta !== undefined ? theta * theta + 4 * theta : 0;
+  return 4 * 4 * params;
+}
+
+/** Refuses a run whose model cannot fit in memory, naming the keys that size it. */
+function checkModelSize(model: SequenceModel, run: RunConfig): void {
+  const bytes = trainingBytes(model);
+  const limit = Math.min(totalmem() * 0.8, 4 * 2 ** 32);
+  if (bytes > limit) {
+    const m = run.model;
+    throw new WarpError(
+      `model too large: ${model.description} (model.root_width_size ${m.root_width_size}, model.root_depth ${m.root_depth}) needs about ${(bytes / 2 ** 30).toFixed(1)} GiB for its parameters, gradients and optimiser state alone; this machine allows ${(limit / 2 ** 30).toFixed(1)} GiB`,
+    );
+  }
+}
+
+/** Refuses a context (training.inference_start) that leaves no step of a split to predict. */
+function checkContext(run: RunConfig, data: Splits): void {
+  const L = run.training.inference_start;
+  if (L === null) return;
+  for (const [name, ds] of [["train", data.train], ["val", data.val], ["test", data.test]] as const) {
+    if (ds && L >= ds.seqLength)
+      throw new WarpError(`training.inference_start = ${L} is not shorter than the ${name} sequences (T = ${ds.seqLength})`);
+  }
+}
+
 /** `warp train`: runs (or resumes) one training run to its end. */
 export async function trainRun(arg: string | undefined, o: TrainOptions): Promise<TrainResult> {
   const started = performance.now();
-  if (o.backend) {
-    if (o.backend !== "cpu" && o.backend !== "native")
-      throw new WarpError(`--backend must be cpu or native, got "${o.backend}"`);
-    setBackend(o.backend);
-  }
+  // Everything is validated before the run folder is touched.
+  if (o.backend !== undefined && o.backend !== "cpu" && o.backend !== "native")
+    throw new WarpError(`--backend must be cpu or native, got "${o.backend}"`);
+  if (o.resume && arg !== undefined)
+    throw new WarpError(`--resume ${o.resume} continues with the run's own config.yaml: drop the config argument "${arg}" (change keys with --set)`);
+  if (o.resume && o.out !== undefined)
+    throw new WarpError(`--resume ${o.resume} writes into that folder: drop --out ${o.out}`);
+  if (o.backend) setBackend(o.backend);
   const cwd = process.cwd();
   let configFile: string;
-  let dir: string;
   if (o.resume) {
-    dir = o.resume;
-    configFile = join(dir, "config.yaml");
-    if (!existsSync(join(dir, "checkpoints", "last.safetensors"))) {
-      throw new WarpError(`cannot resume ${dir}: no checkpoints/last.safetensors there`);
-    }
+    configFile = join(o.resume, "config.yaml");
+    if (!existsSync(join(o.resume, "checkpoints", "last.safetensors")))
+      throw new WarpError(`cannot resume ${o.resume}: no checkpoints/last.safetensors there`);
   } else {
     configFile = configPath(arg);
-    dir = "";
   }
   const run = readRunConfig(configFile, o.set);
-  if (!o.resume) dir = runFolder(run, o, configFile);
+  const dir = o.resume ?? runFolder(run, o, configFile);
   const data = loadSplits(run, cwd);
+  checkContext(run, data);
   const config = modelConfigOfRun(run, configFile, {
     dataSize: data.train.dataSize,
     nbClasses: data.train.nbClasses ?? undefined,
   });
   const model = createModel(config);
+  checkModelSize(model, run);
   const side = imageSide(run, data.train.seqLength);
   const { optimizer, lrScale } = optimizerFromConfig(run.optimizer);
   const dtype: FloatDType = "float32";
-  let state: FitState<unknown[], object>;
-  if (o.resume) {
-    const ck = loadCheckpoint<object>(
-      readBytes(join(dir, "checkpoints", "last.safetensors"), "checkpoint"),
-      config,
-    );
-    state = {
-      params: ck.params,
-      optState: decodeState(ck.metadata.opt_state ?? "", ck.extra) as unknown[],
-      epoch: Number(ck.metadata.epoch),
-      best: JSON.parse(ck.metadata.best ?? "null") as number | null,
-    };
-    // Keep the metrics of the epochs the checkpoint covers; later lines are recomputed.
-    const metricsPath = join(dir, "metrics.jsonl");
-    const kept = existsSync(metricsPath)
-      ? readText(metricsPath, "metrics")
-          .split("\n")
-          .filter((l) => epochOf(l) !== null && epochOf(l)! <= state.epoch)
-      : [];
-    writeAtomic(metricsPath, kept.map((l) => `${l}\n`).join(""));
-    console.log(`resuming ${dir} at epoch ${state.epoch}/${run.training.nb_epochs}`);
-  } else {
-    if (existsSync(join(dir, "checkpoints", "last.safetensors"))) {
-      throw new WarpError(`run folder ${dir} already holds a run: use --resume ${dir} or another --out`);
-    }
-    const params = model.init(randomKey(run.general.seed), dtype);
-    state = { params, optState: optimizer.init(params), epoch: 0, best: null };
-    writeAtomic(join(dir, "config.yaml"), stringify(run));
-    writeAtomic(join(dir, "metrics.jsonl"), "");
-    if (data.stats) writeAtomic(join(dir, "stats.json"), JSON.stringify(data.stats));
-    console.log(`run folder ${dir}; model ${model.description}; ${data.train.size} training sequences`);
-  }
-  const t = run.training;
-  const progress = new Progress(process.stdout, t.nb_epochs, t.print_every);
+  const params = model.init(randomKey(run.general.seed), dtype);
+  const fresh: FitState<unknown[], object> = { params, optState: optimizer.init(params) as unknown[], epoch: 0, best: null };
   const metricsPath = join(dir, "metrics.jsonl");
-  const final = fit(state, {
-    model,
-    optimizer,
-    train: data.train,
-    val: data.val,
-    epochs: t.nb_epochs,
-    batchSize: t.batch_size,
-    key: randomKey(run.general.seed + 1),
-    validEvery: t.valid_every,
-    valCriterion: t.val_criterion,
-    context: t.inference_start,
-    stats: data.stats,
-    image: side !== null,
-    lrScale,
-    onStep: (s) => progress.step(s),
-    onEpoch: (record, s, improved) => {
-      // One line per epoch, appended (a resume drops any line past its checkpoint, or left unfinished).
-      appendFileSync(metricsPath, `${JSON.stringify(record)}\n`);
-      writeCheckpoint(join(dir, "checkpoints", "last.safetensors"), config, s, data.stats);
-      if (improved || !existsSync(join(dir, "checkpoints", "best.safetensors"))) {
-        writeCheckpoint(join(dir, "checkpoints", "best.safetensors"), config, s, data.stats);
-      }
-      progress.epoch(record);
-    },
-  });
-  progress.done();
-  const test = data.test ?? data.val;
-  let finalMetrics: Record<string, number> | null = null;
-  if (test) {
-    // With a validation split, the test metrics are those of the best-validation checkpoint.
-    const chosen =
-      data.val && data.test
-        ? loadCheckpoint<object>(
-            readBytes(join(dir, "checkpoints", "best.safetensors"), "checkpoint"),
-            config,
-          ).params
-        : final.params;
-    const metrics = evaluate(model, chosen, test, {
-      context: t.inference_start,
-      batchSize: t.batch_size,
-      stats: data.stats,
-      image: side !== null,
-    });
-    const which =
-      data.val && data.test ? "test (best validation checkpoint)" : data.test ? "test" : "validation";
-    console.log(`final ${which} metrics: ${JSON.stringify(metrics)}`);
-    finalMetrics = metrics;
+  const lastPath = join(dir, "checkpoints", "last.safetensors");
+  const bestPath = join(dir, "checkpoints", "best.safetensors");
+  // The run folder is locked before its files are read; a refusal leaves it as it was.
+  const created = !existsSync(dir);
+  mkdirSync(dir, { recursive: true });
+  let release = () => {};
+  let state: FitState<unknown[], object>;
+  let resumedRecord: EpochRecord | null = null;
+  try {
+    release = lockRunFolder(dir);
+    if (o.resume) {
+      ({ state, record: resumedRecord } = resumeState(lastPath, config, fresh));
+    } else {
+      if (existsSync(lastPath))
+        throw new WarpError(`run folder ${dir} already holds a run: use --resume ${dir} or another --out`);
+      state = fresh;
+    }
+  } catch (e) {
+    release();
+    if (created) rmSync(dir, { recursive: true, force: true });
+    throw e;
   }
-  await writeRunPlots(
-    dir,
-    metricsPath,
-    model,
-    final.params,
-    test,
-    t.inference_start,
-    t.val_criterion,
-    config.use_nll_loss,
-    side,
-    data.stats,
-  );
-  console.log(`checkpoints in ${join(dir, "checkpoints")}; plots in ${join(dir, "plots")}`);
-  return { dir, metrics: finalMetrics, seconds: (performance.now() - started) / 1000 };
+  const interrupt = new AbortController();
+  const onSignal = (signal: NodeJS.Signals) => interrupt.abort(signal);
+  process.on("SIGINT", onSignal);
+  process.on("SIGTERM", onSignal);
+  try {
+    if (o.resume) {
+      const removed = removeStaleTemporaries(dir);
+      // Keep the metrics of the epochs the checkpoint covers (a line it lacks comes from the checkpoint).
+      const kept = existsSync(metricsPath)
+        ? readText(metricsPath, "metrics")
+            .split("\n")
+            .filter((l) => epochOf(l) !== null && epochOf(l)! <= state.epoch)
+        : [];
+      if (resumedRecord && !kept.some((l) => epochOf(l) === state.epoch)) kept.push(JSON.stringify(resumedRecord));
+      writeAtomic(metricsPath, kept.map((l) => `${l}\n`).join(""));
+      console.log(
+        `resuming ${dir} at epoch ${state.epoch}/${run.training.nb_epochs}${removed ? ` (removed ${removed} unfinished temporary file${removed === 1 ? "" : "s"})` : ""}; backend ${getBackend()} (${backendInfo()})`,
+      );
+    } else {
+      writeAtomic(join(dir, "config.yaml"), stringify(run));
+      writeAtomic(metricsPath, "");
+      if (data.stats) writeAtomic(join(dir, "stats.json"), JSON.stringify(data.stats));
+      console.log(
+        `run folder ${dir}; model ${model.description}; ${data.train.size} training sequences; backend ${getBackend()} (${backendInfo()})`,
+      );
+    }
+    const t = run.training;
+    const progress = new Progress(process.stdout, t.nb_epochs, t.print_every);
+    let final: FitState<unknown[], object>;
+    try {
+      final = await fitAsync(
+        state,
+        {
+          model,
+          optimizer,
+          train: data.train,
+          val: data.val,
+          epochs: t.nb_epochs,
+          batchSize: t.batch_size,
+          key: randomKey(run.general.seed + 1),
+          validEvery: t.valid_every,
+          valCriterion: t.val_criterion,
+          context: t.inference_start,
+          stats: data.stats,
+          image: side !== null,
+          lrScale,
+          onStep: (s) => progress.step(s),
+          onEpoch: (record, s, improved) => {
+            // Checkpoints first, then the metrics line: a kill between them loses no epoch, since a
+            // resume restores the line from the checkpoint's "record".
+            if (improved || !existsSync(bestPath)) writeCheckpoint(bestPath, config, s, data.stats, record);
+            writeCheckpoint(lastPath, config, s, data.stats, record);
+            appendFileSync(metricsPath, `${JSON.stringify(record)}\n`);
+            progress.epoch(record);
+          },
+        },
+        { signal: interrupt.signal },
+      );
+    } catch (e) {
+      if (!(e instanceof TrainingInterrupted)) throw e;
+      progress.done();
+      const signal = String(interrupt.signal.reason);
+      throw new RunInterrupted(
+        `interrupted by ${signal} during epoch ${e.epoch + 1}/${t.nb_epochs}; ${e.epoch > 0 || o.resume ? `checkpoints hold epoch ${Math.max(e.epoch, state.epoch)}` : "no epoch had finished"}: continue with  warp train --resume ${dir}`,
+        signal === "SIGTERM" ? 143 : 130,
+      );
+    }
+    progress.done();
+    const test = data.test ?? data.val;
+    let finalMetrics: Record<string, number> | null = null;
+    if (test) {
+      // With a validation split, the test metrics are those of the best-validation checkpoint.
+      const fromBest = data.val !== null && data.test !== null;
+      const chosen = fromBest ? readCheckpoint<object>(bestPath, config) : null;
+      const metrics = evaluate(model, chosen ? chosen.params : final.params, test, {
+        context: t.inference_start,
+        batchSize: t.batch_size,
+        stats: data.stats,
+        image: side !== null,
+      });
+      const report = {
+        split: data.test ? "test" : "validation",
+        checkpoint: fromBest ? "best" : "last",
+        epoch: chosen ? Number(chosen.metadata.epoch) : final.epoch,
+        context: t.inference_start,
+        sequences: test.size,
+        metrics: Object.fromEntries(Object.entries(metrics).map(([k, v]) => [k, Number.isFinite(v) ? v : null])),
+      };
+      writeAtomic(join(dir, "test-metrics.json"), `${JSON.stringify(report, null, 2)}\n`);
+      console.log(metricsTable(report, metrics));
+      finalMetrics = metrics;
+    }
+    await writeRunPlots(dir, metricsPath, model, final.params, test, t.inference_start, t.val_criterion, config.use_nll_loss, side, data.stats);
+    console.log(`checkpoints in ${join(dir, "checkpoints")}; plots in ${join(dir, "plots")}; metrics in ${join(dir, "test-metrics.json")}`);
+    return { dir, metrics: finalMetrics, seconds: (performance.now() - started) / 1000 };
+  } finally {
+    process.off("SIGINT", onSignal);
+    process.off("SIGTERM", onSignal);
+    release();
+  }
+}
+
+/** Final metrics as a short table: what was evaluated, then one metric a line (4 significant digits). */
+export function metricsTable(
+  r: { split: string; checkpoint: string; epoch: number; context: number | null; sequences: number },
+  metrics: Record<string, number>,
+): string {
+  const head = `final metrics on the ${r.split} split (${r.sequences} sequences; ${r.checkpoint} checkpoint, epoch ${r.epoch}; ${r.context === null ? "teacher-forced" : `rollout after ${r.context} context step${r.context === 1 ? "" : "s"}`})`;
+  const fmt = (v: number) => (Number.isFinite(v) ? (Math.abs(v) >= 1e4 || (Math.abs(v) < 1e-3 && v !== 0) ? v.toExponential(3) : v.toPrecision(4)) : String(v));
+  const width = Math.max(...Object.keys(metrics).map((k) => k.length));
+  return [head, ...Object.entries(metrics).map(([k, v]) => `  ${k.padEnd(width)}  ${fmt(v)}`)].join("\n");
 }
 
 export function registerTrain(program: Command): void {

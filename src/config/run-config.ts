@@ -60,6 +60,8 @@ export interface DataConfig {
   limit: number | null;
   /** warp-ts: with normalize, ranges symmetric about 0 (x/max|x|: zero stays zero, for physics roots). */
   normalize_symmetric: boolean;
+  /** warp-ts: generate the dataset (sine only) instead of reading general.data_path. */
+  generate: boolean;
 }
 
 export interface PlateauConfig {
@@ -145,6 +147,7 @@ export const RUN_DEFAULTS = {
     positional_encoding: null,
     limit: null,
     normalize_symmetric: false,
+    generate: false,
   } satisfies DataConfig,
   /** name "adabelief": gradients_lim 1e-7 and PLATEAU_DEFAULTS; other optimisers: neither, unless given. */
   optimizer: { name: "adabelief", init_lr: 1e-4, grad_norm_clip: null },
@@ -363,6 +366,7 @@ function resolveData(s: Raw): DataConfig {
     sequence_length: posIntOrNull("data.sequence_length", v("sequence_length")),
     limit: posIntOrNull("data.limit", v("limit")),
     normalize_symmetric: bool("data.normalize_symmetric", v("normalize_symmetric")),
+    generate: bool("data.generate", v("generate")),
     data_dim: posIntOrNull("data.data_dim", v("data_dim")),
     mini_res: posIntOrNull("data.mini_res", v("mini_res")),
     positional_encoding: positionalEncoding("data.positional_encoding", v("positional_encoding")),

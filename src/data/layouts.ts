@@ -107,6 +107,32 @@ interface Part {
   x: Tensor;
   target?: Tensor;
   labels?: Tensor;
+  /** The file it came from, for error messages (e.g. "data/msd/val.npy"). */
+  source?: string;
+}
+
+/**
+ * Checks a split against the training split before anything is computed from it: at least one sequence,
+ * finite values, the training split's channel count. Errors name the split's file.
+ */
+function checkPart(p: Part, name: string, train: Part | null): void {
+  const where = p.source ?? `the ${name} split`;
+  const [n, T, D] = p.x.shape as [number, number, number];
+  if (n === 0 || T === 0 || D === 0)
+    throw new WarpError(`${where}: holds no data (shape ${fmtShape(p.x.shape)}); every split needs at least one sequence of one step`);
+  if (train && D !== train.x.shape[2])
+    throw new WarpError(`${where}: ${D} channel(s) (shape ${fmtShape(p.x.shape)}) but the training data has ${train.x.shape[2]} (${train.source ?? "train"} ${fmtShape(train.x.shape)})`);
+  for (const [what, t] of [["x", p.x], ["target", p.target]] as const) {
+    if (!t) continue;
+    const d = t.data;
+    for (let i = 0; i < d.length; i++) {
+      if (!Number.isFinite(d[i]!)) {
+        const [, tt, dd] = t.shape as [number, number, number];
+        const idx = [Math.floor(i / (tt * dd)), Math.floor(i / dd) % tt, i % dd];
+        throw new WarpError(`${where}: ${what === "x" ? "" : "target: "}value ${d[i]} at [sequence ${idx[0]}, step ${idx[1]}, channel ${idx[2]}] is not finite`);
+      }
+    }
+  }
 }
 
 type NormMode = "none" | "global" | "per-channel";
@@ -206,6 +232,9 @@ function finish(
     symmetric = false,
   }: { onTarget?: boolean; nbClasses?: number; valFromTest?: boolean; symmetric?: boolean },
 ): DataSplits {
+  checkPart(parts.train, "train", null);
+  if (parts.val) checkPart(parts.val, "val", parts.train);
+  if (parts.test) checkPart(parts.test, "test", parts.train);
   const fitOn = onTarget ? parts.train.target! : parts.train.x;
   const stats = mode === "none" ? null : fitMinMax(fitOn, { perChannel: mode === "per-channel", symmetric });
   const scale = (t: Tensor | undefined): Tensor | undefined => {
@@ -290,8 +319,9 @@ function loadNpy(f: Folder, dataset: string | null, o: LayoutOptions): DataSplit
     arr("train.npy") ?? f.missing("train.npy", dataset, "train.npy[, val.npy, test.npy] arrays (n, T, D)");
   const val = arr("val.npy");
   const test = arr("test.npy");
+  const part = (x: Tensor | null, name: string) => (x ? { x, source: f.path(name) } : null);
   return finish(
-    { train: { x: train }, val: val ? { x: val } : null, test: test ? { x: test } : null },
+    { train: part(train, "train.npy")!, val: part(val, "val.npy"), test: part(test, "test.npy") },
     o.normalize ? "global" : "none",
     { valFromTest: o.valFromTest, symmetric: o.symmetric },
   );

@@ -136,29 +136,29 @@ export function decodeSafetensors(bytes: Uint8Array): {
 } {
   assert(
     bytes.length >= 8,
-    () => `safetensors: file is ${bytes.length} bytes, shorter than the 8-byte header length`,
+    () => `not a safetensors file: ${bytes.length} bytes, shorter than the 8-byte header length`,
   );
   const n64 = new DataView(bytes.buffer, bytes.byteOffset, 8).getBigUint64(0, true);
   assert(
     n64 <= BigInt(MAX_HEADER),
-    () => `safetensors: header length ${n64} exceeds the ${MAX_HEADER}-byte limit`,
+    () => `not a safetensors file: its header length field reads ${n64}, over the ${MAX_HEADER}-byte limit`,
   );
   const n = Number(n64);
   assert(
     8 + n <= bytes.length,
-    () => `safetensors: header length ${n} runs past the end of the ${bytes.length}-byte file`,
+    () => `not a safetensors file: its header length field reads ${n}, past the end of the ${bytes.length}-byte file`,
   );
   let text: string;
   try {
     text = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true }).decode(bytes.subarray(8, 8 + n));
   } catch {
-    throw new WarpError("safetensors: header is not valid UTF-8");
+    throw new WarpError("not a safetensors file: the header is not valid UTF-8");
   }
   let header: unknown;
   try {
     header = JSON.parse(text);
   } catch (e) {
-    throw new WarpError(`safetensors: header is not valid JSON (${(e as Error).message})`);
+    throw new WarpError(`not a safetensors file: the header is not valid JSON (${(e as Error).message})`);
   }
   assert(isObject(header), () => `safetensors: header is not a JSON object`);
   const dataStart = 8 + n;

@@ -59,7 +59,14 @@ export function loadCheckpoint<P extends object = WarpParams>(
   } catch {
     throw new WarpError("checkpoint: metadata config is not valid JSON");
   }
-  const config = resolveModelConfig(raw as Record<string, unknown>);
+  if (raw === null || typeof raw !== "object" || Array.isArray(raw))
+    throw new WarpError(`checkpoint: metadata config is ${raw === null ? "null" : Array.isArray(raw) ? "an array" : `a ${typeof raw}`}, not a JSON object`);
+  let config: ModelConfig;
+  try {
+    config = resolveModelConfig(raw as Record<string, unknown>);
+  } catch (e) {
+    throw e instanceof WarpError ? new WarpError(`checkpoint: metadata config: ${e.message}`) : e;
+  }
   if (expected) {
     for (const k of Object.keys(expected) as (keyof ModelConfig)[]) {
       const a = JSON.stringify(config[k]);
@@ -73,8 +80,25 @@ export function loadCheckpoint<P extends object = WarpParams>(
   const dtype = tensors[first]?.dtype === "float64" ? "float64" : "float32";
   const params = model.paramsFromNamed(tensors, model.init(new Uint32Array(2), dtype));
   const known = new Set(Object.keys(model.namedParams(params)));
+  for (const [k, t] of Object.entries(model.namedParams(params))) {
+    const d = t.data;
+    for (let i = 0; i < d.length; i++) {
+      if (!Number.isFinite(d[i]!)) throw new WarpError(`checkpoint: parameter "${k}" holds ${d[i]} (element ${i}): refusing non-finite weights`);
+    }
+  }
+  // Extra tensors are optimiser state ("opt.*"); anything else would be a parameter this model does not have.
   const extra: Record<string, Tensor> = {};
-  for (const [k, t] of Object.entries(tensors)) if (!known.has(k)) extra[k] = t;
+  const unexpected: string[] = [];
+  for (const [k, t] of Object.entries(tensors)) {
+    if (known.has(k)) continue;
+    if (k.startsWith("opt.")) extra[k] = t;
+    else unexpected.push(k);
+  }
+  if (unexpected.length > 0) {
+    throw new WarpError(
+      `checkpoint: tensors ${unexpected.map((k) => `"${k}"`).join(", ")} are not parameters of this model (${model.description}; its parameters: ${[...known].join(", ")})`,
+    );
+  }
   const { format: _f, config: _c, ...rest } = metadata;
   return { config, model, params, extra, metadata: rest };
 }

@@ -53,9 +53,15 @@ const seq = (n: number, T: number, D: number, f: (k: number) => number = (k) => 
   );
 
 describe("loadSplits", () => {
-  it("generates SINE when a sine run's folder has no train.npy, and reads it when there is one", () => {
-    const gen = loadSplits(run({ dataset: "sine", data_path: "nothing-here/" }), root);
+  it("generates SINE only when data.generate says so, and otherwise reads the folder or names it", () => {
+    const gen = loadSplits(run({ dataset: "sine" }, { generate: true }), root);
     assert.deepEqual([gen.train.size, gen.val!.size, gen.test!.size, gen.stats], [10, 1000, 1000, null]);
+    throwsWith(
+      () => loadSplits(run({ dataset: "sine", data_path: "nothing-here/" }), root),
+      join(root, "nothing-here", "train.npy"),
+      "warp data sine --out",
+    );
+    throwsWith(() => loadSplits(run({ dataset: "lotka" }, { generate: true }), root), "data.generate", '"sine"');
     folder("sine", { "train.npy": encodeNpy(seq(4, 16, 1)), "val.npy": encodeNpy(seq(2, 16, 1)) });
     const read = loadSplits(run({ dataset: "sine", data_path: "sine" }, { normalize: true }), root);
     assert.deepEqual([read.train.size, read.val!.size, read.test], [4, 2, null]);

@@ -85,6 +85,12 @@ describe("warp train", () => {
   it("trains a configuration written in the reference's format unchanged, noting the unused keys once", () => {
     const cwd = mkdtempSync(join(tmpdir(), "warp-train-"));
     writeFileSync(join(cwd, "reference.yaml"), REFERENCE_YAML);
+    // A reference config reads its data folder: a missing one is an error naming it and the command that makes it.
+    const missing = warp(["train", "reference.yaml", "--out", "ref"], cwd);
+    assert.equal(missing.status, 1);
+    assert.match(missing.stderr, /data\/dynamics\/sine\/train\.npy.*warp data sine --out/);
+    assert.ok(!existsSync(join(cwd, "ref")), "a failed start leaves no run folder");
+    assert.equal(warp(["data", "sine", "--out", "data/dynamics/sine/", "--n", "10"], cwd).status, 0);
     const r = spawnSync(process.execPath, [CLI, "train", "reference.yaml", "--out", "ref"], {
       cwd,
       encoding: "utf8",

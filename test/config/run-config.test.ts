@@ -403,6 +403,7 @@ describe("our configs and the reference's cfgs", () => {
         positional_encoding: null,
         limit: null,
         normalize_symmetric: false,
+        generate: false,
       },
       model: {
         root_width_size: 24,

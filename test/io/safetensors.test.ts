@@ -162,16 +162,16 @@ describe("decodeSafetensors errors", () => {
   it("rejects a file shorter than 8 bytes", () => {
     throwsWith(
       () => decodeSafetensors(new Uint8Array(7)),
-      "file is 7 bytes, shorter than the 8-byte header length",
+      "not a safetensors file: 7 bytes, shorter than the 8-byte header length",
     );
   });
 
   it("rejects a header length beyond the file or over 100 MB", () => {
-    throwsWith(() => decodeSafetensors(file(ok, data8, 5000)), "header length 5000 runs past the end");
-    throwsWith(() => decodeSafetensors(file(ok, data8, 100_000_001)), "header length 100000001 exceeds");
+    throwsWith(() => decodeSafetensors(file(ok, data8, 5000)), "header length field reads 5000, past the end");
+    throwsWith(() => decodeSafetensors(file(ok, data8, 100_000_001)), "header length field reads 100000001, over the");
     const huge = file(ok, data8);
     huge.fill(0xff, 0, 8);
-    throwsWith(() => decodeSafetensors(huge), "header length 18446744073709551615 exceeds");
+    throwsWith(() => decodeSafetensors(huge), "header length field reads 18446744073709551615, over the");
   });
 
   it("rejects a header that is not UTF-8, not JSON or not an object", () => {
