@@ -181,7 +181,8 @@ async function writeRunPlots(
         mean: series(mean, i),
         std: std ? series(std, i) : null,
         context: context ?? 0,
-        title: `test sequence ${i}${stats ? " (original units)" : ""}`,
+        title: `test sequence ${i}`,
+        units: stats ? "original units" : "data units",
       }),
     );
   }

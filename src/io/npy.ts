@@ -621,6 +621,9 @@ const SIG_ZIP64_LOCATOR = 0x07064b50;
  * archives, other compression methods, entries that are not .npy files, duplicate names, corrupt
  * data, and every .npy error of `decodeNpy` (prefixed with the entry name).
  */
+/** The largest npz entry read: about the largest typed array a JavaScript engine allocates. */
+const MAX_ENTRY_BYTES = 2 ** 32;
+
 export function decodeNpz(bytes: Uint8Array): Record<string, Tensor> {
   const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const u16 = (p: number) => dv.getUint16(p, true);
@@ -685,6 +688,11 @@ export function decodeNpz(bytes: Uint8Array): Record<string, Tensor> {
     assert(
       method === 8 || compSize === size,
       () => `${where}: stored size ${compSize} differs from its size ${size}`,
+    );
+    // A deflated entry can claim any size: refuse one that no typed array can hold before allocating it.
+    assert(
+      size <= MAX_ENTRY_BYTES,
+      () => `${where} inflates to ${size} bytes (${(size / 2 ** 30).toFixed(1)} GiB), over the ${MAX_ENTRY_BYTES / 2 ** 30} GiB an array can hold here`,
     );
     const stored = bytes.subarray(start, start + compSize);
     const data = prefixErrors(where, () => (method === 0 ? stored : inflateRaw(stored, size)));

@@ -46,25 +46,29 @@ function checkFinite(value: number, what: string): void {
  * Train and validation loss against the epoch: two line series in two colours, with a legend.
  * Non-finite losses (a diverged epoch) are left out of the lines rather than breaking the chart.
  */
+const TRAIN_SERIES = "training loss";
+
 export function lossCurveSpec(records: readonly LossRecord[], options: LossCurveOptions = {}): PlotSpec {
   const valName = options.valName ?? "val";
   const logScale = options.logScale ?? false;
   if (!Array.isArray(records) || records.length === 0) fail("records: need at least one epoch record");
   if (valName === "train") fail(`valName: "train" is taken by the training series`);
+  // Say what each line is: the training loss, and the validation metric (e.g. MSE on the validation split).
+  const valSeries = `validation ${valName}`;
   const values: { epoch: number; series: string; loss: number }[] = [];
   records.forEach((r, i) => {
     checkFinite(r.epoch, `records[${i}].epoch`);
     if (typeof r.train_loss !== "number") fail(`records[${i}].train_loss must be a number`);
-    if (Number.isFinite(r.train_loss)) values.push({ epoch: r.epoch, series: "train", loss: r.train_loss });
+    if (Number.isFinite(r.train_loss)) values.push({ epoch: r.epoch, series: TRAIN_SERIES, loss: r.train_loss });
     const v = r.val;
     const val = v === null || v === undefined ? undefined : typeof v === "number" ? v : v[valName];
     if (typeof val === "number" && Number.isFinite(val))
-      values.push({ epoch: r.epoch, series: valName, loss: val });
+      values.push({ epoch: r.epoch, series: valSeries, loss: val });
   });
   if (values.length === 0) fail("records: no finite loss to plot");
   if (logScale) {
     const bad = values.find((p) => p.loss <= 0);
-    if (bad) fail(`logScale: ${bad.series} loss at epoch ${bad.epoch} is ${bad.loss}, not > 0`);
+    if (bad) fail(`logScale: ${bad.series} at epoch ${bad.epoch} is ${bad.loss}, not > 0`);
   }
   return {
     $schema: "https://vega.github.io/schema/vega-lite/v6.json",
@@ -78,14 +82,14 @@ export function lossCurveSpec(records: readonly LossRecord[], options: LossCurve
       y: {
         field: "loss",
         type: "quantitative",
-        title: "loss",
+        title: "loss / metric",
         scale: logScale ? { type: "log" } : { zero: false },
       },
       color: {
         field: "series",
         type: "nominal",
         title: null,
-        scale: { domain: ["train", valName], range: [PLOT_COLOURS.first, PLOT_COLOURS.second] },
+        scale: { domain: [TRAIN_SERIES, valSeries], range: [PLOT_COLOURS.first, PLOT_COLOURS.second] },
       },
     },
   };
@@ -105,6 +109,8 @@ export interface ForecastInput {
   context: number;
   /** Title above the chart. */
   title: string;
+  /** The units of the values plotted, for the y axes (e.g. "original units", "normalised"). */
+  units?: string;
 }
 
 function checkSeries(
@@ -129,8 +135,11 @@ function checkSeries(
  * Truth against prediction for each dimension (one panel per dimension, stacked), with a shaded ±σ band
  * when `std` is given and a dashed vertical rule where the context ends and the forecast begins.
  */
+const CONTEXT_END = "end of context";
+
 export function forecastSpec(input: ForecastInput): PlotSpec {
-  const { times, truth, mean, std, context, title } = input;
+  const { times, truth, mean, std, context, title, units } = input;
+  const yTitle = (d: number) => (units ? `dim ${d} (${units})` : `dim ${d}`);
   if (!Array.isArray(times) || times.length === 0) fail("times: need at least one time step");
   times.forEach((t, i) => checkFinite(t, `times[${i}]`));
   const steps = times.length;
@@ -143,6 +152,10 @@ export function forecastSpec(input: ForecastInput): PlotSpec {
     fail(`context: must be an integer in 0..${steps} (the number of times), got ${context}`);
   }
   const ruleAt = times[Math.min(context, steps - 1)];
+  const seriesScale = {
+    domain: ["truth", "prediction", CONTEXT_END],
+    range: [PLOT_COLOURS.first, PLOT_COLOURS.second, PLOT_COLOURS.context],
+  };
   const panels = truth.map((truthD, d) => {
     const lines: { t: number; series: string; y: number }[] = [];
     for (let i = 0; i < steps; i++) lines.push({ t: times[i], series: "truth", y: truthD[i] });
@@ -155,7 +168,7 @@ export function forecastSpec(input: ForecastInput): PlotSpec {
         mark: { type: "area", color: PLOT_COLOURS.second, opacity: 0.2 },
         encoding: {
           x: { field: "t", type: "quantitative", title: "time" },
-          y: { field: "lo", type: "quantitative", title: `dim ${d}` },
+          y: { field: "lo", type: "quantitative", title: yTitle(d) },
           y2: { field: "hi" },
         },
       });
@@ -165,19 +178,18 @@ export function forecastSpec(input: ForecastInput): PlotSpec {
       mark: { type: "line", strokeWidth: 1.5 },
       encoding: {
         x: { field: "t", type: "quantitative", title: "time" },
-        y: { field: "y", type: "quantitative", title: `dim ${d}`, scale: { zero: false } },
-        color: {
-          field: "series",
-          type: "nominal",
-          title: null,
-          scale: { domain: ["truth", "prediction"], range: [PLOT_COLOURS.first, PLOT_COLOURS.second] },
-        },
+        y: { field: "y", type: "quantitative", title: yTitle(d), scale: { zero: false } },
+        color: { field: "series", type: "nominal", title: null, scale: seriesScale },
       },
     });
+    // The dashed rule is in the legend too: the end of the context, where the forecast starts.
     layer.push({
       data: { values: [{ t: ruleAt }] },
-      mark: { type: "rule", color: PLOT_COLOURS.context, strokeDash: [4, 3] },
-      encoding: { x: { field: "t", type: "quantitative" } },
+      mark: { type: "rule", strokeDash: [4, 3] },
+      encoding: {
+        x: { field: "t", type: "quantitative" },
+        color: { datum: CONTEXT_END, type: "nominal", title: null, scale: seriesScale },
+      },
     });
     return { width: 480, height: 120, layer };
   });

@@ -120,8 +120,8 @@ describe("lossCurveSpec", () => {
     assert.ok(svg.trimEnd().endsWith("</svg>"));
     assert.deepEqual(markItems(svg, "line"), [1, 1], "one path per series");
     assert.match(svg, />Loss of run A</);
-    assert.match(svg, />train</);
-    assert.match(svg, />val mse</);
+    assert.match(svg, />training loss</);
+    assert.match(svg, />validation val mse</);
     const img = pngOf(svg);
     assert.ok(colours(img).size > 10, "antialiased lines and text, not a blank image");
   });
@@ -133,7 +133,7 @@ describe("lossCurveSpec", () => {
     assert.deepEqual(markItems(svg, "line"), [1, 1]);
     const data = (spec as { data: { values: { series: string; loss: number }[] } }).data.values;
     assert.deepEqual(
-      data.filter((p) => p.series === "mse").map((p) => p.loss),
+      data.filter((p) => p.series === "validation mse").map((p) => p.loss),
       [0.5, 0.25, 0.5 / 3, 0.125, 0.1, 0.5 / 6],
     );
     assert.match(svg, />Training loss</, "default title");
@@ -155,7 +155,7 @@ describe("lossCurveSpec", () => {
     assert.throws(() => lossCurveSpec([]), /^WarpError: records: need at least one/);
     assert.throws(
       () => lossCurveSpec([{ epoch: 1, train_loss: 0 }], { logScale: true }),
-      /logScale: train loss at epoch 1 is 0/,
+      /logScale: training loss at epoch 1 is 0/,
     );
     assert.throws(() => lossCurveSpec([{ epoch: Number.NaN, train_loss: 1 }]), /records\[0\]\.epoch/);
   });

@@ -218,7 +218,8 @@ describe("warp train", () => {
     assert.ok(existsSync(join(cwd, "run/stats.json")));
     // The forecast plot is in the data's units: the truth spans about [0, 10], not [−1, 1].
     const svg = readFileSync(join(cwd, "run/plots/forecast-0.svg"), "utf8");
-    assert.match(svg, /test sequence 0 \(original units\)/);
+    assert.match(svg, /dim 0 \(original units\)/);
+    assert.match(svg, /end of context/);
     assert.match(svg, />10</);
   });
 
