@@ -43,6 +43,11 @@ export function registerEval(program: Command): void {
       const run = runDir ? readRunConfig(join(runDir, "config.yaml")) : null;
       if (o.data) {
         const x = readArray(o.data);
+        const D = x.shape[2]!;
+        if (D !== ck.config.data_size)
+          throw new WarpError(`${o.data}: ${D} channel(s) (shape ${x.shape.join("×")}) but the model was trained on ${ck.config.data_size}`);
+        const bad = x.data.findIndex((v) => !Number.isFinite(v));
+        if (bad >= 0) throw new WarpError(`${o.data}: value ${x.data[bad]} at flat index ${bad} is not finite`);
         data = arrayDataset({ x: stats ? normalize(x, stats) : x });
       } else {
         if (!runDir)

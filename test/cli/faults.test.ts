@@ -202,6 +202,14 @@ describe("a run folder's checkpoints and metrics survive every refused resume", 
     const long = warp(["eval", "run", "--context", "16"], cwd);
     assert.equal(long.status, 1);
     assert.match(long.stderr, /--context 16 is not shorter than the sequences \(T = 16\)/);
+    writeFileSync(join(cwd, "wide.npy"), seqs(2, 16, 3));
+    const wide = warp(["eval", "run", "--data", "wide.npy"], cwd);
+    assert.equal(wide.status, 1);
+    assert.match(wide.stderr, /^warp: wide\.npy: 3 channel\(s\) .* but the model was trained on 1/);
+    writeFileSync(join(cwd, "nan.npy"), seqs(2, 16, 1, 7));
+    const nan = warp(["eval", "run", "--data", "nan.npy"], cwd);
+    assert.equal(nan.status, 1);
+    assert.match(nan.stderr, /^warp: nan\.npy: value NaN at flat index 7 is not finite/);
   });
 });
 
