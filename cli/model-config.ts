@@ -3,6 +3,7 @@
 // resolve the model with its data size (model.data_size, --data-size, or the dataset's known size).
 // Keys the reference uses and warp-ts ignores are reported once on stderr. Not here: data loading, training.
 
+import { totalmem } from "node:os";
 import {
   applyOverrides,
   type ModelConfig,
@@ -10,6 +11,7 @@ import {
   parseConfigYaml,
   type RunConfig,
   resolveRunConfig,
+  type SequenceModel,
   WarpError,
 } from "../src/index.js";
 import { readText } from "./files.js";
@@ -113,4 +115,23 @@ export function readRunConfig(path: string, sets: readonly string[] = []): RunCo
   const { config, ignored } = runConfigOf(parseYaml(readText(path, "config"), path), path, sets);
   if (ignored.length > 0) reportIgnored(path, ignored);
   return config;
+}
+
+/** Bytes of a model's parameters, gradients and two optimiser moments (a dense A dominates: Dθ²). */
+function trainingBytes(model: SequenceModel): number {
+  const theta = (model as { thetaDim?: number }).thetaDim;
+  const params = theta !== undefined ? theta * theta + 4 * theta : 0;
+  return 4 * 4 * params;
+}
+
+/** Refuses a run whose model cannot fit in memory, naming the keys that size it. */
+export function checkModelSize(model: SequenceModel, run: RunConfig): void {
+  const bytes = trainingBytes(model);
+  const limit = Math.min(totalmem() * 0.8, 4 * 2 ** 32);
+  if (bytes > limit) {
+    const m = run.model;
+    throw new WarpError(
+      `model too large: ${model.description} (model.root_width_size ${m.root_width_size}, model.root_depth ${m.root_depth}) needs about ${(bytes / 2 ** 30).toFixed(1)} GiB for its parameters, gradients and optimiser state alone; this machine allows ${(limit / 2 ** 30).toFixed(1)} GiB`,
+    );
+  }
 }

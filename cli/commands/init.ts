@@ -3,7 +3,7 @@
 import type { Command } from "commander";
 import { createModel, randomKey, saveCheckpoint } from "../../src/index.js";
 import { writeAtomic } from "../files.js";
-import { modelConfigOfRun, readRunConfig } from "../model-config.js";
+import { checkModelSize, modelConfigOfRun, readRunConfig } from "../model-config.js";
 import { intOption } from "../options.js";
 
 export function registerInit(program: Command): void {
@@ -26,6 +26,7 @@ export function registerInit(program: Command): void {
       const run = readRunConfig(path);
       const config = modelConfigOfRun(run, path, { dataSize: o.dataSize, nbClasses: o.nbClasses });
       const model = createModel(config);
+      checkModelSize(model, run);
       const params = model.init(randomKey(o.seed ?? run.general.seed));
       writeAtomic(o.out, saveCheckpoint(config, params));
       const named = model.namedParams(params);

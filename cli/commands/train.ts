@@ -4,7 +4,6 @@
 // (last with the optimiser state and epoch, for --resume), stats.json when the data were normalised.
 
 import { appendFileSync, existsSync, mkdirSync, readdirSync, rmSync } from "node:fs";
-import { totalmem } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import type { Command } from "commander";
 import { stringify } from "yaml";
@@ -40,7 +39,7 @@ import { decodeState, encodeState } from "../../src/train/state.js";
 import { readCheckpoint, metadataJson } from "../checkpoints.js";
 import { loadSplits, type Splits } from "../data-sources.js";
 import { readBytes, readText, writeAtomic } from "../files.js";
-import { modelConfigOfRun, readRunConfig } from "../model-config.js";
+import { checkModelSize, modelConfigOfRun, readRunConfig } from "../model-config.js";
 import { writePlot } from "../plots.js";
 import { Progress } from "../progress.js";
 import { lockRunFolder, removeStaleTemporaries } from "../run-folder.js";
@@ -280,25 +279,6 @@ function resumeState(
     state: { params: ck.params, optState: optState as unknown[], epoch, best: best as number | null },
     record: record && typeof record === "object" && record.epoch === epoch ? record : null,
   };
-}
-
-/** Bytes of a model's parameters, gradients and two optimiser moments (a dense A dominates: Dθ²). */
-function trainingBytes(model: SequenceModel): number {
-  const theta = (model as { thetaDim?: number }).thetaDim;
-  const params = theta !== undefined ? theta * theta + 4 * theta : 0;
-  return 4 * 4 * params;
-}
-
-/** Refuses a run whose model cannot fit in memory, naming the keys that size it. */
-function checkModelSize(model: SequenceModel, run: RunConfig): void {
-  const bytes = trainingBytes(model);
-  const limit = Math.min(totalmem() * 0.8, 4 * 2 ** 32);
-  if (bytes > limit) {
-    const m = run.model;
-    throw new WarpError(
-      `model too large: ${model.description} (model.root_width_size ${m.root_width_size}, model.root_depth ${m.root_depth}) needs about ${(bytes / 2 ** 30).toFixed(1)} GiB for its parameters, gradients and optimiser state alone; this machine allows ${(limit / 2 ** 30).toFixed(1)} GiB`,
-    );
-  }
 }
 
 /** Refuses a context (training.inference_start) that leaves no step of a split to predict. */
