@@ -855,6 +855,7 @@ describe("modelConfigFromRun", () => {
       smooth_inference: true,
       nb_recons_loss_steps: 400,
       inference_start: 300,
+      reference_commit: "bde9a5d",
     };
     assert.deepEqual(modelConfigFromRun(config, 1, null), expected);
   });
