@@ -4,6 +4,7 @@
 // Not here: reading files, loading data, building optimisers or training (this module only parses and checks).
 
 import { parse } from "yaml";
+import { ADABELIEF_RULES, type AdaBeliefRule } from "../optim/optimizers.js";
 import { WarpError } from "../util/assert.js";
 import {
   IGNORED_MODEL_KEYS,
@@ -87,6 +88,8 @@ export interface OptimizerConfig {
   transition_lr_scale: number | null;
   /** Reduce-on-plateau driven by the minibatch loss, or null for a constant learning rate. */
   on_plateau: PlateauConfig | null;
+  /** AdaBelief's belief term: "optax-0.2.3" (the authors' pinned version, default) or "optax-0.2.4". */
+  adabelief_rule: AdaBeliefRule;
 }
 
 export interface TrainingConfig {
@@ -208,6 +211,7 @@ const OWN_KEYS: Record<RunSection, readonly string[]> = {
     "weight_decay",
     "transition_lr_scale",
     "on_plateau",
+    "adabelief_rule",
   ],
   training: [...Object.keys(RUN_DEFAULTS.training), "val_criterion"],
 };
@@ -450,6 +454,11 @@ function resolveOptimizer(s: Raw): OptimizerConfig {
     weight_decay: weightDecay,
     transition_lr_scale: posNumOrNull("optimizer.transition_lr_scale", pick(s, "transition_lr_scale", null)),
     on_plateau: resolvePlateau(pick(s, "on_plateau", reference ? PLATEAU_DEFAULTS : null)),
+    adabelief_rule: oneOf(
+      "optimizer.adabelief_rule",
+      pick(s, "adabelief_rule", "optax-0.2.3"),
+      ADABELIEF_RULES,
+    ),
   };
 }
 

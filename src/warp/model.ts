@@ -125,8 +125,7 @@ export class WarpModel implements SequenceModel<WarpParams> {
     const classification = c.nb_classes !== null;
     // The root predicts data space even with a convolution embedding (as the reference).
     const rootOut =
-      c.root_output_dim ??
-      (classification ? c.nb_classes! : c.use_nll_loss ? 2 * c.data_size : c.data_size);
+      c.root_output_dim ?? (classification ? c.nb_classes! : c.use_nll_loss ? 2 * c.data_size : c.data_size);
     this.root = root ?? makeRoot(c, rootIn, rootOut);
     assert(
       this.root.inDim === rootIn,
@@ -268,7 +267,8 @@ export class WarpModel implements SequenceModel<WarpParams> {
     const [N, T, W] = y.shape as [number, number, number];
     const z = zeros([N, 1, W], y.dtype);
     const padded = concat([z, y, z], 1);
-    const tap = (k: number) => ops.mul(slice(padded, [0, k, 0], [N, T, W]), reshape(slice(w, [0, 0, k], [1, 1, 1]), [1]));
+    const tap = (k: number) =>
+      ops.mul(slice(padded, [0, k, 0], [N, T, W]), reshape(slice(w, [0, 0, k], [1, 1, 1]), [1]));
     return ops.add(ops.add(tap(0), tap(1)), tap(2));
   }
 

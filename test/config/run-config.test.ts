@@ -426,6 +426,7 @@ describe("our configs and the reference's cfgs", () => {
         weight_decay: 0,
         transition_lr_scale: null,
         on_plateau: { factor: 0.5, min_scale: 1e-2, patience: 20, cooldown: 0, rtol: 1e-4, accum_size: 50 },
+        adabelief_rule: "optax-0.2.3",
       },
       training: {
         nb_epochs: 200,
@@ -578,6 +579,7 @@ describe("defaults", () => {
         weight_decay: 0,
         transition_lr_scale: null,
         on_plateau: PLATEAU_DEFAULTS,
+        adabelief_rule: "optax-0.2.3",
       });
       assert.deepEqual(config.training, {
         nb_epochs: 100,

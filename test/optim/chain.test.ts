@@ -23,15 +23,19 @@ import { flat, GRADS, PARAMS, tree } from "./fixtures.js";
 
 const TOL = { atol: 1e-13, rtol: 1e-11 };
 
-/** AdaBelief (b1 .9, b2 .999, eps = epsRoot = 1e-16) per element over a gradient sequence. */
+/**
+ * AdaBelief as optax 0.2.3 (b1 .9, b2 .999, eps = epsRoot = 1e-16, the error against the previous first
+ * moment) per element over a gradient sequence.
+ */
 function adabeliefRef(lr: number, grads: number[][]): number[][] {
   const m = grads[0]!.map(() => 0);
   const s = grads[0]!.map(() => 0);
   return grads.map((g, k) => {
     const t = k + 1;
     return g.map((gi, i) => {
+      const prev = m[i]!;
       m[i] = 0.9 * m[i]! + 0.1 * gi;
-      s[i] = 0.999 * s[i]! + 0.001 * (gi - m[i]!) ** 2 + 1e-16;
+      s[i] = 0.999 * s[i]! + 0.001 * (gi - prev) ** 2 + 1e-16;
       return (-lr * (m[i]! / (1 - 0.9 ** t))) / (Math.sqrt(s[i]! / (1 - 0.999 ** t)) + 1e-16);
     });
   });
