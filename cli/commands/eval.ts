@@ -22,10 +22,16 @@ import { imageSide, readArray } from "./train.js";
 
 function checkpointOf(target: string): { file: string; runDir: string | null } {
   if (existsSync(target) && statSync(target).isDirectory()) {
-    const file = join(target, "checkpoints", "best.safetensors");
-    if (!existsSync(file))
-      throw new WarpError(`${target} is not a run folder: no checkpoints/best.safetensors`);
-    return { file, runDir: target };
+    const best = join(target, "checkpoints", "best.safetensors");
+    if (existsSync(best)) return { file: best, runDir: target };
+    // No validation chose a best model (training.val_on_test: false, or no held-out split): the last one.
+    const last = join(target, "checkpoints", "last.safetensors");
+    if (!existsSync(last))
+      throw new WarpError(
+        `${target} is not a run folder: no checkpoints/best.safetensors or last.safetensors`,
+      );
+    console.error(`${target}: no validation chose a best model; evaluating checkpoints/last.safetensors`);
+    return { file: last, runDir: target };
   }
   return { file: target, runDir: null };
 }
@@ -34,7 +40,7 @@ export function registerEval(program: Command): void {
   program
     .command("eval")
     .description(
-      "print the metrics of a trained model (a run folder's best checkpoint, or a .safetensors file)",
+      "print the metrics of a trained model (a run folder's best checkpoint, else its last, or a .safetensors file)",
     )
     .argument("<run-dir|model.safetensors>")
     .option("--data <x.npy>", "evaluate on this (N, T, D) array instead of the run's test split")

@@ -284,18 +284,25 @@ export async function trainRun(arg: string | undefined, o: TrainOptions): Promis
     console.log(`run folder ${dir}; model ${model.description}; ${data.train.size} training sequences`);
   }
   const t = run.training;
+  // Without a validation split the authors validate on the test split and keep the best model.
+  const val = data.val ?? (t.val_on_test ? data.test : null);
+  if (!data.val && val && state.epoch < t.nb_epochs)
+    console.error(
+      "no validation split: validating on the test split and keeping the best model, as the authors' code (training.val_on_test: false to skip)",
+    );
   const progress = new Progress(process.stdout, t.nb_epochs, t.print_every);
   const metricsPath = join(dir, "metrics.jsonl");
   const final = fit(state, {
     model,
     optimizer,
     train: data.train,
-    val: data.val,
+    val,
     epochs: t.nb_epochs,
     batchSize: t.batch_size,
     key: randomKey(run.general.seed + 1),
     validEvery: t.valid_every,
     valCriterion: t.val_criterion,
+    authorsSelection: run.optimizer.name === "adabelief",
     context: t.inference_start,
     stats: data.stats,
     image: side !== null,
@@ -305,7 +312,8 @@ export async function trainRun(arg: string | undefined, o: TrainOptions): Promis
       // One line per epoch, appended (a resume drops any line past its checkpoint, or left unfinished).
       appendFileSync(metricsPath, `${JSON.stringify(record)}\n`);
       writeCheckpoint(join(dir, "checkpoints", "last.safetensors"), config, s, data.stats);
-      if (improved || !existsSync(join(dir, "checkpoints", "best.safetensors"))) {
+      // best.safetensors exists only once a validation chose it.
+      if (improved) {
         writeCheckpoint(join(dir, "checkpoints", "best.safetensors"), config, s, data.stats);
       }
       progress.epoch(record);
@@ -315,13 +323,11 @@ export async function trainRun(arg: string | undefined, o: TrainOptions): Promis
   const test = data.test ?? data.val;
   let finalMetrics: Record<string, number> | null = null;
   if (test) {
-    // With a validation split, the test metrics are those of the best-validation checkpoint.
+    // With validation, the test metrics are those of the best checkpoint (the authors restore it too).
+    const best = join(dir, "checkpoints", "best.safetensors");
     const chosen =
-      data.val && data.test
-        ? loadCheckpoint<object>(
-            readBytes(join(dir, "checkpoints", "best.safetensors"), "checkpoint"),
-            config,
-          ).params
+      val && data.test && existsSync(best)
+        ? loadCheckpoint<object>(readBytes(best, "checkpoint"), config).params
         : final.params;
     const metrics = evaluate(model, chosen, test, {
       context: t.inference_start,
@@ -330,7 +336,11 @@ export async function trainRun(arg: string | undefined, o: TrainOptions): Promis
       image: side !== null,
     });
     const which =
-      data.val && data.test ? "test (best validation checkpoint)" : data.test ? "test" : "validation";
+      chosen !== final.params
+        ? `test (best checkpoint on ${data.val ? "validation" : "test"})`
+        : data.test
+          ? "test"
+          : "validation";
     console.log(`final ${which} metrics: ${JSON.stringify(metrics)}`);
     finalMetrics = metrics;
   }

@@ -99,6 +99,11 @@ export interface TrainingConfig {
   save_every: number;
   /** Validate every N epochs (and at the last one), or null for the last epoch only. */
   valid_every: number | null;
+  /**
+   * Without a validation split, validate on the test split and keep the best model, as the authors'
+   * loaders.py/main.py at bde9a5d (default true); false: no validation, the last model is the result.
+   */
+  val_on_test: boolean;
   val_criterion: ValCriterion;
   inference_start: number | null;
   autoregressive: boolean;
@@ -157,6 +162,7 @@ export const RUN_DEFAULTS = {
     print_every: 10,
     save_every: 10,
     valid_every: 10,
+    val_on_test: true,
     inference_start: MODEL_DEFAULTS.inference_start,
     autoregressive: MODEL_DEFAULTS.autoregressive,
     stochastic: MODEL_DEFAULTS.stochastic,
@@ -471,6 +477,7 @@ function resolveTraining(s: Raw, classification: boolean, ignored: string[]): Tr
     print_every: posInt("training.print_every", v("print_every")),
     save_every: posInt("training.save_every", v("save_every")),
     valid_every: posIntOrNull("training.valid_every", v("valid_every")),
+    val_on_test: bool("training.val_on_test", v("val_on_test")),
     val_criterion: oneOf(
       "training.val_criterion",
       pick(s, "val_criterion", classification ? "error_rate" : "mse"),

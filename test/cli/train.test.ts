@@ -110,7 +110,7 @@ describe("warp train", () => {
     );
     assert.match(
       r.stdout,
-      /final test (?:\(best validation checkpoint\) )?metrics: \{"mse":[0-9.e-]+,"mae":[0-9.e-]+,"rmse":[0-9.e-]+\}/,
+      /final test (?:\(best checkpoint on (?:validation|test)\) )?metrics: \{"mse":[0-9.e-]+,"mae":[0-9.e-]+,"rmse":[0-9.e-]+\}/,
     );
     for (const f of [
       "config.yaml",
@@ -190,7 +190,7 @@ describe("warp train", () => {
     const r = warp(["train", "npy.yaml", "--out", "run"], cwd);
     assert.equal(r.status, 0, r.stderr);
     const metrics = JSON.parse(
-      /final test (?:\(best validation checkpoint\) )?metrics: (\{.*\})/.exec(r.stdout)![1]!,
+      /final test (?:\(best checkpoint on (?:validation|test)\) )?metrics: (\{.*\})/.exec(r.stdout)![1]!,
     ) as Record<string, number>;
     assert.ok(Math.abs(metrics.mse_orig! / metrics.mse! - 25) < 1e-6, JSON.stringify(metrics));
     assert.ok(Math.abs(metrics.mae_orig! / metrics.mae! - 5) < 1e-6, JSON.stringify(metrics));
@@ -253,7 +253,7 @@ describe("warp train", () => {
       assert.deepEqual(Object.keys(val).sort(), ["accuracy", "cross_entropy", "error_rate", "f1_score"]);
       assert.ok(Math.abs(val.accuracy! + val.error_rate! - 1) < 1e-12);
     }
-    assert.match(r.stdout, /final test \(best validation checkpoint\) metrics: \{"accuracy":/);
+    assert.match(r.stdout, /final test \(best checkpoint on validation\) metrics: \{"accuracy":/);
     const ev = warp(["eval", "run", "--json"], cwd);
     assert.equal(ev.status, 0, ev.stderr);
     assert.ok((JSON.parse(ev.stdout) as Record<string, number>).f1_score! >= 0);
@@ -274,7 +274,11 @@ describe("warp train", () => {
     const r = warp(["train", "mnist.yaml", "--out", "run"], cwd);
     assert.equal(r.status, 0, r.stderr);
     assert.match(r.stdout, /12 training sequences/);
-    const metrics = JSON.parse(/final test metrics: (\{.*\})/.exec(r.stdout)![1]!) as Record<string, number>;
+    // No validation split: the test split chooses the best model, as the authors' code, and says so.
+    assert.match(r.stderr, /no validation split: validating on the test split and keeping the best model/);
+    const metrics = JSON.parse(
+      /final test (?:\(best checkpoint on test\) )?metrics: (\{.*\})/.exec(r.stdout)![1]!,
+    ) as Record<string, number>;
     assert.ok(metrics.bpd! > 0 && Number.isFinite(metrics.bpd!), r.stdout);
     assert.ok(Math.abs(metrics.image_mse! - metrics.mse! / 4) < 1e-9);
     const png = readFileSync(join(cwd, "run", "plots", "completion.png"));
@@ -283,5 +287,13 @@ describe("warp train", () => {
       readFileSync(join(cwd, "run", "plots", "completion.svg"), "utf8"),
       /completion from 50 context pixels/,
     );
+    // With training.val_on_test false nothing validates: no best checkpoint, and eval reads the last one.
+    const plain = warp(["train", "mnist.yaml", "--out", "plain", "--set", "training.val_on_test=false"], cwd);
+    assert.equal(plain.status, 0, plain.stderr);
+    assert.doesNotMatch(plain.stderr, /validating on the test split/);
+    assert.ok(!existsSync(join(cwd, "plain", "checkpoints", "best.safetensors")));
+    const ev = warp(["eval", "plain", "--json"], cwd);
+    assert.equal(ev.status, 0, ev.stderr);
+    assert.match(ev.stderr, /no validation chose a best model; evaluating checkpoints\/last\.safetensors/);
   });
 });
