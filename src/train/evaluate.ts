@@ -22,7 +22,7 @@ export interface EvaluateOptions {
   /** The data's min-max statistics: adds mse/rmse/mae/mape in original units as `*_orig`. */
   stats?: MinMaxStats | null;
   /**
-   * The sequences are images with pixels in [−1, 1]: adds the paper's image metrics (WARP.md §3) from
+   * The sequences are images with pixels in [−1, 1]: adds the paper's image metrics (docs/model.md §3) from
    * the context on: `image_mse` on the [0, 1] scale, and `bpd` with an uncertainty head.
    */
   image?: boolean;

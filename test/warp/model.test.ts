@@ -819,7 +819,7 @@ describe("the loss", () => {
 });
 
 // ---------------------------------------------------------------------------------------------------
-// A plain per-sequence, per-step loop of the WARP.md equations in float64 numbers, written from the
+// A plain per-sequence, per-step loop of the docs/model.md equations in float64 numbers, written from the
 // spec (not from model.ts): the reference for the forward values of every option.
 
 type Vec = number[];
