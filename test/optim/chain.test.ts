@@ -16,6 +16,7 @@ import {
   resolveRunConfig,
   scaleEntries,
   tensor,
+  treeLeaves,
   type UpdateExtra,
 } from "../../src/index.js";
 import { assertAllClose } from "../helpers/index.js";
@@ -153,8 +154,14 @@ describe("referenceOptimizer", () => {
 describe("scaleEntries and optimizer.transition_lr_scale", () => {
   it("scales the named top-level entry's updates only", () => {
     const p = tree(PARAMS);
-    const [u] = scaleEntries({ b: 0.25, missing: 3 }).update(tree(GRADS[0]!), {}, p);
-    assertAllClose(flat(u), [...GRADS[0]!.slice(0, 2), ...GRADS[0]!.slice(2).map((g) => g * 0.25)], TOL);
+    const g = tree(GRADS[0]!);
+    const [u] = scaleEntries({ b: 0.25, missing: 3 }).update(g, {}, p);
+    assertAllClose(flat(u), [...GRADS[0]!.slice(0, 2), ...GRADS[0]!.slice(2).map((x) => x * 0.25)], TOL);
+    // Unscaled entries are copies: disposing the inputs leaves the outputs intact.
+    const outs = treeLeaves(u);
+    for (const t of treeLeaves(g)) assert.ok(!outs.includes(t));
+    for (const t of treeLeaves(g)) t.dispose();
+    assertAllClose(flat(u), [...GRADS[0]!.slice(0, 2), ...GRADS[0]!.slice(2).map((x) => x * 0.25)], TOL);
   });
 
   it("slows WARP's transition matrix A by the configured factor, after the optimiser", () => {
