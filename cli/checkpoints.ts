@@ -14,8 +14,14 @@ export function checkpointTarget(target: string, which: "best" | "last" = "best"
   if (!existsSync(target)) throw new WarpError(`${target}: no such file or folder`);
   if (statSync(target).isDirectory()) {
     const file = join(target, "checkpoints", `${which}.safetensors`);
-    if (!existsSync(file)) throw new WarpError(`${target} is not a run folder: no checkpoints/${which}.safetensors`);
-    return { file, runDir: target };
+    if (existsSync(file)) return { file, runDir: target };
+    // No validation chose a best model (no held-out split, or training.val_on_test: false): the last one.
+    const last = join(target, "checkpoints", "last.safetensors");
+    if (which === "best" && existsSync(last)) {
+      console.error(`warp: note: ${target}: no validation chose a best model; using checkpoints/last.safetensors`);
+      return { file: last, runDir: target };
+    }
+    throw new WarpError(`${target} is not a run folder: no checkpoints/${which}.safetensors`);
   }
   const up = dirname(dirname(target));
   const inRun = basename(dirname(target)) === "checkpoints" && existsSync(join(up, "config.yaml"));

@@ -1,6 +1,6 @@
 // The paper's experiments as named rows: which built-in config trains each row (at CPU scale and at paper
 // scale), which `warp data` commands make its data when missing, which final metric it reports, and the
-// paper's number for it (WARP.md §5). `warp experiment` runs them; `warp results` tabulates the runs.
+// paper's number for it (the paper's tables, arXiv 2506.01153). `warp experiment` runs them; `warp results` tabulates the runs.
 // Not here: training (commands/train.ts), the table itself (commands/results.ts).
 
 import { WarpError } from "../src/index.js";

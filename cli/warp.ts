@@ -8,6 +8,8 @@ import { registerBench } from "./commands/bench.js";
 import { registerData } from "./commands/data.js";
 import { registerEval } from "./commands/eval.js";
 import { registerExperiment } from "./commands/experiment.js";
+import { registerExport } from "./commands/export.js";
+import { registerImport } from "./commands/import.js";
 import { registerInit } from "./commands/init.js";
 import { registerPredict } from "./commands/predict.js";
 import { registerResults } from "./commands/results.js";
@@ -31,6 +33,8 @@ registerBench(program);
 registerData(program);
 registerExperiment(program);
 registerResults(program);
+registerImport(program);
+registerExport(program);
 
 try {
   await program.parseAsync();

@@ -139,6 +139,15 @@ export {
   ueaArraysFromNpz,
 } from "./data/uea.js";
 export {
+  authorsModelKeys,
+  type EquinoxLeaf,
+  equinoxLayout,
+  equinoxSizes,
+  readEquinoxWarp,
+  splitNpyStream,
+  writeEquinoxWarp,
+} from "./io/equinox.js";
+export {
   type DecodeIdxOptions,
   decodeIdx,
   encodeIdx,

@@ -21,7 +21,7 @@ export function registerEval(program: Command): void {
   program
     .command("eval")
     .description(
-      "print the metrics of a trained model (a run folder's best checkpoint, or a .safetensors file)",
+      "print the metrics of a trained model (a run folder's best checkpoint, else its last, or a .safetensors file)",
     )
     .argument("<run-dir|model.safetensors>")
     .option("--data <x.npy>", "evaluate on this (N, T, D) array instead of the run's test split")

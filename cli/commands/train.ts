@@ -376,6 +376,12 @@ export async function trainRun(arg: string | undefined, o: TrainOptions): Promis
       );
     }
     const t = run.training;
+    // Without a validation split the authors validate on the test split and keep the best model.
+    const val = data.val ?? (t.val_on_test ? data.test : null);
+    if (!data.val && val && state.epoch < t.nb_epochs)
+      console.error(
+        "warp: note: no validation split: validating on the test split and keeping the best model, as the authors' code does (training.val_on_test: false to skip)",
+      );
     const progress = new Progress(process.stdout, t.nb_epochs, t.print_every);
     let final: FitState<unknown[], object>;
     try {
@@ -385,12 +391,13 @@ export async function trainRun(arg: string | undefined, o: TrainOptions): Promis
           model,
           optimizer,
           train: data.train,
-          val: data.val,
+          val,
           epochs: t.nb_epochs,
           batchSize: t.batch_size,
           key: randomKey(run.general.seed + 1),
           validEvery: t.valid_every,
           valCriterion: t.val_criterion,
+          authorsSelection: run.optimizer.name === "adabelief",
           context: t.inference_start,
           stats: data.stats,
           image: side !== null,
@@ -398,8 +405,9 @@ export async function trainRun(arg: string | undefined, o: TrainOptions): Promis
           onStep: (s) => progress.step(s),
           onEpoch: (record, s, improved) => {
             // Checkpoints first, then the metrics line: a kill between them loses no epoch, since a
-            // resume restores the line from the checkpoint's "record".
-            if (improved || !existsSync(bestPath)) writeCheckpoint(bestPath, config, s, data.stats, record);
+            // resume restores the line from the checkpoint's "record". best.safetensors exists only
+            // once a validation chose it.
+            if (improved) writeCheckpoint(bestPath, config, s, data.stats, record);
             writeCheckpoint(lastPath, config, s, data.stats, record);
             appendFileSync(metricsPath, `${JSON.stringify(record)}\n`);
             progress.epoch(record);
@@ -420,8 +428,8 @@ export async function trainRun(arg: string | undefined, o: TrainOptions): Promis
     const test = data.test ?? data.val;
     let finalMetrics: Record<string, number> | null = null;
     if (test) {
-      // With a validation split, the test metrics are those of the best-validation checkpoint.
-      const fromBest = data.val !== null && data.test !== null;
+      // With validation, the test metrics are those of the best checkpoint (the authors restore it too).
+      const fromBest = val !== null && data.test !== null && existsSync(bestPath);
       const chosen = fromBest ? readCheckpoint<object>(bestPath, config) : null;
       const metrics = evaluate(model, chosen ? chosen.params : final.params, test, {
         context: t.inference_start,
@@ -432,6 +440,7 @@ export async function trainRun(arg: string | undefined, o: TrainOptions): Promis
       const report = {
         split: data.test ? "test" : "validation",
         checkpoint: fromBest ? "best" : "last",
+        chosen_on: fromBest ? (data.val ? "validation" : "test") : null,
         epoch: chosen ? Number(chosen.metadata.epoch) : final.epoch,
         context: t.inference_start,
         sequences: test.size,
@@ -453,10 +462,10 @@ export async function trainRun(arg: string | undefined, o: TrainOptions): Promis
 
 /** Final metrics as a short table: what was evaluated, then one metric a line (4 significant digits). */
 export function metricsTable(
-  r: { split: string; checkpoint: string; epoch: number; context: number | null; sequences: number },
+  r: { split: string; checkpoint: string; chosen_on: string | null; epoch: number; context: number | null; sequences: number },
   metrics: Record<string, number>,
 ): string {
-  const head = `final metrics on the ${r.split} split (${r.sequences} sequences; ${r.checkpoint} checkpoint, epoch ${r.epoch}; ${r.context === null ? "teacher-forced" : `rollout after ${r.context} context step${r.context === 1 ? "" : "s"}`})`;
+  const head = `final metrics on the ${r.split} split (${r.sequences} sequences; ${r.checkpoint} checkpoint${r.chosen_on ? ` (chosen on ${r.chosen_on})` : ""}, epoch ${r.epoch}; ${r.context === null ? "teacher-forced" : `rollout after ${r.context} context step${r.context === 1 ? "" : "s"}`})`;
   const fmt = (v: number) => (Number.isFinite(v) ? (Math.abs(v) >= 1e4 || (Math.abs(v) < 1e-3 && v !== 0) ? v.toExponential(3) : v.toPrecision(4)) : String(v));
   const width = Math.max(...Object.keys(metrics).map((k) => k.length));
   return [head, ...Object.entries(metrics).map(([k, v]) => `  ${k.padEnd(width)}  ${fmt(v)}`)].join("\n");

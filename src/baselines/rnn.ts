@@ -13,7 +13,7 @@
 // Layer 0 reads u_t = [τ_t, x̃_t] (in = Din), layer l > 0 reads layer l − 1's new h (in = H). Per layer
 // and step ONE matmul gives every gate: [u, 1, h] times a fused weight built once per forward (bias as a
 // column; the GRU's n gate keeps its input and hidden parts in separate rows for the reset gate).
-// Output y_t = head(decoder(h_t)); the loss compares y_t with x_t, as WARP's (WARP.md §2–3).
+// Output y_t = head(decoder(h_t)); the loss compares y_t with x_t, as WARP's (docs/model.md §2–3).
 //
 // Fed input x̃_t (as WarpModel's modes): classification, or autoregressive: false without a context →
 // the true x_t at every step. Otherwise the autoregressive rollout: x̃_t = x_t when teacher-forced
@@ -372,7 +372,7 @@ export class RnnModel implements SequenceModel<RnnParams> {
     return [ops.mul(o, ops.tanh(cNew)), cNew];
   }
 
-  /** The training loss of a batch (`taskLoss`, WARP.md §3) of the forward pass with teacher forcing. */
+  /** The training loss of a batch (`taskLoss`, docs/model.md §3) of the forward pass with teacher forcing. */
   loss(p: RnnParams, batch: Batch, key?: Key): Tensor {
     const [kForward, kSteps] = key ? (splitKey(key, 2) as Key[]) : [];
     const out = this.forward(p, batch.x, { times: batch.times, key: kForward, forceMask: batch.forceMask });

@@ -4,6 +4,7 @@
 // Not here: reading files, loading data, building optimisers or training (this module only parses and checks).
 
 import { parse } from "yaml";
+import { ADABELIEF_RULES, type AdaBeliefRule } from "../optim/optimizers.js";
 import { WarpError } from "../util/assert.js";
 import {
   IGNORED_MODEL_KEYS,
@@ -89,6 +90,8 @@ export interface OptimizerConfig {
   transition_lr_scale: number | null;
   /** Reduce-on-plateau driven by the minibatch loss, or null for a constant learning rate. */
   on_plateau: PlateauConfig | null;
+  /** AdaBelief's belief term: "optax-0.2.3" (the authors' pinned version, default) or "optax-0.2.4". */
+  adabelief_rule: AdaBeliefRule;
 }
 
 export interface TrainingConfig {
@@ -98,6 +101,11 @@ export interface TrainingConfig {
   save_every: number;
   /** Validate every N epochs (and at the last one), or null for the last epoch only. */
   valid_every: number | null;
+  /**
+   * Without a validation split, validate on the test split and keep the best model, as the authors'
+   * loaders.py/main.py at bde9a5d (default true); false: no validation, the last model is the result.
+   */
+  val_on_test: boolean;
   val_criterion: ValCriterion;
   inference_start: number | null;
   autoregressive: boolean;
@@ -157,6 +165,7 @@ export const RUN_DEFAULTS = {
     print_every: 10,
     save_every: 10,
     valid_every: 10,
+    val_on_test: true,
     inference_start: MODEL_DEFAULTS.inference_start,
     autoregressive: MODEL_DEFAULTS.autoregressive,
     stochastic: MODEL_DEFAULTS.stochastic,
@@ -211,6 +220,7 @@ const OWN_KEYS: Record<RunSection, readonly string[]> = {
     "weight_decay",
     "transition_lr_scale",
     "on_plateau",
+    "adabelief_rule",
   ],
   training: [...Object.keys(RUN_DEFAULTS.training), "val_criterion"],
 };
@@ -454,6 +464,11 @@ function resolveOptimizer(s: Raw): OptimizerConfig {
     weight_decay: weightDecay,
     transition_lr_scale: posNumOrNull("optimizer.transition_lr_scale", pick(s, "transition_lr_scale", null)),
     on_plateau: resolvePlateau(pick(s, "on_plateau", reference ? PLATEAU_DEFAULTS : null)),
+    adabelief_rule: oneOf(
+      "optimizer.adabelief_rule",
+      pick(s, "adabelief_rule", "optax-0.2.3"),
+      ADABELIEF_RULES,
+    ),
   };
 }
 
@@ -466,6 +481,7 @@ function resolveTraining(s: Raw, classification: boolean, ignored: string[]): Tr
     print_every: posInt("training.print_every", v("print_every")),
     save_every: posInt("training.save_every", v("save_every")),
     valid_every: posIntOrNull("training.valid_every", v("valid_every")),
+    val_on_test: bool("training.val_on_test", v("val_on_test")),
     val_criterion: oneOf(
       "training.val_criterion",
       pick(s, "val_criterion", classification ? "error_rate" : "mse"),

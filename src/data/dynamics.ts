@@ -1,4 +1,4 @@
-// The dynamical-system datasets of WARP.md §5, integrated with `odeSolve` on t = linspace(0, 1, T)
+// The dynamical-system datasets of docs/model.md §5, integrated with `odeSolve` on t = linspace(0, 1, T)
 // (T = 256): MSD (mass-spring-damper from [1, 0]), MSD-Zero (the same from a random initial state) and the
 // Lotka–Volterra repeat-copy task (input: the first r steps then zeros; target: those r steps repeated
 // with period r + 50, zeros between). Parameters are drawn from explicit keys: same key, same numbers.

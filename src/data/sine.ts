@@ -1,4 +1,4 @@
-// The SINE task of WARP.md §5: x(t) = sin(2π·t + φ) on t = linspace(0, 1, T) (T = 16), D = 1, one phase
+// The SINE task of docs/model.md §5: x(t) = sin(2π·t + φ) on t = linspace(0, 1, T) (T = 16), D = 1, one phase
 // φ ~ U(−π/6, π/6) per sequence, drawn from an explicit key. Only x_0 is given at inference (context 1).
 // Not here: the model, the context length, or the reference's exact random stream (JAX keys differ):
 // same distribution, not the same numbers.

@@ -1,5 +1,6 @@
 // The optimiser a run configuration's `optimizer:` section describes: optional element-wise and
-// global-norm clipping, then AdaBelief (the reference), Adam, AdamW or SGD at init_lr, the slower
+// global-norm clipping, then AdaBelief (the reference; optax 0.2.3's rule unless adabelief_rule says
+// otherwise), Adam, AdamW or SGD at init_lr, the slower
 // transition matrix (transition_lr_scale), then reduce-on-plateau when on_plateau is set — the authors'
 // chain when their keys are given.
 
@@ -23,7 +24,7 @@ export function optimizerFromConfig(c: OptimizerConfig): ConfiguredOptimizer {
   if (c.grad_norm_clip !== null) parts.push(clipByGlobalNorm(c.grad_norm_clip) as GradientTransformation);
   const base =
     c.name === "adabelief"
-      ? adabelief(c.init_lr)
+      ? adabelief(c.init_lr, { rule: c.adabelief_rule })
       : c.name === "adam"
         ? adam(c.init_lr)
         : c.name === "adamw"

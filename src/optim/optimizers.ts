@@ -122,13 +122,24 @@ export function adamw(
   };
 }
 
+/** The two optax versions of AdaBelief's belief term (see `adabelief`). */
+export const ADABELIEF_RULES = ["optax-0.2.3", "optax-0.2.4"] as const;
+export type AdaBeliefRule = (typeof ADABELIEF_RULES)[number];
+
+export interface AdaBeliefOptions extends AdamOptions {
+  /** Default "optax-0.2.3", the version the authors pin (their requirements.txt at bde9a5d). */
+  rule?: AdaBeliefRule;
+}
+
 /**
- * AdaBelief (optax.adabelief): μ ← b1·μ + (1−b1)·g, s ← b2·s + (1−b2)·(g − μ)² + epsRoot (new μ; epsRoot
- * kept in the state), μ̂ = μ/(1−b1ᵗ), ŝ = s/(1−b2ᵗ); update = −lr·μ̂ / (√ŝ + eps). State nu holds s.
+ * AdaBelief (optax.adabelief): μ ← b1·μ + (1−b1)·g, s ← b2·s + (1−b2)·(g − m)² + epsRoot (epsRoot kept
+ * in the state), μ̂ = μ/(1−b1ᵗ), ŝ = s/(1−b2ᵗ); update = −lr·μ̂ / (√ŝ + eps). The prediction error is
+ * taken against the previous first moment m = μ_{t−1} with rule "optax-0.2.3", against the updated one
+ * m = μ_t with "optax-0.2.4" (and later). State nu holds s.
  */
 export function adabelief(
   lr: number,
-  { b1 = 0.9, b2 = 0.999, eps = 1e-16, epsRoot = 1e-16 }: AdamOptions = {},
+  { b1 = 0.9, b2 = 0.999, eps = 1e-16, epsRoot = 1e-16, rule = "optax-0.2.3" }: AdaBeliefOptions = {},
 ): GradientTransformation<AdamState> {
   return {
     init: (params) => ({ count: 0, mu: zerosLike(params), nu: zerosLike(params) }),
@@ -142,7 +153,7 @@ export function adabelief(
           (v, g, m) => ops.add(ops.add(ops.mul(v, b2), ops.mul(ops.square(ops.sub(g, m)), 1 - b2)), epsRoot),
           s.nu,
           grads,
-          mu,
+          rule === "optax-0.2.3" ? s.mu : mu,
         );
         const updates = treeMap(
           (m, v) => ops.mul(ops.div(ops.div(m, c1), ops.add(ops.sqrt(ops.div(v, c2)), eps)), -lr),

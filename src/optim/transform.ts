@@ -5,7 +5,7 @@
 
 import { noGrad } from "../autograd/tape.js";
 import * as ops from "../ops/elementwise.js";
-import { Tensor, tidy } from "../tensor/tensor.js";
+import { convert, Tensor, tidy } from "../tensor/tensor.js";
 import { assert } from "../util/assert.js";
 
 /** A parameter-shaped tree: tensors in nested arrays / plain objects. */
@@ -82,7 +82,8 @@ export function applyUpdates<T extends Tree>(params: T, updates: Tree): T {
 
 /**
  * Multiplies the updates of the named top-level entries of the parameter tree (e.g. {A: 0.01} for WARP's
- * transition matrix); other entries, and names the tree does not have, pass through unchanged.
+ * transition matrix); other entries pass through as copies (the caller may dispose its inputs), and
+ * names the tree does not have are ignored.
  */
 export function scaleEntries(scales: Readonly<Record<string, number>>): GradientTransformation<EmptyState> {
   for (const [k, v] of Object.entries(scales))
@@ -91,9 +92,10 @@ export function scaleEntries(scales: Readonly<Record<string, number>>): Gradient
     init: () => ({}),
     update: (updates, s) =>
       noGrad(() => {
-        const out: Record<string, Tree> = { ...(updates as Record<string, Tree>) };
-        for (const [k, v] of Object.entries(scales)) {
-          if (out[k] !== undefined) out[k] = treeMap((u) => ops.mul(u, v), out[k]);
+        const out: Record<string, Tree> = {};
+        for (const [k, u] of Object.entries(updates as Record<string, Tree>)) {
+          const v = scales[k];
+          out[k] = treeMap((x) => (v === undefined ? convert(x, x.dtype) : ops.mul(x, v)), u);
         }
         return [out, s];
       }),

@@ -22,10 +22,12 @@ export interface EvaluateOptions {
   /** The data's min-max statistics: adds mse/rmse/mae/mape in original units as `*_orig`. */
   stats?: MinMaxStats | null;
   /**
-   * The sequences are images with pixels in [−1, 1]: adds the paper's image metrics (WARP.md §3) from
+   * The sequences are images with pixels in [−1, 1]: adds the paper's image metrics (docs/model.md §3) from
    * the context on: `image_mse` on the [0, 1] scale, and `bpd` with an uncertainty head.
    */
   image?: boolean;
+  /** Adds `half_mse_all`: ½MSE over every step, context included (the authors' validation "mse"). */
+  halfMseAllSteps?: boolean;
 }
 
 /** The task's metrics of `model` with `params` on every sequence of `ds`. */
@@ -73,6 +75,7 @@ export function evaluate<P extends object>(
         mae: m.mae(mean, target, { context }),
         rmse: m.rmse(mean, target, { context }),
       };
+      if (o.halfMseAllSteps) r.half_mse_all = m.mse(mean, target) / 2;
       const std = W === 2 * D ? slice(out, [0, 0, D], [N, T, D]) : null;
       if (std) r.nll = m.nll(mean, std, target, { context });
       if (o.image) {

@@ -49,6 +49,13 @@ export interface FitOptions<S, P extends object = object> {
   /** Validate every N epochs and at the last; null = the last epoch only. */
   validEvery: number | null;
   valCriterion: ValCriterion;
+  /**
+   * Choose the best model as the authors' main.py (bde9a5d): validate at 0-based epochs e with
+   * e % validEvery = 0 and at the last; criterion "mse" is ½MSE over all steps; ties go to the later
+   * epoch. Otherwise: validate after every validEvery-th epoch, the criterion from the context on, and
+   * only a strict improvement counts.
+   */
+  authorsSelection?: boolean;
   /** Context length of the validation rollout (the config's inference_start), or null. */
   context: number | null;
   /** The data's min-max statistics, to add validation metrics in original units. */
@@ -138,19 +145,23 @@ export function* fitSteps<S, P extends object>(
       yield { state, epochDone: false };
     }
     const last = epoch === o.epochs - 1;
-    const validate = o.val && (last || (o.validEvery !== null && (epoch + 1) % o.validEvery === 0));
-    const val = validate
-      ? evaluate(o.model, state.params, o.val!, {
-          context: o.context,
-          batchSize: o.batchSize,
-          stats: o.stats,
-          image: o.image,
-        })
-      : null;
+    const authors = o.authorsSelection === true;
+    const due = o.validEvery !== null && (authors ? epoch : epoch + 1) % o.validEvery === 0;
+    const val =
+      o.val && (last || due)
+        ? evaluate(o.model, state.params, o.val, {
+            context: o.context,
+            batchSize: o.batchSize,
+            stats: o.stats,
+            image: o.image,
+            halfMseAllSteps: authors,
+          })
+        : null;
     let improved = false;
     if (val) {
-      const score = criterionScore(val, o.valCriterion);
-      if (state.best === null || score < state.best) {
+      const score =
+        authors && o.valCriterion === "mse" ? val.half_mse_all! : criterionScore(val, o.valCriterion);
+      if (state.best === null || score < state.best || (authors && score === state.best)) {
         improved = true;
         state = { ...state, best: score };
       }

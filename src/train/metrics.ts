@@ -1,4 +1,4 @@
-// Evaluation metrics of WARP.md §3 as plain functions returning numbers (accumulated in float64, no
+// Evaluation metrics of docs/model.md §3 as plain functions returning numbers (accumulated in float64, no
 // autograd): MSE, RMSE, MAE, MAPE and Gaussian NLL from the context length on, the paper's image BPD
 // recipe, and accuracy / error rate / macro-F1 / confusion matrix for classification.
 // Not here: training losses (warp/loss.ts, which return differentiable tensors), or the rollouts that

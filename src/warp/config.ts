@@ -60,7 +60,17 @@ export interface ModelConfig {
   smooth_inference: boolean;
   nb_recons_loss_steps: number | null;
   inference_start: number | null;
+  /**
+   * The authors' commit whose forward pass this model follows (docs/model.md, "Which commit"):
+   * "bde9a5d" (HEAD, default) decodes non-autoregressive states at τ_t and appends the time column after
+   * x in the autoregressive paths; "da7a0af" decodes at τ_t + (τ_1 − τ_0) and puts time first everywhere.
+   */
+  reference_commit: ReferenceCommit;
 }
+
+/** The authors' commits a model can follow: HEAD (bde9a5d, 2025-10-06) and the older da7a0af (2025-05-10). */
+export const REFERENCE_COMMITS = ["bde9a5d", "da7a0af"] as const;
+export type ReferenceCommit = (typeof REFERENCE_COMMITS)[number];
 
 type Raw = Record<string, unknown>;
 
@@ -89,6 +99,7 @@ export const MODEL_DEFAULTS: Omit<ModelConfig, "data_size" | RnnKey> = {
   smooth_inference: true,
   nb_recons_loss_steps: null,
   inference_start: null,
+  reference_commit: "bde9a5d",
 };
 
 /** Keys of ModelConfig that come from the reference's `training:` section. */
@@ -244,6 +255,7 @@ export function resolveModelConfig(raw: Raw): ModelConfig {
     nb_recons_loss_steps:
       v.nb_recons_loss_steps === null ? null : posInt("nb_recons_loss_steps", v.nb_recons_loss_steps),
     inference_start: v.inference_start === null ? null : nonNegInt("inference_start", v.inference_start),
+    reference_commit: oneOf("reference_commit", v.reference_commit, REFERENCE_COMMITS),
   };
   if (cfg.model_type !== "wsm") {
     cfg.rnn_hidden_size = posInt("rnn_hidden_size", v.rnn_hidden_size);

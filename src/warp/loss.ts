@@ -1,4 +1,4 @@
-// WARP's losses (WARP.md §3): Gaussian NLL without the constant, the reference's ½MSE (optax l2_loss),
+// WARP's losses (docs/model.md §3): Gaussian NLL without the constant, the reference's ½MSE (optax l2_loss),
 // plain MSE, cross-entropy on the last step's logits, and the loss on N time steps sampled with
 // replacement per sequence. N sequences, T steps, D data dims.
 
@@ -56,7 +56,7 @@ export function sampleSteps(key: Key, count: number, ...xs: Tensor[]): Tensor[] 
 }
 
 /**
- * The training loss of a model's output `out` for a batch (WARP.md §3), shared by every model:
+ * The training loss of a model's output `out` for a batch (docs/model.md §3), shared by every model:
  * cross-entropy of the last step's logits for classification; otherwise NLL (uncertainty head) or ½MSE
  * against the target (x itself unless given), on `nb_recons_loss_steps` steps drawn with `stepsKey`.
  */

@@ -1,7 +1,8 @@
 // The WARP model: parameters (A, B, θ_0 or the hypernetwork φ, dtanh, convolution embedding) as data, a
-// static configuration, and the forward modes of WARP.md §2 over a batch of sequences.
+// static configuration, and the forward modes of docs/model.md over a batch of sequences.
 //   θ_0 = φ(x_0) or learned;  θ_t = clip(A θ_{t−1} + B Δx_t);  y_t = head(root_{θ_t}(τ [, x]))
-// N sequences, T steps, D data dims, Din = D (+1 with time_as_channel), P = Dθ.
+// N sequences, T steps, D data dims, S = D (or the embedding's channels), Din = S (+1 with
+// time_as_channel), P = Dθ. Which of the authors' commits each choice follows: docs/model.md.
 // Not here: losses (loss.ts), checkpoints (checkpoint.ts), the training loop.
 
 import { noGrad } from "../autograd/tape.js";
@@ -39,7 +40,7 @@ export interface WarpParams {
   phi?: { layers: LinearParams[] };
   /** Trainable [a, b, α, β] of a dtanh final activation. */
   dtanh?: Tensor;
-  /** Convolution embedding (C, D, kernel) and its de-embedding (D, C). */
+  /** Convolution embedding (C, D, kernel) and its de-embedding, a (1, 1, 3) convolution along time. */
   conv_embedding?: Tensor;
   conv_de_embedding?: Tensor;
 }
@@ -97,6 +98,8 @@ export interface ForwardOptions {
   forceMask?: Tensor;
   /** Non-autoregressive mode only: compute θ_t with the parallel (convolutional) form. */
   parallel?: boolean;
+  /** Explicit standard-normal draws (N, T, D) of the stochastic rollout (instead of drawing from `key`). */
+  noise?: Tensor;
 }
 
 /** A WARP model: static configuration and root; parameters are passed to every call (model = data). */
@@ -107,7 +110,7 @@ export class WarpModel implements SequenceModel<WarpParams> {
   /** Size of the observation the recurrence sees (D, or the embedding's channels). */
   readonly seqDim: number;
   readonly head: Omit<HeadOptions, "dtanh">;
-  /** Width of the model's output per step: D (2D with NLL), or nb_classes. */
+  /** Width of the model's output per step: D (2D with NLL), nb_classes, or root_output_dim. */
   readonly outDim: number;
 
   constructor(
@@ -120,8 +123,9 @@ export class WarpModel implements SequenceModel<WarpParams> {
     const timeDim = 1 + (c.positional_encoding ? c.positional_encoding[0] : 0);
     const rootIn = timeDim + (c.input_prev_data ? this.seqDim : 0);
     const classification = c.nb_classes !== null;
+    // The root predicts data space even with a convolution embedding (as the reference).
     const rootOut =
-      c.root_output_dim ?? (classification ? c.nb_classes! : c.use_nll_loss ? 2 * this.seqDim : this.seqDim);
+      c.root_output_dim ?? (classification ? c.nb_classes! : c.use_nll_loss ? 2 * c.data_size : c.data_size);
     this.root = root ?? makeRoot(c, rootIn, rootOut);
     assert(
       this.root.inDim === rootIn,
@@ -133,11 +137,7 @@ export class WarpModel implements SequenceModel<WarpParams> {
       uncertainty: !classification && c.use_nll_loss,
       stdLowerBound: c.std_lower_bound,
     };
-    this.outDim = classification
-      ? this.root.outDim
-      : c.conv_embedding
-        ? (c.use_nll_loss ? 2 : 1) * c.data_size
-        : this.root.outDim;
+    this.outDim = this.root.outDim;
   }
 
   /** Dθ: the size of the hidden state. */
@@ -165,7 +165,7 @@ export class WarpModel implements SequenceModel<WarpParams> {
     const params: WarpParams = { A: eye(P, dtype), B: zeros([P, this.inputDim], dtype) };
     if (c.init_state_layers === null) params.theta0 = this.root.init(kTheta, dtype);
     else {
-      const sizes = hypernetSizes(c.data_size, P, c.init_state_layers);
+      const sizes = hypernetSizes(this.seqDim, P, c.init_state_layers);
       const keys = splitKey(kPhi, 2 * (sizes.length - 1));
       params.phi = {
         layers: sizes.slice(1).map((out, i) => {
@@ -185,14 +185,13 @@ export class WarpModel implements SequenceModel<WarpParams> {
       const [k1, k2] = splitKey(kConv, 2) as [Key, Key];
       const lim = 1 / Math.sqrt(c.data_size * K);
       params.conv_embedding = uniform(k1, [C, c.data_size, K], -lim, lim, dtype);
-      if (c.nb_classes === null) {
-        params.conv_de_embedding = uniform(k2, [c.data_size, C], -1 / Math.sqrt(C), 1 / Math.sqrt(C), dtype);
-      }
+      params.conv_de_embedding = uniform(k2, [1, 1, 3], -1 / Math.sqrt(3), 1 / Math.sqrt(3), dtype);
     }
     return params;
   }
 
-  /** θ_0 for every sequence, (N, P): φ(x_0) or the learned vector, plus noise_theta_init·ε. */
+  /** θ_0 for every sequence, (N, P): φ(x_0) (x_0 embedded with conv_embedding) or the learned vector,
+   * plus noise_theta_init·ε. */
   initialTheta(p: WarpParams, x0: Tensor, key?: Key): Tensor {
     const N = x0.shape[0]!;
     let theta: Tensor;
@@ -236,8 +235,8 @@ export class WarpModel implements SequenceModel<WarpParams> {
     return this.nonAutoregressive(p, x, times, o);
   }
 
-  /** Root time features for query times τ (N, T) at integer positions `pos` (T): [τ, PE…]. */
-  private timeFeatures(tau: Tensor, pos: readonly number[]): Tensor {
+  /** The time row of every step, (N, T, F): [τ_t, PE(t)…] (the reference's `ts` with positional encoding). */
+  private timeFeatures(tau: Tensor): Tensor {
     const [N, T] = tau.shape as [number, number];
     const t3 = reshape(tau, [N, T, 1]);
     const pe = this.config.positional_encoding;
@@ -246,7 +245,7 @@ export class WarpModel implements SequenceModel<WarpParams> {
     const v = new Array<number>(T * D);
     for (let t = 0; t < T; t++) {
       for (let i = 0; i < D; i += 2) {
-        const arg = pos[t]! / C ** (i / D);
+        const arg = t / C ** (i / D);
         v[t * D + i] = Math.sin(arg);
         v[t * D + i + 1] = Math.cos(arg);
       }
@@ -259,16 +258,18 @@ export class WarpModel implements SequenceModel<WarpParams> {
     return { ...this.head, dtanh: p.dtanh ?? null };
   }
 
-  /** Maps the root's raw output in embedding space back to data space (conv_embedding only). */
-  private deEmbed(p: WarpParams, raw: Tensor): Tensor {
-    if (!p.conv_de_embedding) return raw;
-    const [M, W] = raw.shape as [number, number];
-    const C = this.seqDim;
-    const parts = W === 2 * C ? [slice(raw, [0, 0], [M, C]), slice(raw, [0, C], [M, C])] : [raw];
-    return concat(
-      parts.map((q) => matmul(q, p.conv_de_embedding!, { transB: true })),
-      1,
-    );
+  /**
+   * The de-embedding of the outputs y (N, T, W) (conv_embedding only): one 3-tap convolution along time,
+   * zero-padded on both sides, applied to every output column (means, stds or logits alike, as the
+   * reference): y'_t = w_0 y_{t−1} + w_1 y_t + w_2 y_{t+1}.
+   */
+  private deEmbed(w: Tensor, y: Tensor): Tensor {
+    const [N, T, W] = y.shape as [number, number, number];
+    const z = zeros([N, 1, W], y.dtype);
+    const padded = concat([z, y, z], 1);
+    const tap = (k: number) =>
+      ops.mul(slice(padded, [0, k, 0], [N, T, W]), reshape(slice(w, [0, 0, k], [1, 1, 1]), [1]));
+    return ops.add(ops.add(tap(0), tap(1)), tap(2));
   }
 
   /** The 1-D convolution embedding of x (N, T, D) → (N, T, C): causal (left-padded) or centred. */
@@ -295,11 +296,7 @@ export class WarpModel implements SequenceModel<WarpParams> {
     const [N, T, S] = x.shape as [number, number, number];
     const P = this.thetaDim;
     const [, kNoise] = o.key ? (splitKey(o.key, 3) as Key[]) : [];
-    const theta0 = this.initialTheta(
-      p,
-      reshape(slice(xData, [0, 0, 0], [N, 1, c.data_size]), [N, c.data_size]),
-      kNoise,
-    );
+    const theta0 = this.initialTheta(p, reshape(slice(x, [0, 0, 0], [N, 1, S]), [N, S]), kNoise);
     // Δx_t = x_t − x_{t−1} with x_{−1} := x_0 (so Δx_0 = 0); time first with time_as_channel.
     let seq = x;
     if (c.time_as_channel) seq = concat([reshape(times, [N, T, 1]), x], 2);
@@ -317,19 +314,17 @@ export class WarpModel implements SequenceModel<WarpParams> {
       const U = matmul(dx, p.B, { transB: true });
       thetas = linearRecurrence(p.A, U, theta0, { clip: c.weights_lim ?? 0 });
     }
-    // Root queried at τ_t + (τ_1 − τ_0), position t + 1; with input_prev_data also given x_t.
-    const dt =
-      T > 1 ? ops.sub(slice(times, [0, 1], [N, 1]), slice(times, [0, 0], [N, 1])) : zeros([N, 1], x.dtype);
-    const tau = ops.add(times, dt);
-    let input = this.timeFeatures(
-      tau,
-      Array.from({ length: T }, (_, t) => t + 1),
-    );
+    // The root is queried at step t's own time row (bde9a5d), or shifted by one step's increment
+    // (da7a0af: τ_t + (τ_1 − τ_0)); with input_prev_data it is also given x_t.
+    let input = this.timeFeatures(times);
+    if (c.reference_commit === "da7a0af" && T > 1) {
+      const F = input.shape[2]!;
+      input = ops.add(input, ops.sub(slice(input, [0, 1, 0], [N, 1, F]), slice(input, [0, 0, 0], [N, 1, F])));
+    }
     if (c.input_prev_data) input = concat([input, x], 2);
     const raw = this.root.apply(reshape(thetas, [N * T, P]), reshape(input, [N * T, -1]));
-    // Classification logits stay in the root's output space; regression outputs are de-embedded.
-    const y = applyHead(c.nb_classes === null ? this.deEmbed(p, raw) : raw, this.headOptions(p));
-    return reshape(y, [N, T, -1]);
+    const y = reshape(applyHead(raw, this.headOptions(p)), [N, T, -1]);
+    return p.conv_de_embedding ? this.deEmbed(p.conv_de_embedding, y) : y;
   }
 
   /** Modes 2 and 3: the autoregressive rollout with teacher forcing (training) or a context (inference). */
@@ -368,18 +363,25 @@ export class WarpModel implements SequenceModel<WarpParams> {
     }
     const sampleNoise = c.stochastic && (!inference || !c.smooth_inference);
     let eps: Tensor | null = null;
-    if (sampleNoise) {
+    if (sampleNoise && o.noise) {
+      assert(
+        o.noise.ndim === 3 && o.noise.shape[0] === N && o.noise.shape[1] === T && o.noise.shape[2] === D,
+        () => `WarpModel: noise must be (${N},${T},${D}), got ${fmtShape(o.noise!.shape)}`,
+      );
+      eps = o.noise;
+    } else if (sampleNoise) {
       assert(kEps, () => "WarpModel: stochastic sampling needs a random key");
       eps = normal(kEps, [N, T, D], 0, 1, x.dtype as FloatDType);
     }
-    // Query times: τ_t + (τ_t − τ_{t−1}) with τ_{−1} := τ_0; the time increment feeds B first.
+    // Query rows: f_t + (f_t − f_{t−1}) with f_{−1} := f_0, f_t = [τ_t, PE(t)]; Δτ feeds B (after Δx at
+    // bde9a5d, before it at da7a0af).
+    const feats = this.timeFeatures(times);
+    const F = feats.shape[2]!;
+    const featsPrev = concat([slice(feats, [0, 0, 0], [N, 1, F]), slice(feats, [0, 0, 0], [N, T - 1, F])], 1);
+    const query = ops.add(feats, ops.sub(feats, featsPrev));
     const tPrev = concat([slice(times, [0, 0], [N, 1]), slice(times, [0, 0], [N, T - 1])], 1);
     const dTime = ops.sub(times, tPrev);
-    const feats = this.timeFeatures(
-      ops.add(times, dTime),
-      Array.from({ length: T }, (_, t) => (t === 0 ? 0 : t + 1)),
-    );
-    const F = feats.shape[2]!;
+    const timeLast = c.reference_commit === "bde9a5d";
     const step = (t: number, a: Tensor, d = a.shape[2]!) => reshape(slice(a, [0, t, 0], [N, 1, d]), [N, d]);
     const x0 = step(0, x);
     let theta = this.initialTheta(p, x0, kNoise);
@@ -395,9 +397,12 @@ export class WarpModel implements SequenceModel<WarpParams> {
       const forced = reshape(slice(force, [0, t], [N, 1]), [N, 1]);
       const cand = ops.where(forced, step(t, x), xHat);
       let inc = ops.sub(cand, prev);
-      if (c.time_as_channel) inc = concat([reshape(slice(dTime, [0, t], [N, 1]), [N, 1]), inc], 1);
+      if (c.time_as_channel) {
+        const dt = reshape(slice(dTime, [0, t], [N, 1]), [N, 1]);
+        inc = concat(timeLast ? [inc, dt] : [dt, inc], 1);
+      }
       theta = linearStep(theta, p.A, matmul(inc, p.B, { transB: true }), { clip: clipLim, tape, t });
-      let input = reshape(slice(feats, [0, t, 0], [N, 1, F]), [N, F]);
+      let input = reshape(slice(query, [0, t, 0], [N, 1, F]), [N, F]);
       if (c.input_prev_data) input = concat([input, prev], 1);
       const y = applyHead(this.root.apply(theta, input), head);
       outs.push(y);
@@ -408,7 +413,7 @@ export class WarpModel implements SequenceModel<WarpParams> {
     return stack(outs, 1);
   }
 
-  /** The training loss of a batch (`taskLoss`, WARP.md §3) of the forward pass with teacher forcing. */
+  /** The training loss of a batch (`taskLoss`, docs/model.md "Losses") of the forward pass with teacher forcing. */
   loss(p: WarpParams, batch: Batch, key?: Key): Tensor {
     const [kForward, kSteps] = key ? (splitKey(key, 2) as Key[]) : [];
     const out = this.forward(p, batch.x, { times: batch.times, key: kForward, forceMask: batch.forceMask });

@@ -26,6 +26,7 @@ const testMetricsOf = (dir: string) =>
   JSON.parse(readFileSync(join(dir, "test-metrics.json"), "utf8")) as {
     split: string;
     checkpoint: string;
+    chosen_on: string | null;
     epoch: number;
     context: number | null;
     metrics: Record<string, number>;
@@ -126,10 +127,10 @@ describe("warp train", () => {
     );
     assert.match(
       r.stdout,
-      /final metrics on the test split \(1000 sequences; best checkpoint, epoch 4; rollout after 1 context step\)\n {2}mse {3}[0-9.e-]+\n {2}mae {3}[0-9.e-]+\n {2}rmse {2}[0-9.e-]+\n/,
+      /final metrics on the test split \(1000 sequences; best checkpoint \(chosen on validation\), epoch 4; rollout after 1 context step\)\n {2}mse {3}[0-9.e-]+\n {2}mae {3}[0-9.e-]+\n {2}rmse {2}[0-9.e-]+\n/,
     );
     const saved = testMetricsOf(join(cwd, "run"));
-    assert.deepEqual([saved.split, saved.checkpoint, saved.epoch, saved.context], ["test", "best", 4, 1]);
+    assert.deepEqual([saved.split, saved.checkpoint, saved.chosen_on, saved.epoch, saved.context], ["test", "best", "validation", 4, 1]);
     assert.deepEqual(Object.keys(saved.metrics), ["mse", "mae", "rmse"]);
     for (const f of [
       "config.yaml",
@@ -275,7 +276,7 @@ describe("warp train", () => {
       assert.deepEqual(Object.keys(val).sort(), ["accuracy", "cross_entropy", "error_rate", "f1_score"]);
       assert.ok(Math.abs(val.accuracy! + val.error_rate! - 1) < 1e-12);
     }
-    assert.match(r.stdout, /final metrics on the test split \(20 sequences; best checkpoint, epoch \d; teacher-forced\)\n {2}accuracy/);
+    assert.match(r.stdout, /final metrics on the test split \(20 sequences; best checkpoint \(chosen on validation\), epoch \d; teacher-forced\)\n {2}accuracy/);
     const ev = warp(["eval", "run", "--json"], cwd);
     assert.equal(ev.status, 0, ev.stderr);
     assert.ok((JSON.parse(ev.stdout) as Record<string, number>).f1_score! >= 0);
@@ -296,6 +297,8 @@ describe("warp train", () => {
     const r = warp(["train", "mnist.yaml", "--out", "run"], cwd);
     assert.equal(r.status, 0, r.stderr);
     assert.match(r.stdout, /12 training sequences/);
+    // No validation split: the test split chooses the best model, as the authors' code, and says so.
+    assert.match(r.stderr, /no validation split: validating on the test split and keeping the best model/);
     const metrics = testMetricsOf(join(cwd, "run")).metrics;
     assert.ok(metrics.bpd! > 0 && Number.isFinite(metrics.bpd!), r.stdout);
     assert.ok(Math.abs(metrics.image_mse! - metrics.mse! / 4) < 1e-9);
@@ -305,5 +308,13 @@ describe("warp train", () => {
       readFileSync(join(cwd, "run", "plots", "completion.svg"), "utf8"),
       /completion from 50 context pixels/,
     );
+    // With training.val_on_test false nothing validates: no best checkpoint, and eval reads the last one.
+    const plain = warp(["train", "mnist.yaml", "--out", "plain", "--set", "training.val_on_test=false"], cwd);
+    assert.equal(plain.status, 0, plain.stderr);
+    assert.doesNotMatch(plain.stderr, /validating on the test split/);
+    assert.ok(!existsSync(join(cwd, "plain", "checkpoints", "best.safetensors")));
+    const ev = warp(["eval", "plain", "--json"], cwd);
+    assert.equal(ev.status, 0, ev.stderr);
+    assert.match(ev.stderr, /no validation chose a best model; using checkpoints\/last\.safetensors/);
   });
 });

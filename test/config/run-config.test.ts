@@ -427,6 +427,7 @@ describe("our configs and the reference's cfgs", () => {
         weight_decay: 0,
         transition_lr_scale: null,
         on_plateau: { factor: 0.5, min_scale: 1e-2, patience: 20, cooldown: 0, rtol: 1e-4, accum_size: 50 },
+        adabelief_rule: "optax-0.2.3",
       },
       training: {
         nb_epochs: 200,
@@ -434,6 +435,7 @@ describe("our configs and the reference's cfgs", () => {
         print_every: 10,
         save_every: 10,
         valid_every: 10,
+        val_on_test: true,
         val_criterion: "mse",
         inference_start: 300,
         autoregressive: true,
@@ -579,6 +581,7 @@ describe("defaults", () => {
         weight_decay: 0,
         transition_lr_scale: null,
         on_plateau: PLATEAU_DEFAULTS,
+        adabelief_rule: "optax-0.2.3",
       });
       assert.deepEqual(config.training, {
         nb_epochs: 100,
@@ -586,6 +589,7 @@ describe("defaults", () => {
         print_every: 10,
         save_every: 10,
         valid_every: 10,
+        val_on_test: true,
         val_criterion: "mse",
         inference_start: null,
         autoregressive: true,
@@ -856,6 +860,7 @@ describe("modelConfigFromRun", () => {
       smooth_inference: true,
       nb_recons_loss_steps: 400,
       inference_start: 300,
+      reference_commit: "bde9a5d",
     };
     assert.deepEqual(modelConfigFromRun(config, 1, null), expected);
   });

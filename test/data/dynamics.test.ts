@@ -1,4 +1,4 @@
-// The dynamical-system generators (WARP.md §5): MSD and MSD-Zero against the closed-form damped oscillator
+// The dynamical-system generators (docs/model.md §5): MSD and MSD-Zero against the closed-form damped oscillator
 // of their drawn (m, k, c) and initial state, parameter ranges of both splits, seeded determinism and
 // stable prefixes; the Lotka–Volterra repeat-copy task: input zero after r, target periodic with period
 // r + 50 and zeros between, the trajectory on a level set of the LV invariant, and the reference's

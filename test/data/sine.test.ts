@@ -1,4 +1,4 @@
-// SINE generator (WARP.md §5): shape (n, 16, 1), x = sin(2π·t + φ) on t = linspace(0, 1, 16) with
+// SINE generator (docs/model.md §5): shape (n, 16, 1), x = sin(2π·t + φ) on t = linspace(0, 1, 16) with
 // φ ∈ [−π/6, π/6) (so x_0 = sin φ), phase moments for 20k draws within 5 standard errors, seeded
 // determinism, nested training subsets, and the splits.
 

@@ -16,6 +16,7 @@ import {
   resolveRunConfig,
   scaleEntries,
   tensor,
+  treeLeaves,
   type UpdateExtra,
 } from "../../src/index.js";
 import { assertAllClose } from "../helpers/index.js";
@@ -23,15 +24,19 @@ import { flat, GRADS, PARAMS, tree } from "./fixtures.js";
 
 const TOL = { atol: 1e-13, rtol: 1e-11 };
 
-/** AdaBelief (b1 .9, b2 .999, eps = epsRoot = 1e-16) per element over a gradient sequence. */
+/**
+ * AdaBelief as optax 0.2.3 (b1 .9, b2 .999, eps = epsRoot = 1e-16, the error against the previous first
+ * moment) per element over a gradient sequence.
+ */
 function adabeliefRef(lr: number, grads: number[][]): number[][] {
   const m = grads[0]!.map(() => 0);
   const s = grads[0]!.map(() => 0);
   return grads.map((g, k) => {
     const t = k + 1;
     return g.map((gi, i) => {
+      const prev = m[i]!;
       m[i] = 0.9 * m[i]! + 0.1 * gi;
-      s[i] = 0.999 * s[i]! + 0.001 * (gi - m[i]!) ** 2 + 1e-16;
+      s[i] = 0.999 * s[i]! + 0.001 * (gi - prev) ** 2 + 1e-16;
       return (-lr * (m[i]! / (1 - 0.9 ** t))) / (Math.sqrt(s[i]! / (1 - 0.999 ** t)) + 1e-16);
     });
   });
@@ -149,8 +154,14 @@ describe("referenceOptimizer", () => {
 describe("scaleEntries and optimizer.transition_lr_scale", () => {
   it("scales the named top-level entry's updates only", () => {
     const p = tree(PARAMS);
-    const [u] = scaleEntries({ b: 0.25, missing: 3 }).update(tree(GRADS[0]!), {}, p);
-    assertAllClose(flat(u), [...GRADS[0]!.slice(0, 2), ...GRADS[0]!.slice(2).map((g) => g * 0.25)], TOL);
+    const g = tree(GRADS[0]!);
+    const [u] = scaleEntries({ b: 0.25, missing: 3 }).update(g, {}, p);
+    assertAllClose(flat(u), [...GRADS[0]!.slice(0, 2), ...GRADS[0]!.slice(2).map((x) => x * 0.25)], TOL);
+    // Unscaled entries are copies: disposing the inputs leaves the outputs intact.
+    const outs = treeLeaves(u);
+    for (const t of treeLeaves(g)) assert.ok(!outs.includes(t));
+    for (const t of treeLeaves(g)) t.dispose();
+    assertAllClose(flat(u), [...GRADS[0]!.slice(0, 2), ...GRADS[0]!.slice(2).map((x) => x * 0.25)], TOL);
   });
 
   it("slows WARP's transition matrix A by the configured factor, after the optimiser", () => {

@@ -115,15 +115,19 @@ describe("adamw", () => {
   });
 });
 
-/** AdaBelief per element, as optax: s ← b2·s + (1−b2)·(g − m)² + epsRoot with the new m. */
-function adabeliefRef(lr: number, b1: number, b2: number, eps: number, epsRoot: number) {
+/**
+ * AdaBelief per element, as optax: s ← b2·s + (1−b2)·(g − m)² + epsRoot with m the previous first moment
+ * (optax 0.2.3) or the new one (0.2.4).
+ */
+function adabeliefRef(lr: number, b1: number, b2: number, eps: number, epsRoot: number, newer = false) {
   const m = PARAMS.map(() => 0);
   const s = PARAMS.map(() => 0);
   const updates = GRADS.map((g, k) => {
     const t = k + 1;
     return g.map((gi, i) => {
+      const prev = m[i]!;
       m[i] = b1 * m[i]! + (1 - b1) * gi;
-      s[i] = b2 * s[i]! + (1 - b2) * (gi - m[i]!) ** 2 + epsRoot;
+      s[i] = b2 * s[i]! + (1 - b2) * (gi - (newer ? m[i]! : prev)) ** 2 + epsRoot;
       return (-lr * (m[i]! / (1 - b1 ** t))) / (Math.sqrt(s[i]! / (1 - b2 ** t)) + eps);
     });
   });
@@ -131,19 +135,22 @@ function adabeliefRef(lr: number, b1: number, b2: number, eps: number, epsRoot: 
 }
 
 describe("adabelief", () => {
-  it("matches optax's scale_by_belief for three steps (defaults: eps = epsRoot = 1e-16)", () => {
-    const { updates, states } = run(adabelief(0.01));
-    const ref = adabeliefRef(0.01, 0.9, 0.999, 1e-16, 1e-16);
-    for (let t = 0; t < 3; t++) assertAllClose(updates[t]!, ref.updates[t]!, TOL, `step ${t + 1}`);
-    assertAllClose(flat(states[2]!.mu), ref.m, TOL, "mu");
-    assertAllClose(flat(states[2]!.nu), ref.s, TOL, "nu");
-    assert.equal(states[2]!.count, 3);
-  });
+  for (const rule of ["optax-0.2.3", "optax-0.2.4"] as const) {
+    it(`matches ${rule}'s scale_by_belief for three steps (defaults: eps = epsRoot = 1e-16)`, () => {
+      const { updates, states } = run(rule === "optax-0.2.3" ? adabelief(0.01) : adabelief(0.01, { rule }));
+      const ref = adabeliefRef(0.01, 0.9, 0.999, 1e-16, 1e-16, rule === "optax-0.2.4");
+      for (let t = 0; t < 3; t++) assertAllClose(updates[t]!, ref.updates[t]!, TOL, `step ${t + 1}`);
+      assertAllClose(flat(states[2]!.mu), ref.m, TOL, "mu");
+      assertAllClose(flat(states[2]!.nu), ref.s, TOL, "nu");
+      assert.equal(states[2]!.count, 3);
+    });
+  }
 
   it("adds epsRoot to the stored s, before bias correction and outside the square", () => {
-    // g = 0.5, b1 .9, b2 .999, eps 0, epsRoot .01: m = .05, g − m = .45, s = .001·.2025 + .01 = .0102025,
-    // m̂ = .5, ŝ = 10.2025, update = −lr·.5/√10.2025. (Adam-style √(ŝ + epsRoot) would give −lr·.5/√.2125.)
-    const opt = adabelief(1, { eps: 0, epsRoot: 0.01 });
+    // g = 0.5, b1 .9, b2 .999, eps 0, epsRoot .01, the newer rule: m = .05, g − m = .45,
+    // s = .001·.2025 + .01 = .0102025, m̂ = .5, ŝ = 10.2025, update = −lr·.5/√10.2025. (Adam-style
+    // √(ŝ + epsRoot) would give −lr·.5/√.2125.)
+    const opt = adabelief(1, { eps: 0, epsRoot: 0.01, rule: "optax-0.2.4" });
     const p = tree(PARAMS);
     const [u1, s1] = opt.update(tree([0.5, 0.5, 0.5, 0.5, 0.5, 0.5]), opt.init(p), p);
     assertAllClose(flat(u1), Array(6).fill(-0.5 / Math.sqrt(10.2025)), TOL, "step 1");

@@ -1,10 +1,11 @@
 // The training loop: a run resumed from a checkpoint (parameters and optimiser state through safetensors
 // bytes) equals the uninterrupted run bit for bit; a non-finite loss stops the run naming the epoch, the
-// step and the last finite loss; validation tracks the best criterion.
+// step and the last finite loss; validation tracks the best criterion, ours or the authors' way.
 
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import {
+  evaluate,
   full,
   type GradientTransformation,
   loadCheckpoint,
@@ -137,5 +138,61 @@ describe("fit", () => {
         return true;
       },
     );
+  });
+
+  it("chooses the best model as the authors' main.py, or ours (schedule, criterion, ties)", () => {
+    // Zero updates: every validation scores the same, so only the tie rule decides what improves.
+    const still: GradientTransformation<unknown> = {
+      init: () => ({}),
+      update: (grads, s) => [treeMap((g) => mul(g, 0), grads), s],
+    };
+    const params = model.init(randomKey(0));
+    const validated = (authorsSelection: boolean) => {
+      const seen: [number, boolean, Record<string, number> | null][] = [];
+      const end = fit(
+        { params, optState: {}, epoch: 0, best: null },
+        {
+          model,
+          optimizer: still,
+          train: data.train,
+          val: data.val,
+          epochs: 5,
+          batchSize: 6,
+          key: randomKey(3),
+          validEvery: 2,
+          valCriterion: "mse",
+          context: 1,
+          authorsSelection,
+          onEpoch: (r, _s, improved) => seen.push([r.epoch, improved, r.val]),
+        },
+      );
+      return { seen, end };
+    };
+    const all = evaluate(model, params, data.val, { context: 1, batchSize: 6 });
+    const authors = validated(true);
+    // 0-based epochs 0, 2 and 4 (the last) are validated; a tie counts as an improvement.
+    assert.deepEqual(
+      authors.seen.filter(([, , v]) => v !== null).map(([e, i]) => [e, i]),
+      [
+        [1, true],
+        [3, true],
+        [5, true],
+      ],
+    );
+    // The score is ½MSE over every step, context included: the rollout's error at t = 0 counts.
+    const halfAll = authors.seen[0]![2]!.half_mse_all!;
+    assert.equal(authors.end.best, halfAll);
+    assert.notEqual(halfAll, all.mse / 2);
+    const ours = validated(false);
+    // After the 2nd and 4th epochs and the last; only a strict improvement counts; MSE after the context.
+    assert.deepEqual(
+      ours.seen.filter(([, , v]) => v !== null).map(([e, i]) => [e, i]),
+      [
+        [2, true],
+        [4, false],
+        [5, false],
+      ],
+    );
+    assert.equal(ours.end.best, all.mse);
   });
 });

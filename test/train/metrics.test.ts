@@ -1,4 +1,4 @@
-// Metrics of WARP.md §3 against hand-computed values (the arithmetic is written beside each number):
+// Metrics of docs/model.md §3 against hand-computed values (the arithmetic is written beside each number):
 // MSE/RMSE/MAE/MAPE with and without a context length, Gaussian NLL, the paper's image BPD recipe,
 // accuracy/error rate from logits or classes, macro-F1 on a small confusion matrix and its class
 // convention, metrics in original units, and the errors.

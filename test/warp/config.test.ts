@@ -49,6 +49,7 @@ describe("configuration defaults", () => {
       smooth_inference: true,
       nb_recons_loss_steps: null,
       inference_start: null,
+      reference_commit: "bde9a5d",
     };
     assert.deepEqual(resolveModelConfig({ data_size: 3 }), expected);
   });

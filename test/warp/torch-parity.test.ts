@@ -78,10 +78,8 @@ describe("parity with an independent PyTorch WARP (float64 fixtures)", () => {
       const params = ourParams(fx.params);
       const x = t64(fx.xs);
       const forceMask = tensor(fx.force_mask.flat().map(Number), [x.shape[0]!, x.shape[1]!], "float64");
-      // The peer decodes non-AR states at τ_t; the authors' code (and ours) at τ_t + (τ_1 − τ_0). Shift
-      // the times by one step for the comparison (with time_as_channel off, times enter nowhere else).
-      const ts = fx.ts.map((t) => (fx.config.autoregressive ? t : t - (fx.ts[1]! - fx.ts[0]!)));
-      const times = tensor(ts, [ts.length], "float64");
+      // The peer decodes non-AR states at τ_t, as the authors' HEAD (bde9a5d) and our default do.
+      const times = tensor(fx.ts, [fx.ts.length], "float64");
       const lossOf = (out: Tensor) => (fx.loss_kind === "nll" ? gaussianNll(out, x) : halfMse(out, x));
       const run = (p: WarpParams) => model.forward(p, x, { forceMask, times });
       const { value, grads } = valueAndGrad((p: WarpParams) => lossOf(run(p)))(params);
