@@ -29,12 +29,14 @@ import {
 } from "../../src/index.js";
 import { forecastSpec, imageGridSpec, lossCurveSpec } from "../../src/plot/specs.js";
 import { evaluate } from "../../src/train/evaluate.js";
-import { type EpochRecord, type FitState, fit } from "../../src/train/fit.js";
+import { DIVERGENCE_HINT, type EpochRecord, type FitState, fit } from "../../src/train/fit.js";
 import { decodeState, encodeState } from "../../src/train/state.js";
 import { loadSplits } from "../data-sources.js";
+import { writeForecastReport } from "./forecast.js";
 import { readBytes, readText, writeAtomic } from "../files.js";
 import { modelConfigOfRun, readRunConfig } from "../model-config.js";
 import { writePlot } from "../plots.js";
+import { intOption } from "../options.js";
 import { Progress } from "../progress.js";
 
 /** The installed package (configs/, dist/): three levels above dist/cli/commands. */
@@ -86,6 +88,12 @@ function epochOf(line: string): number | null {
 
 export interface TrainOptions {
   set: string[];
+  /** A series file to forecast (general.data_path, with general.dataset "series"). */
+  data?: string;
+  column?: string[];
+  timeColumn?: string;
+  context?: number;
+  horizon?: number;
   out?: string;
   resume?: string;
   backend?: "cpu" | "native";
@@ -102,12 +110,24 @@ function runFolder(run: RunConfig, o: TrainOptions, configFile: string): string 
   return join("runs", `${stamp}-${base}`);
 }
 
+/** The forecasting flags as the `--set` overrides of their YAML keys (before the user's own --set). */
+export function forecastSets(o: TrainOptions): string[] {
+  const sets: string[] = [];
+  if (o.data !== undefined) sets.push(`general.data_path=${JSON.stringify(o.data)}`, "general.dataset=series");
+  if (o.column) sets.push(`data.columns=${JSON.stringify(o.column)}`);
+  if (o.timeColumn !== undefined) sets.push(`data.time_column=${JSON.stringify(o.timeColumn)}`);
+  if (o.context !== undefined) sets.push(`data.context=${o.context}`);
+  if (o.horizon !== undefined) sets.push(`data.horizon=${o.horizon}`);
+  return sets;
+}
+
 /** Writes a checkpoint with the optimiser state, epoch and best score. */
 function writeCheckpoint(
   path: string,
   config: ModelConfig,
   state: FitState<unknown[], object>,
   stats: MinMaxStats | null,
+  forecast: string | null,
 ): void {
   const opt = encodeState(state.optState, "opt");
   writeAtomic(
@@ -117,6 +137,7 @@ function writeCheckpoint(
       epoch: String(state.epoch),
       best: JSON.stringify(state.best),
       ...(stats ? { normalization: JSON.stringify(stats) } : {}),
+      ...(forecast ? { forecast } : {}),
     }),
   );
 }
@@ -237,12 +258,17 @@ export async function trainRun(arg: string | undefined, o: TrainOptions): Promis
       throw new WarpError(`cannot resume ${dir}: no checkpoints/last.safetensors there`);
     }
   } else {
-    configFile = configPath(arg);
+    // A series given on the command line trains with the built-in forecasting recipe by default.
+    configFile = configPath(arg ?? (o.data !== undefined ? "forecast" : undefined));
     dir = "";
   }
-  const run = readRunConfig(configFile, o.set);
+  const run = readRunConfig(configFile, o.resume ? o.set : [...forecastSets(o), ...o.set]);
   if (!o.resume) dir = runFolder(run, o, configFile);
   const data = loadSplits(run, cwd);
+  const spec = data.forecast?.spec ?? null;
+  // A forecasting run validates (and is scored) on the rollout from its context.
+  if (spec && run.training.inference_start === null) run.training.inference_start = spec.context;
+  const forecastMeta = spec ? JSON.stringify(spec) : null;
   const config = modelConfigOfRun(run, configFile, {
     dataSize: data.train.dataSize,
     nbClasses: data.train.nbClasses ?? undefined,
@@ -302,11 +328,16 @@ export async function trainRun(arg: string | undefined, o: TrainOptions): Promis
     lrScale,
     onStep: (s) => progress.step(s),
     onEpoch: (record, s, improved) => {
+      const bad = record.val ? Object.entries(record.val).find(([, v]) => !Number.isFinite(v)) : undefined;
+      if (bad)
+        console.error(
+          `warning: validation ${bad[0]} is ${bad[1]} at epoch ${record.epoch} (the rollout blows up); this epoch is not kept as best. ${DIVERGENCE_HINT}`,
+        );
       // One line per epoch, appended (a resume drops any line past its checkpoint, or left unfinished).
       appendFileSync(metricsPath, `${JSON.stringify(record)}\n`);
-      writeCheckpoint(join(dir, "checkpoints", "last.safetensors"), config, s, data.stats);
+      writeCheckpoint(join(dir, "checkpoints", "last.safetensors"), config, s, data.stats, forecastMeta);
       if (improved || !existsSync(join(dir, "checkpoints", "best.safetensors"))) {
-        writeCheckpoint(join(dir, "checkpoints", "best.safetensors"), config, s, data.stats);
+        writeCheckpoint(join(dir, "checkpoints", "best.safetensors"), config, s, data.stats, forecastMeta);
       }
       progress.epoch(record);
     },
@@ -333,13 +364,19 @@ export async function trainRun(arg: string | undefined, o: TrainOptions): Promis
       data.val && data.test ? "test (best validation checkpoint)" : data.test ? "test" : "validation";
     console.log(`final ${which} metrics: ${JSON.stringify(metrics)}`);
     finalMetrics = metrics;
+    const windows = data.forecast && (data.forecast.windows.test ?? data.forecast.windows.val);
+    if (spec && windows) {
+      const report = await writeForecastReport(dir, { model, params: chosen, spec }, windows, data.test ? "test" : "validation");
+      for (const [name, m] of Object.entries(report))
+        for (const [k, v] of Object.entries(m)) finalMetrics[`horizon_${k}_${name}`] = v;
+    }
   }
   await writeRunPlots(
     dir,
     metricsPath,
     model,
     final.params,
-    test,
+    spec ? null : test,
     t.inference_start,
     t.val_criterion,
     config.use_nll_loss,
@@ -364,9 +401,17 @@ export function registerTrain(program: Command): void {
     .option("--out <dir>", "run folder (default: general.save_path, else runs/<time>-<config>)")
     .option("--resume <dir>", "continue the run in <dir> from its last checkpoint")
     .option("--backend <name>", "cpu or native (default: native when available)")
+    .option("--data <file>", "forecast one long series (.csv, .json, .npy): general.data_path (dataset series)")
+    .option("--column <name>", "a column of the series (repeatable): data.columns", (v: string, acc: string[] = []) => [
+      ...acc,
+      v,
+    ])
+    .option("--time-column <name>", "the series' time column: data.time_column")
+    .option("--context <L>", "steps the model reads before forecasting: data.context", intOption("--context"))
+    .option("--horizon <H>", "steps to forecast after the context: data.horizon", intOption("--horizon"))
     .addHelpText(
       "after",
-      "\nExamples:\n  warp train\n  warp train configs/mnist.yaml --set training.nb_epochs=5\n  warp train sine --out runs/sine-1\n  warp train --resume runs/sine-1",
+      "\nExamples:\n  warp train\n  warp train --data sales.csv --column units --context 56 --horizon 14\n  warp train configs/mnist.yaml --set training.nb_epochs=5\n  warp train sine --out runs/sine-1\n  warp train --resume runs/sine-1",
     )
     .action(async (arg: string | undefined, o: TrainOptions) => {
       await trainRun(arg, o);

@@ -9,7 +9,12 @@ import { WarpError } from "../util/assert.js";
 export type PlotSpec = TopLevelSpec;
 
 /** Colours shared by the plots: the first series (train, truth) and the second (validation, prediction). */
-export const PLOT_COLOURS = { first: "#1f77b4", second: "#d62728", context: "#7f7f7f" } as const;
+export const PLOT_COLOURS = {
+  first: "#1f77b4",
+  second: "#d62728",
+  context: "#7f7f7f",
+  baseline: "#2ca02c",
+} as const;
 
 /**
  * One epoch as the loss curve reads it: a metrics.jsonl line. `val` is either one number or the record of
@@ -105,6 +110,12 @@ export interface ForecastInput {
   context: number;
   /** Title above the chart. */
   title: string;
+  /** Legend name of `mean` (default "prediction"). */
+  predictionName?: string;
+  /** A second forecast drawn beside `mean` (e.g. the best baseline), same shape as `truth`. */
+  baseline?: { name: string; mean: readonly (readonly number[])[] } | null;
+  /** Names the context rule in the legend (e.g. "context: 56 steps"); default unnamed. */
+  contextLabel?: string;
 }
 
 function checkSeries(
@@ -130,7 +141,8 @@ function checkSeries(
  * when `std` is given and a dashed vertical rule where the context ends and the forecast begins.
  */
 export function forecastSpec(input: ForecastInput): PlotSpec {
-  const { times, truth, mean, std, context, title } = input;
+  const { times, truth, mean, std, context, title, baseline, contextLabel } = input;
+  const predName = input.predictionName ?? "prediction";
   if (!Array.isArray(times) || times.length === 0) fail("times: need at least one time step");
   times.forEach((t, i) => checkFinite(t, `times[${i}]`));
   const steps = times.length;
@@ -139,6 +151,14 @@ export function forecastSpec(input: ForecastInput): PlotSpec {
   checkSeries("truth", truth, dims, steps);
   checkSeries("mean", mean, dims, steps);
   if (std !== undefined && std !== null) checkSeries("std", std, dims, steps);
+  if (baseline) checkSeries("baseline.mean", baseline.mean, dims, steps);
+  const domain = ["truth", predName, ...(baseline ? [baseline.name] : []), ...(contextLabel ? [contextLabel] : [])];
+  const range = [
+    PLOT_COLOURS.first,
+    PLOT_COLOURS.second,
+    ...(baseline ? [PLOT_COLOURS.baseline] : []),
+    ...(contextLabel ? [PLOT_COLOURS.context] : []),
+  ];
   if (!Number.isInteger(context) || context < 0 || context > steps) {
     fail(`context: must be an integer in 0..${steps} (the number of times), got ${context}`);
   }
@@ -146,7 +166,9 @@ export function forecastSpec(input: ForecastInput): PlotSpec {
   const panels = truth.map((truthD, d) => {
     const lines: { t: number; series: string; y: number }[] = [];
     for (let i = 0; i < steps; i++) lines.push({ t: times[i], series: "truth", y: truthD[i] });
-    for (let i = 0; i < steps; i++) lines.push({ t: times[i], series: "prediction", y: mean[d][i] });
+    for (let i = 0; i < steps; i++) lines.push({ t: times[i], series: predName, y: mean[d][i] });
+    if (baseline)
+      for (let i = 0; i < steps; i++) lines.push({ t: times[i], series: baseline.name, y: baseline.mean[d][i] });
     const layer: object[] = [];
     if (std) {
       const band = times.map((t, i) => ({ t, lo: mean[d][i] - std[d][i], hi: mean[d][i] + std[d][i] }));
@@ -170,14 +192,19 @@ export function forecastSpec(input: ForecastInput): PlotSpec {
           field: "series",
           type: "nominal",
           title: null,
-          scale: { domain: ["truth", "prediction"], range: [PLOT_COLOURS.first, PLOT_COLOURS.second] },
+          scale: { domain, range },
         },
       },
     });
     layer.push({
-      data: { values: [{ t: ruleAt }] },
+      data: { values: [{ t: ruleAt, series: contextLabel ?? "" }] },
       mark: { type: "rule", color: PLOT_COLOURS.context, strokeDash: [4, 3] },
-      encoding: { x: { field: "t", type: "quantitative" } },
+      encoding: {
+        x: { field: "t", type: "quantitative" },
+        ...(contextLabel
+          ? { color: { field: "series", type: "nominal", title: null, scale: { domain, range } } }
+          : {}),
+      },
     });
     return { width: 480, height: 120, layer };
   });
