@@ -65,7 +65,9 @@ export async function writeForecastReport(
   const { spec } = fm;
   const cmp = compareForecasts(fm.model, fm.params, spec, test);
   const { context: L, horizon: H } = spec;
-  const rows = Object.entries(cmp.metrics).map(([name, m]) => ({ name: name === "model" ? "warp" : name, ...m }));
+  const own = fm.model.config.model_type === "wsm" ? "warp" : fm.model.config.model_type;
+  const label = (k: string) => (k === "model" ? own : k);
+  const rows = Object.entries(cmp.metrics).map(([name, m]) => ({ name: label(name), ...m }));
   const table = [
     `Horizon-only errors on ${cmp.windows} ${what} windows (context ${L}, horizon ${H}; ${spec.columns.join(", ")}; original units; MASE scaled by the training rows' mean |x_t − x_{t−1}|)`,
     "",
@@ -77,17 +79,16 @@ export async function writeForecastReport(
   const metrics = Object.fromEntries(rows.map(({ name, ...m }) => [name, m]));
   writeAtomic(join(dir, "forecast-eval.json"), `${JSON.stringify({ windows: cmp.windows, context: L, horizon: H, metrics }, null, 2)}\n`);
   writeAtomic(join(dir, "forecast-eval.md"), `${table}\n`);
-  const baselines = rows.filter((r) => r.name !== "warp").sort((a, b) => a.mae - b.mae);
-  const best = baselines[0]!;
-  const bestKey = Object.keys(cmp.forecasts).find((k) => (k === "model" ? "warp" : k) === best.name)!;
+  const best = rows.filter((r) => r.name !== own).sort((a, b) => a.mae - b.mae)[0]!;
   const [n, , D] = test.shape as [number, number, number];
   const T = L + H;
   const picks = [...new Set([0, Math.floor(n / 2), n - 1])];
   for (const [j, i] of picks.entries()) {
-    const full = (f: Tensor | null) =>
+    // Forecast lines start at the last context value (NaN before it: not drawn).
+    const full = (f: Tensor) =>
       Array.from({ length: D }, (_, d) =>
         Array.from({ length: T }, (_, t) =>
-          t < L ? test.data[(i * T + t) * D + d]! : f ? f.data[(i * H + t - L) * D + d]! : 0,
+          t < L - 1 ? Number.NaN : t === L - 1 ? test.data[(i * T + t) * D + d]! : f.data[(i * H + t - L) * D + d]!,
         ),
       );
     const stdOf = (f: Tensor) =>
@@ -100,11 +101,11 @@ export async function writeForecastReport(
         truth: Array.from({ length: D }, (_, d) => Array.from({ length: T }, (_, t) => test.data[(i * T + t) * D + d]!)),
         mean: full(cmp.forecasts.model!),
         std: cmp.std ? stdOf(cmp.std) : null,
-        predictionName: "WARP",
-        baseline: { name: best.name, mean: full(cmp.forecasts[bestKey]!) },
+        predictionName: own.toUpperCase(),
+        baseline: { name: best.name, mean: full(cmp.forecasts[best.name]!) },
         context: L,
         contextLabel: `context: ${L} steps`,
-        title: `${what} window ${i} of ${n}: WARP vs ${best.name} (steps after the context)`,
+        title: `${what} window ${i} of ${n}: ${own.toUpperCase()} vs ${best.name} (steps after the context)`,
       }),
     );
   }

@@ -93,8 +93,8 @@ function selectColumns(s: CsvSeries, columns: ReadonlyArray<string | number> | n
  * or [{date: "…", units: 3}, …] (columns by key; the time column's values kept as text; default every key
  * whose values are numbers). null/undefined cells are missing; any other non-number is an error.
  */
-export function jsonSeries(doc: unknown, o: SeriesOptions = {}): CsvSeries {
-  assert(Array.isArray(doc) && doc.length > 0, () => "json: expected a non-empty array of values, rows or records");
+export function jsonSeries(doc: unknown, o: SeriesOptions = {}, what = "json"): CsvSeries {
+  assert(Array.isArray(doc) && doc.length > 0, () => `${what}: expected a non-empty array of values, rows or records`);
   const rows = doc.length;
   const first = doc[0];
   let names: string[];
@@ -110,7 +110,7 @@ export function jsonSeries(doc: unknown, o: SeriesOptions = {}): CsvSeries {
           : o.timeColumn;
     const rec = (r: number): Record<string, unknown> => {
       const v = doc[r];
-      assert(v !== null && typeof v === "object" && !Array.isArray(v), () => `json: row ${r + 1} is not a record`);
+      assert(v !== null && typeof v === "object" && !Array.isArray(v), () => `${what}: row ${r + 1} is not a record`);
       return v as Record<string, unknown>;
     };
     get = (r, c) => rec(r)[c];
@@ -123,7 +123,7 @@ export function jsonSeries(doc: unknown, o: SeriesOptions = {}): CsvSeries {
       if (width === 0) return [v];
       assert(
         Array.isArray(v) && v.length === width,
-        () => `json: row ${r + 1} is not an array of ${width} values`,
+        () => `${what}: row ${r + 1} is not an array of ${width} values`,
       );
       return v as unknown[];
     };
@@ -134,11 +134,11 @@ export function jsonSeries(doc: unknown, o: SeriesOptions = {}): CsvSeries {
     names = o.columns.map((c) => {
       const name = typeof c === "number" ? names[c] : names.includes(c) ? c : undefined;
       if (name === undefined)
-        throw new WarpError(`json: no column ${JSON.stringify(c)} (the series has: ${names.join(", ")})`);
+        throw new WarpError(`${what}: no column ${JSON.stringify(c)} (the series has: ${names.join(", ")})`);
       return name;
     });
   }
-  assert(names.length > 0, () => "json: no numeric column");
+  assert(names.length > 0, () => `${what}: no numeric column`);
   const D = names.length;
   const values = new Float64Array(rows * D);
   let missing = 0;
@@ -148,17 +148,17 @@ export function jsonSeries(doc: unknown, o: SeriesOptions = {}): CsvSeries {
       if (v === null || v === undefined) {
         if (!o.interpolate)
           throw new WarpError(
-            `json: row ${r + 1}, column "${c}": missing value (set data.interpolate: true to fill missing cells)`,
+            `${what}: row ${r + 1}, column "${c}": missing value (set data.interpolate: true to fill missing cells)`,
           );
         values[r * D + j] = Number.NaN;
         missing++;
         continue;
       }
       if (typeof v !== "number" || !Number.isFinite(v))
-        throw new WarpError(`json: row ${r + 1}, column "${c}": ${JSON.stringify(v)} is not a finite number`);
+        throw new WarpError(`${what}: row ${r + 1}, column "${c}": ${JSON.stringify(v)} is not a finite number`);
       values[r * D + j] = v;
     }
-    if (fillGaps(values, rows, j, D) < 0) throw new WarpError(`json: column "${c}" has no value at all`);
+    if (fillGaps(values, rows, j, D) < 0) throw new WarpError(`${what}: column "${c}" has no value at all`);
   });
   return { columns: names, rows, values, dates, missing };
 }
