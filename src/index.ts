@@ -356,4 +356,10 @@ export {
   windowAffine,
 } from "./forecast/normalization.js";
 export { FORECAST_RECIPE } from "./forecast/recipe.js";
-export { jsonSeries, parseSeries, type SeriesFormat, type SeriesOptions, seriesFormat } from "./forecast/series.js";
+export {
+  jsonSeries,
+  parseSeries,
+  type SeriesFormat,
+  type SeriesOptions,
+  seriesFormat,
+} from "./forecast/series.js";

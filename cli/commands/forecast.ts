@@ -7,13 +7,7 @@
 import { existsSync, statSync } from "node:fs";
 import { join } from "node:path";
 import type { Command } from "commander";
-import {
-  encodeNpy,
-  loadCheckpoint,
-  type SequenceModel,
-  Tensor,
-  WarpError,
-} from "../../src/index.js";
+import { encodeNpy, loadCheckpoint, type SequenceModel, Tensor, WarpError } from "../../src/index.js";
 import { type ForecastSpec, compareForecasts, forecastSeries } from "../../src/forecast/forecaster.js";
 import { forecastSpec } from "../../src/plot/specs.js";
 import { readSeriesFile } from "../data-sources.js";
@@ -32,7 +26,8 @@ export interface ForecastModel {
 export function checkpointFile(target: string): { file: string; runDir: string | null } {
   if (existsSync(target) && statSync(target).isDirectory()) {
     const file = join(target, "checkpoints", "best.safetensors");
-    if (!existsSync(file)) throw new WarpError(`${target} is not a run folder: no checkpoints/best.safetensors`);
+    if (!existsSync(file))
+      throw new WarpError(`${target} is not a run folder: no checkpoints/best.safetensors`);
     return { file, runDir: target };
   }
   return { file: target, runDir: null };
@@ -49,7 +44,8 @@ export function loadForecastModel(file: string): ForecastModel {
   return { model: ck.model, params: ck.params, spec: JSON.parse(meta) as ForecastSpec };
 }
 
-const fmt = (v: number) => (Math.abs(v) >= 1e5 || (v !== 0 && Math.abs(v) < 1e-3) ? v.toExponential(3) : v.toFixed(4));
+const fmt = (v: number) =>
+  Math.abs(v) >= 1e5 || (v !== 0 && Math.abs(v) < 1e-3) ? v.toExponential(3) : v.toFixed(4);
 
 /**
  * Scores the model and the baselines on the test windows (n, L + H, D) in original units, prints the
@@ -77,7 +73,10 @@ export async function writeForecastReport(
   ].join("\n");
   console.log(table);
   const metrics = Object.fromEntries(rows.map(({ name, ...m }) => [name, m]));
-  writeAtomic(join(dir, "forecast-eval.json"), `${JSON.stringify({ windows: cmp.windows, context: L, horizon: H, metrics }, null, 2)}\n`);
+  writeAtomic(
+    join(dir, "forecast-eval.json"),
+    `${JSON.stringify({ windows: cmp.windows, context: L, horizon: H, metrics }, null, 2)}\n`,
+  );
   writeAtomic(join(dir, "forecast-eval.md"), `${table}\n`);
   const best = rows.filter((r) => r.name !== own).sort((a, b) => a.mae - b.mae)[0]!;
   const [n, , D] = test.shape as [number, number, number];
@@ -88,17 +87,25 @@ export async function writeForecastReport(
     const full = (f: Tensor) =>
       Array.from({ length: D }, (_, d) =>
         Array.from({ length: T }, (_, t) =>
-          t < L - 1 ? Number.NaN : t === L - 1 ? test.data[(i * T + t) * D + d]! : f.data[(i * H + t - L) * D + d]!,
+          t < L - 1
+            ? Number.NaN
+            : t === L - 1
+              ? test.data[(i * T + t) * D + d]!
+              : f.data[(i * H + t - L) * D + d]!,
         ),
       );
     const stdOf = (f: Tensor) =>
-      Array.from({ length: D }, (_, d) => Array.from({ length: T }, (_, t) => (t < L ? 0 : f.data[(i * H + t - L) * D + d]!)));
+      Array.from({ length: D }, (_, d) =>
+        Array.from({ length: T }, (_, t) => (t < L ? 0 : f.data[(i * H + t - L) * D + d]!)),
+      );
     await writePlot(
       join(dir, "plots"),
       `forecast-test-${j}`,
       forecastSpec({
         times: Array.from({ length: T }, (_, t) => t - L),
-        truth: Array.from({ length: D }, (_, d) => Array.from({ length: T }, (_, t) => test.data[(i * T + t) * D + d]!)),
+        truth: Array.from({ length: D }, (_, d) =>
+          Array.from({ length: T }, (_, t) => test.data[(i * T + t) * D + d]!),
+        ),
         mean: full(cmp.forecasts.model!),
         std: cmp.std ? stdOf(cmp.std) : null,
         predictionName: own.toUpperCase(),
@@ -184,7 +191,10 @@ export function registerForecast(program: Command): void {
         if (f.std) writeAtomic(o.out.replace(/\.npy$/i, ".std.npy"), encodeNpy(new Tensor(f.std, [H, D])));
       } else {
         const times = futureTimes(series.dates, H);
-        const head = ["time", ...series.columns.flatMap((c) => (f.std ? [c, `${c}_std`, `${c}_lower`, `${c}_upper`] : [c]))];
+        const head = [
+          "time",
+          ...series.columns.flatMap((c) => (f.std ? [c, `${c}_std`, `${c}_lower`, `${c}_upper`] : [c])),
+        ];
         const lines = times.map((t, h) =>
           [
             t,

@@ -113,7 +113,8 @@ function runFolder(run: RunConfig, o: TrainOptions, configFile: string): string 
 /** The forecasting flags as the `--set` overrides of their YAML keys (before the user's own --set). */
 export function forecastSets(o: TrainOptions): string[] {
   const sets: string[] = [];
-  if (o.data !== undefined) sets.push(`general.data_path=${JSON.stringify(o.data)}`, "general.dataset=series");
+  if (o.data !== undefined)
+    sets.push(`general.data_path=${JSON.stringify(o.data)}`, "general.dataset=series");
   if (o.column) sets.push(`data.columns=${JSON.stringify(o.column)}`);
   if (o.timeColumn !== undefined) sets.push(`data.time_column=${JSON.stringify(o.timeColumn)}`);
   if (o.context !== undefined) sets.push(`data.context=${o.context}`);
@@ -366,7 +367,12 @@ export async function trainRun(arg: string | undefined, o: TrainOptions): Promis
     finalMetrics = metrics;
     const windows = data.forecast && (data.forecast.windows.test ?? data.forecast.windows.val);
     if (spec && windows) {
-      const report = await writeForecastReport(dir, { model, params: chosen, spec }, windows, data.test ? "test" : "validation");
+      const report = await writeForecastReport(
+        dir,
+        { model, params: chosen, spec },
+        windows,
+        data.test ? "test" : "validation",
+      );
       for (const [name, m] of Object.entries(report))
         for (const [k, v] of Object.entries(m)) finalMetrics[`horizon_${k}_${name}`] = v;
     }
@@ -401,11 +407,15 @@ export function registerTrain(program: Command): void {
     .option("--out <dir>", "run folder (default: general.save_path, else runs/<time>-<config>)")
     .option("--resume <dir>", "continue the run in <dir> from its last checkpoint")
     .option("--backend <name>", "cpu or native (default: native when available)")
-    .option("--data <file>", "forecast one long series (.csv, .json, .npy): general.data_path (dataset series)")
-    .option("--column <name>", "a column of the series (repeatable): data.columns", (v: string, acc: string[] = []) => [
-      ...acc,
-      v,
-    ])
+    .option(
+      "--data <file>",
+      "forecast one long series (.csv, .json, .npy): general.data_path (dataset series)",
+    )
+    .option(
+      "--column <name>",
+      "a column of the series (repeatable): data.columns",
+      (v: string, acc: string[] = []) => [...acc, v],
+    )
     .option("--time-column <name>", "the series' time column: data.time_column")
     .option("--context <L>", "steps the model reads before forecasting: data.context", intOption("--context"))
     .option("--horizon <H>", "steps to forecast after the context: data.horizon", intOption("--horizon"))

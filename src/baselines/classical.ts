@@ -247,7 +247,8 @@ export function classicalForecasts(
   horizon: number,
 ): Record<string, Tensor> {
   const out: Record<string, Tensor> = { persistence: persistenceForecast(x, context, horizon) };
-  if (b.season !== null) out[`seasonal_naive(${b.season})`] = seasonalNaiveForecast(x, context, horizon, b.season);
+  if (b.season !== null)
+    out[`seasonal_naive(${b.season})`] = seasonalNaiveForecast(x, context, horizon, b.season);
   out[`ar(${b.ar.p})`] = arForecast(b.ar, x, context, horizon);
   return out;
 }

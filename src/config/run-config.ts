@@ -432,7 +432,8 @@ function columnRef(p: string, v: unknown): string | number {
 function seriesColumns(v: unknown): (string | number)[] | null {
   if (v === null) return null;
   const list = Array.isArray(v) ? v : [v];
-  if (list.length === 0) return fail("data.columns", v, "a non-empty list of column names or indices, or null");
+  if (list.length === 0)
+    return fail("data.columns", v, "a non-empty list of column names or indices, or null");
   return list.map((c) => columnRef("data.columns", c));
 }
 

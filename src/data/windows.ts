@@ -43,9 +43,7 @@ export function forecastWindows(
   const window = context + horizon;
   const parts = chronologicalSplit(rows, split);
   const part = ([s, e]: [number, number], step: number): Tensor | null =>
-    e - s >= window
-      ? windowSeries(values.subarray(s * D, e * D), e - s, D, { window, stride: step })
-      : null;
+    e - s >= window ? windowSeries(values.subarray(s * D, e * D), e - s, D, { window, stride: step }) : null;
   const train = part(parts.train, stride);
   const [s0, e0] = parts.train;
   assert(

@@ -14,11 +14,10 @@ import {
   resolveRunConfig,
   type SeriesScaling,
 } from "../config/run-config.js";
-import type { CsvSeries } from "../data/csv.js";
+import { type CsvSeries, windowSeries } from "../data/csv.js";
 import { createModel, type SequenceModel } from "../models.js";
 import { optimizerFromConfig } from "../optim/from-config.js";
 import { treeLeaves } from "../optim/transform.js";
-import { Tensor } from "../tensor/tensor.js";
 import { type FitState, fit } from "../train/fit.js";
 import { WarpError } from "../util/assert.js";
 import { randomKey } from "../util/random.js";
@@ -109,7 +108,8 @@ export class Forecaster {
   static load(bytes: Uint8Array): Forecaster {
     const ck = loadCheckpoint<object>(bytes);
     const meta = ck.metadata.forecast;
-    if (!meta) throw new WarpError("loadForecaster: the checkpoint has no forecasting spec (metadata forecast)");
+    if (!meta)
+      throw new WarpError("loadForecaster: the checkpoint has no forecasting spec (metadata forecast)");
     return new Forecaster(ck.model, ck.params, JSON.parse(meta) as ForecastSpec, bytes);
   }
 
@@ -130,8 +130,10 @@ export class Forecaster {
     if (s.columns.length !== D)
       throw new WarpError(`forecast: the history has ${s.columns.length} column(s), the model ${D}`);
     const f = forecastSeries(this.model, this.params, this.spec, s.values, s.rows, horizon);
-    const rows = (v: Float64Array) => Array.from({ length: horizon }, (_, h) => Array.from(v.subarray(h * D, (h + 1) * D)));
-    if (typeof history[0] === "number") return { mean: Array.from(f.mean), std: f.std ? Array.from(f.std) : null };
+    const rows = (v: Float64Array) =>
+      Array.from({ length: horizon }, (_, h) => Array.from(v.subarray(h * D, (h + 1) * D)));
+    if (typeof history[0] === "number")
+      return { mean: Array.from(f.mean), std: f.std ? Array.from(f.std) : null };
     return { mean: rows(f.mean), std: f.std ? rows(f.std) : null };
   }
 
@@ -139,14 +141,10 @@ export class Forecaster {
   evaluate(series: SeriesInput): ForecastEvaluation {
     const s = seriesOf(series);
     const { context: L, horizon: H } = this.spec;
-    const D = s.columns.length;
-    const n = s.rows - (L + H) + 1;
-    if (n < 1) throw new WarpError(`evaluate: ${s.rows} steps are fewer than one window of ${L + H}`);
-    const x = new Float64Array(n * (L + H) * D);
-    for (let i = 0; i < n; i++) x.set(s.values.subarray(i * D, (i + L + H) * D), i * (L + H) * D);
-    const cmp = compareForecasts(this.model, this.params, this.spec, new Tensor(x, [n, L + H, D]));
+    const x = windowSeries(s.values, s.rows, s.columns.length, { window: L + H });
+    const cmp = compareForecasts(this.model, this.params, this.spec, x);
     const { model, ...rest } = cmp.metrics;
-    return { windows: n, metrics: { warp: model!, ...rest } };
+    return { windows: cmp.windows, metrics: { warp: model!, ...rest } };
   }
 }
 
@@ -215,7 +213,8 @@ function* training(series: SeriesInput, o: FitForecasterAsyncOptions): Generator
     });
     // fit keeps the state it started from; free it once the epoch has replaced it.
     const keep = new Set([...treeLeaves(state.params), ...treeLeaves(state.optState)]);
-    for (const leaf of [...treeLeaves(prev.params), ...treeLeaves(prev.optState)]) if (!keep.has(leaf)) leaf.dispose();
+    for (const leaf of [...treeLeaves(prev.params), ...treeLeaves(prev.optState)])
+      if (!keep.has(leaf)) leaf.dispose();
     yield;
   }
   // No finite validation score at all: the last parameters.

@@ -72,7 +72,8 @@ export function forecastData(series: CsvSeries, o: ForecastDataOptions): Forecas
   const [s0, e0] = windows.rows.train;
   const trainRows = series.values.subarray(s0 * D, e0 * D);
   const normalization = fitSeriesNormalization(trainRows, e0 - s0, D, o);
-  const ds = (x: Tensor | null) => (x ? arrayDataset({ x: applyAffine(x, windowAffine(x, normalization, o.context)) }) : null);
+  const ds = (x: Tensor | null) =>
+    x ? arrayDataset({ x: applyAffine(x, windowAffine(x, normalization, o.context)) }) : null;
   const baselines = fitClassicalBaselines(trainRows, e0 - s0, D, windows.val ?? windows.train, o.context, {
     season: o.season ?? null,
   });
@@ -116,7 +117,10 @@ export function rolloutForecast<P extends object>(
   const { context: L, horizon: H } = spec;
   assert(x.ndim === 3, () => `forecast: expected windows (n, T, D), got (${x.shape.join(", ")})`);
   const [n, T, D] = x.shape as [number, number, number];
-  assert(D === spec.columns.length, () => `forecast: ${D} channels, the model was trained on ${spec.columns.length}`);
+  assert(
+    D === spec.columns.length,
+    () => `forecast: ${D} channels, the model was trained on ${spec.columns.length}`,
+  );
   assert(T >= L, () => `forecast: a history of ${T} steps is shorter than the context ${L}`);
   const affine = windowAffine(x, spec.normalization, L);
   const normed = applyAffine(x, affine);
@@ -133,7 +137,10 @@ export function rolloutForecast<P extends object>(
   };
   const mean = pick(0);
   const std = W === 2 * D ? pick(D) : null;
-  for (const [what, t] of [["mean", mean], ["σ", std]] as const) {
+  for (const [what, t] of [
+    ["mean", mean],
+    ["σ", std],
+  ] as const) {
     if (!t) continue;
     for (let k = 0; k < t.size; k++) {
       const v = t.data[k]!;
@@ -208,7 +215,10 @@ export function compareForecasts<P extends object>(
   assert(x.shape[1] === L + H, () => `compareForecasts: windows of ${x.shape[1]} steps, expected ${L + H}`);
   const truth = horizonOf(x, L);
   const own = rolloutForecast(model, params, spec, x);
-  const forecasts: Record<string, Tensor> = { model: own.mean, ...classicalForecasts(spec.baselines, x, L, H) };
+  const forecasts: Record<string, Tensor> = {
+    model: own.mean,
+    ...classicalForecasts(spec.baselines, x, L, H),
+  };
   const metrics: Record<string, HorizonMetrics> = {};
   for (const [k, f] of Object.entries(forecasts)) metrics[k] = horizonMetrics(f, truth, spec.maseScale);
   return { windows: x.shape[0]!, metrics, forecasts, std: own.std };

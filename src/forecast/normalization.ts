@@ -111,7 +111,10 @@ export interface WindowAffine {
 export function windowAffine(x: Tensor, norm: SeriesNormalization, context: number): WindowAffine {
   assert(x.ndim === 3, () => `windowAffine: expected windows (n, T, D), got ${fmtShape(x.shape)}`);
   const [n, T, D] = x.shape as [number, number, number];
-  assert(D === norm.shift.length, () => `windowAffine: ${D} channels, the normalisation has ${norm.shift.length}`);
+  assert(
+    D === norm.shift.length,
+    () => `windowAffine: ${D} channels, the normalisation has ${norm.shift.length}`,
+  );
   assert(
     Number.isInteger(context) && context >= 1 && context <= T,
     () => `windowAffine: context ${context} must be in 1..${T}`,

@@ -94,7 +94,10 @@ function selectColumns(s: CsvSeries, columns: ReadonlyArray<string | number> | n
  * whose values are numbers). null/undefined cells are missing; any other non-number is an error.
  */
 export function jsonSeries(doc: unknown, o: SeriesOptions = {}, what = "json"): CsvSeries {
-  assert(Array.isArray(doc) && doc.length > 0, () => `${what}: expected a non-empty array of values, rows or records`);
+  assert(
+    Array.isArray(doc) && doc.length > 0,
+    () => `${what}: expected a non-empty array of values, rows or records`,
+  );
   const rows = doc.length;
   const first = doc[0];
   let names: string[];
@@ -110,7 +113,10 @@ export function jsonSeries(doc: unknown, o: SeriesOptions = {}, what = "json"): 
           : o.timeColumn;
     const rec = (r: number): Record<string, unknown> => {
       const v = doc[r];
-      assert(v !== null && typeof v === "object" && !Array.isArray(v), () => `${what}: row ${r + 1} is not a record`);
+      assert(
+        v !== null && typeof v === "object" && !Array.isArray(v),
+        () => `${what}: row ${r + 1} is not a record`,
+      );
       return v as Record<string, unknown>;
     };
     get = (r, c) => rec(r)[c];
@@ -155,7 +161,9 @@ export function jsonSeries(doc: unknown, o: SeriesOptions = {}, what = "json"): 
         continue;
       }
       if (typeof v !== "number" || !Number.isFinite(v))
-        throw new WarpError(`${what}: row ${r + 1}, column "${c}": ${JSON.stringify(v)} is not a finite number`);
+        throw new WarpError(
+          `${what}: row ${r + 1}, column "${c}": ${JSON.stringify(v)} is not a finite number`,
+        );
       values[r * D + j] = v;
     }
     if (fillGaps(values, rows, j, D) < 0) throw new WarpError(`${what}: column "${c}" has no value at all`);

@@ -152,7 +152,12 @@ export function forecastSpec(input: ForecastInput): PlotSpec {
   checkSeries("mean", mean, dims, steps);
   if (std !== undefined && std !== null) checkSeries("std", std, dims, steps);
   if (baseline) checkSeries("baseline.mean", baseline.mean, dims, steps);
-  const domain = ["truth", predName, ...(baseline ? [baseline.name] : []), ...(contextLabel ? [contextLabel] : [])];
+  const domain = [
+    "truth",
+    predName,
+    ...(baseline ? [baseline.name] : []),
+    ...(contextLabel ? [contextLabel] : []),
+  ];
   const range = [
     PLOT_COLOURS.first,
     PLOT_COLOURS.second,
@@ -168,7 +173,8 @@ export function forecastSpec(input: ForecastInput): PlotSpec {
     for (let i = 0; i < steps; i++) lines.push({ t: times[i], series: "truth", y: truthD[i] });
     for (let i = 0; i < steps; i++) lines.push({ t: times[i], series: predName, y: mean[d][i] });
     if (baseline)
-      for (let i = 0; i < steps; i++) lines.push({ t: times[i], series: baseline.name, y: baseline.mean[d][i] });
+      for (let i = 0; i < steps; i++)
+        lines.push({ t: times[i], series: baseline.name, y: baseline.mean[d][i] });
     const layer: object[] = [];
     if (std) {
       const band = times.map((t, i) => ({ t, lo: mean[d][i] - std[d][i], hi: mean[d][i] + std[d][i] }));

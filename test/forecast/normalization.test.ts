@@ -23,10 +23,34 @@ const ROWS = Float64Array.from([1, 10, 3, 10, 5, 10, 7, 10]);
 describe("fitSeriesNormalization", () => {
   it("fits each global scaling on the training rows (constant channels get scale 1)", () => {
     const f = (scaling: (typeof SERIES_SCALINGS)[number]) => fitSeriesNormalization(ROWS, 4, 2, { scaling });
-    assert.deepEqual([f("minmax").shift, f("minmax").scale], [[4, 10], [3, 1]]);
-    assert.deepEqual([f("symmetric").shift, f("symmetric").scale], [[0, 0], [7, 10]]);
-    assert.deepEqual([f("standard").shift, f("standard").scale], [[4, 10], [Math.sqrt(5), 1]]);
-    assert.deepEqual([f("none").shift, f("none").scale], [[0, 0], [1, 1]]);
+    assert.deepEqual(
+      [f("minmax").shift, f("minmax").scale],
+      [
+        [4, 10],
+        [3, 1],
+      ],
+    );
+    assert.deepEqual(
+      [f("symmetric").shift, f("symmetric").scale],
+      [
+        [0, 0],
+        [7, 10],
+      ],
+    );
+    assert.deepEqual(
+      [f("standard").shift, f("standard").scale],
+      [
+        [4, 10],
+        [Math.sqrt(5), 1],
+      ],
+    );
+    assert.deepEqual(
+      [f("none").shift, f("none").scale],
+      [
+        [0, 0],
+        [1, 1],
+      ],
+    );
   });
 
   it("globalStats reproduces (x − shift)/scale through min-max normalize", () => {
@@ -61,13 +85,18 @@ describe("windowAffine / applyAffine / undoAffine", () => {
     for (const scaling of SERIES_SCALINGS)
       for (const instance of INSTANCE_NORMS)
         for (const instanceScale of instance === "none" ? [false] : [false, true]) {
-          const n = fitSeriesNormalization(Float64Array.from([0, 10, -2]), 3, 1, { scaling, instance, instanceScale });
+          const n = fitSeriesNormalization(Float64Array.from([0, 10, -2]), 3, 1, {
+            scaling,
+            instance,
+            instanceScale,
+          });
           const a = windowAffine(x, n, 3);
           const y = applyAffine(x, a);
           assertAllClose(undoAffine(y, a), x, { atol: 1e-4, rtol: 1e-6 });
           const sigma = new Tensor(Float64Array.from([1, 1, 1, 1, 2, 2, 2, 2]), [2, 4, 1]);
           const back = undoAffine(sigma, a, true);
-          for (let k = 0; k < 8; k++) assert.equal(back.data[k], sigma.data[k]! * a.scale[Math.floor(k / 4)]!);
+          for (let k = 0; k < 8; k++)
+            assert.equal(back.data[k], sigma.data[k]! * a.scale[Math.floor(k / 4)]!);
         }
   });
 });
