@@ -203,7 +203,7 @@ export function forecastSpec(input: ForecastInput): PlotSpec {
       },
     });
     layer.push({
-      data: { values: [{ t: ruleAt, series: contextLabel ?? "" }] },
+      data: { values: [contextLabel ? { t: ruleAt, series: contextLabel } : { t: ruleAt }] },
       mark: { type: "rule", color: PLOT_COLOURS.context, strokeDash: [4, 3] },
       encoding: {
         x: { field: "t", type: "quantitative" },

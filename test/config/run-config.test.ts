@@ -370,7 +370,10 @@ describe("our configs and the reference's cfgs", () => {
   });
 
   it("every other configs/*.yaml (the reference's format) resolves, ignoring only model.nb_rnn_layers", () => {
-    const files = readdirSync(CONFIGS).filter((f) => f.endsWith(".yaml") && f !== "default.yaml");
+    // forecast.yaml is our forecasting recipe (tested in test/forecast/api.test.ts), not the reference's.
+    const files = readdirSync(CONFIGS).filter(
+      (f) => f.endsWith(".yaml") && f !== "default.yaml" && f !== "forecast.yaml",
+    );
     assert.ok(files.length >= 4, `found ${files.join(", ")}`);
     for (const f of files) {
       const { config, ignored } = resolveText(readFileSync(CONFIGS + f, "utf8"));
