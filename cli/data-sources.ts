@@ -23,6 +23,9 @@ import { basename, dirname, join } from "node:path";
 import { gunzipSync } from "node:zlib";
 import { type CsvSeries, parseCsvSeries } from "../src/data/csv.js";
 import { type FileReader, loadLayout, seriesSplits } from "../src/data/layouts.js";
+import { type ForecastData, forecastData } from "../src/forecast/forecaster.js";
+import { globalStats } from "../src/forecast/normalization.js";
+import { parseSeries, type SeriesOptions, seriesFormat } from "../src/forecast/series.js";
 import {
   type Dataset,
   type MinMaxStats,
@@ -33,9 +36,6 @@ import {
   subset,
   WarpError,
 } from "../src/index.js";
-import { type ForecastData, forecastData } from "../src/forecast/forecaster.js";
-import { globalStats } from "../src/forecast/normalization.js";
-import { parseSeries, type SeriesOptions, seriesFormat } from "../src/forecast/series.js";
 import { readBytes, readText } from "./files.js";
 
 /** A run's data, as `warp train` uses it (the same shape as src/data/layouts.ts's DataSplits). */

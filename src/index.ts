@@ -13,6 +13,21 @@ export {
   setBackend,
   withBackend,
 } from "./backends/registry.js";
+export {
+  type ArModel,
+  arForecast,
+  type ClassicalBaselines,
+  classicalForecasts,
+  detectSeason,
+  fitAr,
+  fitClassicalBaselines,
+  type HorizonMetrics,
+  horizonMetrics,
+  horizonOf,
+  naiveScale,
+  persistenceForecast,
+  seasonalNaiveForecast,
+} from "./baselines/classical.js";
 export { type RnnCellParams, RnnModel, type RnnParams } from "./baselines/rnn.js";
 export {
   applyOverrides,
@@ -142,6 +157,50 @@ export {
   type UeaParseOptions,
   ueaArraysFromNpz,
 } from "./data/uea.js";
+export { type ForecastWindowOptions, type ForecastWindows, forecastWindows } from "./data/windows.js";
+export {
+  type FitForecasterAsyncOptions,
+  type FitForecasterOptions,
+  type FitProgress,
+  type Forecast,
+  type ForecastEvaluation,
+  Forecaster,
+  fitForecaster,
+  fitForecasterAsync,
+  loadForecaster,
+  type SeriesInput,
+} from "./forecast/api.js";
+export {
+  compareForecasts,
+  EXPLODING_LIMIT,
+  type ForecastComparison,
+  type ForecastData,
+  type ForecastDataOptions,
+  type ForecastSpec,
+  forecastData,
+  forecastSeries,
+  rolloutForecast,
+  type WindowForecast,
+} from "./forecast/forecaster.js";
+export {
+  applyAffine,
+  fitSeriesNormalization,
+  globalStats,
+  INSTANCE_SCALE_FLOOR,
+  type SeriesNormalization,
+  type SeriesNormalizationOptions,
+  undoAffine,
+  type WindowAffine,
+  windowAffine,
+} from "./forecast/normalization.js";
+export { FORECAST_RECIPE } from "./forecast/recipe.js";
+export {
+  jsonSeries,
+  parseSeries,
+  type SeriesFormat,
+  type SeriesOptions,
+  seriesFormat,
+} from "./forecast/series.js";
 export {
   type DecodeIdxOptions,
   decodeIdx,
@@ -304,62 +363,3 @@ export {
 } from "./warp/model.js";
 export { namedToParams, paramsToNamed } from "./warp/params.js";
 export { initMlpTheta, mlpDims, mlpRoot, msdRoot, type Root, sinePhaseRoot, sineRoot } from "./warp/root.js";
-export {
-  type ArModel,
-  arForecast,
-  type ClassicalBaselines,
-  classicalForecasts,
-  detectSeason,
-  fitAr,
-  fitClassicalBaselines,
-  type HorizonMetrics,
-  horizonMetrics,
-  horizonOf,
-  naiveScale,
-  persistenceForecast,
-  seasonalNaiveForecast,
-} from "./baselines/classical.js";
-export { type ForecastWindowOptions, type ForecastWindows, forecastWindows } from "./data/windows.js";
-export {
-  type FitForecasterAsyncOptions,
-  type FitForecasterOptions,
-  type FitProgress,
-  type Forecast,
-  type ForecastEvaluation,
-  Forecaster,
-  fitForecaster,
-  fitForecasterAsync,
-  loadForecaster,
-  type SeriesInput,
-} from "./forecast/api.js";
-export {
-  compareForecasts,
-  EXPLODING_LIMIT,
-  type ForecastComparison,
-  type ForecastData,
-  type ForecastDataOptions,
-  type ForecastSpec,
-  forecastData,
-  forecastSeries,
-  rolloutForecast,
-  type WindowForecast,
-} from "./forecast/forecaster.js";
-export {
-  applyAffine,
-  fitSeriesNormalization,
-  globalStats,
-  INSTANCE_SCALE_FLOOR,
-  type SeriesNormalization,
-  type SeriesNormalizationOptions,
-  undoAffine,
-  type WindowAffine,
-  windowAffine,
-} from "./forecast/normalization.js";
-export { FORECAST_RECIPE } from "./forecast/recipe.js";
-export {
-  jsonSeries,
-  parseSeries,
-  type SeriesFormat,
-  type SeriesOptions,
-  seriesFormat,
-} from "./forecast/series.js";

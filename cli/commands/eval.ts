@@ -4,6 +4,7 @@
 import { existsSync, statSync } from "node:fs";
 import { join } from "node:path";
 import type { Command } from "commander";
+import { compareForecasts } from "../../src/forecast/forecaster.js";
 import {
   arrayDataset,
   type Dataset,
@@ -16,7 +17,6 @@ import {
   WarpError,
   windowSeries,
 } from "../../src/index.js";
-import { compareForecasts } from "../../src/forecast/forecaster.js";
 import { loadSplits, readSeriesFile } from "../data-sources.js";
 import { readBytes } from "../files.js";
 import { readRunConfig } from "../model-config.js";

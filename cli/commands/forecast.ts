@@ -7,8 +7,8 @@
 import { existsSync, statSync } from "node:fs";
 import { join } from "node:path";
 import type { Command } from "commander";
+import { compareForecasts, type ForecastSpec, forecastSeries } from "../../src/forecast/forecaster.js";
 import { encodeNpy, loadCheckpoint, type SequenceModel, Tensor, WarpError } from "../../src/index.js";
-import { type ForecastSpec, compareForecasts, forecastSeries } from "../../src/forecast/forecaster.js";
 import { forecastSpec } from "../../src/plot/specs.js";
 import { readSeriesFile } from "../data-sources.js";
 import { readBytes, writeAtomic } from "../files.js";

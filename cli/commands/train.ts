@@ -32,12 +32,12 @@ import { evaluate } from "../../src/train/evaluate.js";
 import { DIVERGENCE_HINT, type EpochRecord, type FitState, fit } from "../../src/train/fit.js";
 import { decodeState, encodeState } from "../../src/train/state.js";
 import { loadSplits } from "../data-sources.js";
-import { writeForecastReport } from "./forecast.js";
 import { readBytes, readText, writeAtomic } from "../files.js";
 import { modelConfigOfRun, readRunConfig } from "../model-config.js";
-import { writePlot } from "../plots.js";
 import { intOption } from "../options.js";
+import { writePlot } from "../plots.js";
 import { Progress } from "../progress.js";
+import { writeForecastReport } from "./forecast.js";
 
 /** The installed package (configs/, dist/): three levels above dist/cli/commands. */
 export const PACKAGE_ROOT = resolve(dirname(new URL(import.meta.url).pathname), "../../..");

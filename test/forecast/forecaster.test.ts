@@ -5,6 +5,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import {
+  applyAffine,
   createModel,
   forecastData,
   forecastSeries,
@@ -15,7 +16,6 @@ import {
   type SequenceModel,
   Tensor,
   undoAffine,
-  applyAffine,
   windowAffine,
 } from "../../src/index.js";
 import { assertAllClose, throwsWith } from "../helpers/index.js";
