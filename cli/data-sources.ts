@@ -96,6 +96,13 @@ function seriesRunSplits(run: RunConfig, cwd: string): Splits {
     if (e instanceof WarpError) throw new WarpError(`${path}: ${e.message}`);
     throw e;
   }
+  for (const part of ["val", "test"] as const) {
+    const [a, b] = data.windows.rows[part];
+    if (!data.windows[part])
+      console.error(
+        `series ${path}: the ${part === "val" ? "validation" : "test"} part has ${b - a} rows, fewer than one window of ${d.context + d.horizon}: no ${part} windows (change data.split)`,
+      );
+  }
   return {
     train: data.train,
     val: data.val,
