@@ -11,6 +11,9 @@
 // - general.dataset "seattle_weather", "seattle_weather_hourly" or "co2_concentration": a real series
 //   shipped by vega-datasets (see VEGA_SERIES); general.data_path is not used; windows of
 //   data.sequence_length steps (default: the series' own), per-channel scaling with data.normalize.
+// - general.dataset "series": general.data_path is one long series (.csv, .json or .npy) for forecasting
+//   (data.columns, data.time_column, data.context, data.horizon, data.stride, data.split, data.scaling,
+//   data.instance_norm; see src/forecast/forecaster.ts); Splits.forecast carries its windows and spec.
 // - general.dataset "uea" with no train.npz: the folder's <Name>_TRAIN.ts and <Name>_TEST.ts (UEA archive).
 // Not here: the layouts themselves (src/data/layouts.ts), training.
 
@@ -18,8 +21,11 @@ import { existsSync, readdirSync, statSync } from "node:fs";
 import { createRequire } from "node:module";
 import { basename, dirname, join } from "node:path";
 import { gunzipSync } from "node:zlib";
-import { parseCsvSeries } from "../src/data/csv.js";
+import { type CsvSeries, parseCsvSeries } from "../src/data/csv.js";
 import { type FileReader, loadLayout, seriesSplits } from "../src/data/layouts.js";
+import { type ForecastData, forecastData } from "../src/forecast/forecaster.js";
+import { globalStats } from "../src/forecast/normalization.js";
+import { parseSeries, type SeriesOptions, seriesFormat } from "../src/forecast/series.js";
 import {
   type Dataset,
   type MinMaxStats,
@@ -41,6 +47,69 @@ export interface Splits {
   stats: MinMaxStats | null;
   /** Class names in label order, when the files name them. */
   classNames?: string[];
+  /** A forecasting run's windows, spec and baselines (general.dataset "series"). */
+  forecast?: ForecastData;
+}
+
+/** One long series from a .csv, .json or .npy file; errors name the file. */
+export function readSeriesFile(path: string, o: SeriesOptions = {}): CsvSeries {
+  const format = seriesFormat(path);
+  if (format === null)
+    throw new WarpError(`${path}: a series file must end in .csv, .tsv, .txt, .json or .npy`);
+  const bytes = readBytes(path, "series file");
+  try {
+    return parseSeries(bytes, format, o);
+  } catch (e) {
+    if (e instanceof WarpError) throw new WarpError(`${path}: ${e.message}`);
+    throw e;
+  }
+}
+
+/** A forecasting run's data: the series file at general.data_path, windowed and normalised. */
+function seriesRunSplits(run: RunConfig, cwd: string): Splits {
+  const d = run.data;
+  if (d.context === null || d.horizon === null)
+    throw new WarpError(
+      'general.dataset "series" needs data.context and data.horizon (warp train --context L --horizon H)',
+    );
+  const path = resolveDataPath(run, cwd);
+  const series = readSeriesFile(path, {
+    columns: d.columns,
+    timeColumn: d.time_column,
+    interpolate: d.interpolate,
+  });
+  if (d.columns === null) console.error(`series ${path}: columns ${series.columns.join(", ")}`);
+  const scaling = d.scaling ?? (d.normalize ? (d.normalize_symmetric ? "symmetric" : "minmax") : "none");
+  let data: ForecastData;
+  try {
+    data = forecastData(series, {
+      context: d.context,
+      horizon: d.horizon,
+      stride: d.stride,
+      split: d.split,
+      scaling,
+      instance: d.instance_norm,
+      instanceScale: d.instance_scale,
+      season: d.season,
+    });
+  } catch (e) {
+    if (e instanceof WarpError) throw new WarpError(`${path}: ${e.message}`);
+    throw e;
+  }
+  for (const part of ["val", "test"] as const) {
+    const [a, b] = data.windows.rows[part];
+    if (!data.windows[part])
+      console.error(
+        `series ${path}: the ${part === "val" ? "validation" : "test"} part has ${b - a} rows, fewer than one window of ${d.context + d.horizon}: no ${part} windows (change data.split)`,
+      );
+  }
+  return {
+    train: data.train,
+    val: data.val,
+    test: data.test,
+    stats: globalStats(data.spec.normalization),
+    forecast: data,
+  };
 }
 
 const require = createRequire(import.meta.url);
@@ -195,6 +264,7 @@ function loadAllSplits(run: RunConfig, cwd: string): Splits {
     return { train: s.train, val: s.val, test: s.test, stats: null };
   }
   const dir = resolveDataPath(run, cwd);
+  if (dataset === "series") return seriesRunSplits(run, cwd);
   if (dataset !== null && Object.hasOwn(VEGA_SERIES, dataset)) {
     return vegaSeriesSplits(dataset as VegaSeriesName, {
       window: run.data.sequence_length ?? undefined,

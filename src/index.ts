@@ -13,12 +13,29 @@ export {
   setBackend,
   withBackend,
 } from "./backends/registry.js";
+export {
+  type ArModel,
+  arForecast,
+  type ClassicalBaselines,
+  classicalForecasts,
+  detectSeason,
+  fitAr,
+  fitClassicalBaselines,
+  type HorizonMetrics,
+  horizonMetrics,
+  horizonOf,
+  naiveScale,
+  persistenceForecast,
+  seasonalNaiveForecast,
+} from "./baselines/classical.js";
 export { type RnnCellParams, RnnModel, type RnnParams } from "./baselines/rnn.js";
 export {
   applyOverrides,
   type DataConfig,
   type GeneralConfig,
   IGNORED_RUN_KEYS,
+  INSTANCE_NORMS,
+  type InstanceNorm,
   LEGACY_MODEL_KEYS,
   modelConfigFromRun,
   OPTIMIZER_NAMES,
@@ -33,6 +50,8 @@ export {
   type RunSection,
   resolveDataPath,
   resolveRunConfig,
+  SERIES_SCALINGS,
+  type SeriesScaling,
   type TrainingConfig,
   VAL_CRITERIA,
   type ValCriterion,
@@ -138,6 +157,50 @@ export {
   type UeaParseOptions,
   ueaArraysFromNpz,
 } from "./data/uea.js";
+export { type ForecastWindowOptions, type ForecastWindows, forecastWindows } from "./data/windows.js";
+export {
+  type FitForecasterAsyncOptions,
+  type FitForecasterOptions,
+  type FitProgress,
+  type Forecast,
+  type ForecastEvaluation,
+  Forecaster,
+  fitForecaster,
+  fitForecasterAsync,
+  loadForecaster,
+  type SeriesInput,
+} from "./forecast/api.js";
+export {
+  compareForecasts,
+  EXPLODING_LIMIT,
+  type ForecastComparison,
+  type ForecastData,
+  type ForecastDataOptions,
+  type ForecastSpec,
+  forecastData,
+  forecastSeries,
+  rolloutForecast,
+  type WindowForecast,
+} from "./forecast/forecaster.js";
+export {
+  applyAffine,
+  fitSeriesNormalization,
+  globalStats,
+  INSTANCE_SCALE_FLOOR,
+  type SeriesNormalization,
+  type SeriesNormalizationOptions,
+  undoAffine,
+  type WindowAffine,
+  windowAffine,
+} from "./forecast/normalization.js";
+export { FORECAST_RECIPE } from "./forecast/recipe.js";
+export {
+  jsonSeries,
+  parseSeries,
+  type SeriesFormat,
+  type SeriesOptions,
+  seriesFormat,
+} from "./forecast/series.js";
 export {
   authorsModelKeys,
   type EquinoxLeaf,
@@ -249,6 +312,7 @@ export {
 export { type EvaluateOptions, evaluate } from "./train/evaluate.js";
 export {
   criterionScore,
+  DIVERGENCE_HINT,
   type EpochRecord,
   epochKeys,
   type FitOptions,

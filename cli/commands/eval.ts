@@ -3,19 +3,55 @@
 
 import { join } from "node:path";
 import type { Command } from "commander";
+import { compareForecasts } from "../../src/forecast/forecaster.js";
 import {
   arrayDataset,
   type Dataset,
   evaluate,
   normalize,
+  type Tensor,
   treeLeaves,
   WarpError,
+  windowSeries,
 } from "../../src/index.js";
-import { loadSplits } from "../data-sources.js";
+import { loadSplits, readSeriesFile } from "../data-sources.js";
 import { checkpointTarget, readCheckpoint } from "../checkpoints.js";
 import { readRunConfig } from "../model-config.js";
 import { intOption } from "../options.js";
+import { loadForecastModel, writeForecastReport } from "./forecast.js";
 import { checkpointStats, imageSide, readArray } from "./train.js";
+
+/**
+ * A forecasting model: horizon-only MAE/RMSE/MASE of the model and the baselines in original units, on the
+ * run's test windows (written to the run folder with plots) or on every window of a --data series file.
+ */
+async function evalForecast(file: string, runDir: string | null, data: string | undefined): Promise<void> {
+  const fm = loadForecastModel(file);
+  const { context: L, horizon: H, columns } = fm.spec;
+  if (data) {
+    const s = readSeriesFile(data, { columns: /\.npy$/i.test(data) ? null : columns });
+    let x: Tensor;
+    try {
+      x = windowSeries(s.values, s.rows, s.columns.length, { window: L + H });
+    } catch (e) {
+      throw new WarpError(`${data}: ${(e as Error).message}`);
+    }
+    const n = x.shape[0]!;
+    const cmp = compareForecasts(fm.model, fm.params, fm.spec, x);
+    console.log(`Horizon-only errors on ${n} windows of ${data} (context ${L}, horizon ${H})`);
+    for (const [k, m] of Object.entries(cmp.metrics))
+      console.log(`${(k === "model" ? "warp" : k).padEnd(20)} mae ${m.mae}  rmse ${m.rmse}  mase ${m.mase}`);
+    return;
+  }
+  if (!runDir) throw new WarpError("give --data series.csv to evaluate a checkpoint outside its run folder");
+  const split = loadSplits(readRunConfig(join(runDir, "config.yaml")), process.cwd());
+  const w = split.forecast?.windows;
+  const test = w?.test ?? w?.val;
+  if (!test)
+    throw new WarpError(`${runDir}: the run's series has no test or validation windows: give --data`);
+  await writeForecastReport(runDir, fm, test, w?.test ? "test" : "validation");
+  console.log(`wrote ${join(runDir, "forecast-eval.md")}, forecast-eval.json and plots/forecast-test-*`);
+}
 
 export function registerEval(program: Command): void {
   program
@@ -35,9 +71,13 @@ export function registerEval(program: Command): void {
       "after",
       "\nExamples:\n  warp eval runs/sine-1\n  warp eval model.safetensors --data test.npy --context 100 --json",
     )
-    .action((target: string, o: { data?: string; context?: number; json?: boolean }) => {
+    .action(async (target: string, o: { data?: string; context?: number; json?: boolean }) => {
       const { file, runDir } = checkpointTarget(target);
       const ck = readCheckpoint<object>(file);
+      if (ck.metadata.forecast) {
+        await evalForecast(file, runDir, o.data);
+        return;
+      }
       const stats = checkpointStats(file, ck);
       let data: Dataset;
       const run = runDir ? readRunConfig(join(runDir, "config.yaml")) : null;

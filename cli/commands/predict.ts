@@ -1,19 +1,30 @@
 // `warp predict <model.safetensors> --input x.npy [--context L] --out y.npy`: runs a saved model on a
 // NumPy array (N, T, D) and writes the predicted means (and, for models with an uncertainty head, the
-// standard deviations beside them as <out>.std.npy; for classifiers, the last step's logits).
+// standard deviations beside them as <out>.std.npy; for classifiers, the last step's logits). Inputs and
+// outputs are in the data's original units: a model trained on normalised data (data.normalize, or a
+// forecasting run's global and per-window normalisation) gets its inputs normalised as in training and
+// its outputs de-normalised (σ scaled only). Non-finite outputs are an error and no file is written.
 
 import { rmSync } from "node:fs";
 import type { Command } from "commander";
 import {
+  applyAffine,
   cast,
   decodeNpy,
+  denormalize,
   encodeNpy,
+  type ForecastSpec,
   loadCheckpoint,
+  type MinMaxStats,
+  normalize,
   reshape,
   slice,
   type Tensor,
   treeLeaves,
+  undoAffine,
   WarpError,
+  type WindowAffine,
+  windowAffine,
 } from "../../src/index.js";
 import { readBytes, writeAtomic } from "../files.js";
 import { intOption } from "../options.js";
@@ -41,6 +52,10 @@ export function registerPredict(program: Command): void {
     .action((modelPath: string, o: { input: string; out: string; context?: number }) => {
       const ckpt = loadCheckpoint<object>(readBytes(modelPath, "model"));
       const { model, params, config } = ckpt;
+      const spec = ckpt.metadata.forecast ? (JSON.parse(ckpt.metadata.forecast) as ForecastSpec) : null;
+      const stats = ckpt.metadata.normalization
+        ? (JSON.parse(ckpt.metadata.normalization) as MinMaxStats)
+        : null;
       const dtype = treeLeaves(params)[0]!.dtype as "float32" | "float64";
       let x = decodeNpy(readBytes(o.input, "input"));
       if (x.dtype === "int32")
@@ -53,7 +68,6 @@ export function registerPredict(program: Command): void {
       for (const v of x.data) {
         if (!Number.isFinite(v)) throw new WarpError(`${o.input}: contains NaN or infinite values`);
       }
-      if (x.dtype !== dtype) x = cast(x, dtype);
       const context =
         o.context ??
         (config.nb_classes === null && config.autoregressive
@@ -61,8 +75,29 @@ export function registerPredict(program: Command): void {
           : undefined);
       if (context !== undefined && config.nb_classes !== null)
         throw new WarpError("--context applies to regression models only");
+      if (context !== undefined && context > x.shape[1]!)
+        throw new WarpError(
+          `--context ${context} is longer than the input's ${x.shape[1]} steps: give at least ${context} steps or a shorter --context`,
+        );
+      // Normalised as in training: the forecasting spec's map per sequence (from its context), else the
+      // global min-max statistics.
+      let affine: WindowAffine | null = null;
+      if (spec) {
+        if (context === undefined || context < 1)
+          throw new WarpError(
+            "--context must be ≥ 1 for a forecasting model (its inputs are normalised per window)",
+          );
+        affine = windowAffine(x, spec.normalization, context);
+        x = applyAffine(x, affine);
+      } else if (stats) x = normalize(x, stats);
+      if (x.dtype !== dtype) x = cast(x, dtype);
       const y = model.predict(params, x, { context });
       const [N, T, W] = y.shape as [number, number, number];
+      for (let k = 0; k < y.size; k++)
+        if (!Number.isFinite(y.data[k]!))
+          throw new WarpError(
+            `${o.input}: the prediction of sequence ${Math.floor(k / (T * W))} is ${y.data[k]} at step ${Math.floor(k / W) % T} (the rollout diverges); no file written`,
+          );
       if (config.nb_classes !== null) {
         const logits = reshape(slice(y, [0, T - 1, 0], [N, 1, W]), [N, W]);
         writeAtomic(o.out, encodeNpy(logits));
@@ -70,10 +105,13 @@ export function registerPredict(program: Command): void {
         return;
       }
       const D = config.data_size;
-      const part = (from: number): Tensor => slice(y, [0, 0, from], [N, T, D]);
       const hasStd = W === 2 * D;
-      const outputs: [string, Tensor][] = [[o.out, hasStd ? part(0) : y]];
-      if (hasStd) outputs.push([stdPath(o.out), part(D)]);
+      // Back to the data's units; σ is scaled, never shifted.
+      const orig = (t: Tensor, scaleOnly: boolean): Tensor =>
+        affine ? undoAffine(t, affine, scaleOnly) : stats ? denormalize(t, stats, { scaleOnly }) : t;
+      const part = (from: number): Tensor => slice(y, [0, 0, from], [N, T, D]);
+      const outputs: [string, Tensor][] = [[o.out, orig(hasStd ? part(0) : y, false)]];
+      if (hasStd) outputs.push([stdPath(o.out), orig(part(D), true)]);
       const written: string[] = [];
       try {
         for (const [path, t] of outputs) {

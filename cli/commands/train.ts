@@ -35,14 +35,17 @@ import {
 } from "../../src/index.js";
 import { forecastSpec, imageGridSpec, lossCurveSpec } from "../../src/plot/specs.js";
 import { evaluate } from "../../src/train/evaluate.js";
+import { DIVERGENCE_HINT } from "../../src/train/fit.js";
 import { decodeState, encodeState } from "../../src/train/state.js";
 import { readCheckpoint, metadataJson } from "../checkpoints.js";
 import { loadSplits, type Splits } from "../data-sources.js";
 import { readBytes, readText, writeAtomic } from "../files.js";
 import { checkModelSize, modelConfigOfRun, readRunConfig } from "../model-config.js";
+import { intOption } from "../options.js";
 import { writePlot } from "../plots.js";
 import { Progress } from "../progress.js";
 import { lockRunFolder, removeStaleTemporaries } from "../run-folder.js";
+import { writeForecastReport } from "./forecast.js";
 
 /** The installed package (configs/, dist/): three levels above dist/cli/commands. */
 export const PACKAGE_ROOT = resolve(dirname(new URL(import.meta.url).pathname), "../../..");
@@ -93,6 +96,12 @@ function epochOf(line: string): number | null {
 
 export interface TrainOptions {
   set: string[];
+  /** A series file to forecast (general.data_path, with general.dataset "series"). */
+  data?: string;
+  column?: string[];
+  timeColumn?: string;
+  context?: number;
+  horizon?: number;
   out?: string;
   resume?: string;
   backend?: "cpu" | "native";
@@ -109,13 +118,26 @@ function runFolder(run: RunConfig, o: TrainOptions, configFile: string): string 
   return join("runs", `${stamp}-${base}`);
 }
 
-/** Writes a checkpoint with the optimiser state, epoch, best score and the epoch's metrics record. */
+/** The forecasting flags as the `--set` overrides of their YAML keys (before the user's own --set). */
+export function forecastSets(o: TrainOptions): string[] {
+  const sets: string[] = [];
+  if (o.data !== undefined)
+    sets.push(`general.data_path=${JSON.stringify(o.data)}`, "general.dataset=series");
+  if (o.column) sets.push(`data.columns=${JSON.stringify(o.column)}`);
+  if (o.timeColumn !== undefined) sets.push(`data.time_column=${JSON.stringify(o.timeColumn)}`);
+  if (o.context !== undefined) sets.push(`data.context=${o.context}`);
+  if (o.horizon !== undefined) sets.push(`data.horizon=${o.horizon}`);
+  return sets;
+}
+
+/** Writes a checkpoint with the optimiser state, epoch, best score, the epoch's metrics record and the forecast spec. */
 function writeCheckpoint(
   path: string,
   config: ModelConfig,
   state: FitState<unknown[], object>,
   stats: MinMaxStats | null,
   record: EpochRecord,
+  forecast: string | null,
 ): void {
   const opt = encodeState(state.optState, "opt");
   writeAtomic(
@@ -126,6 +148,7 @@ function writeCheckpoint(
       best: JSON.stringify(state.best),
       record: JSON.stringify(record),
       ...(stats ? { normalization: JSON.stringify(stats) } : {}),
+      ...(forecast ? { forecast } : {}),
     }),
   );
 }
@@ -299,6 +322,8 @@ export async function trainRun(arg: string | undefined, o: TrainOptions): Promis
     throw new WarpError(`--backend must be cpu or native, got "${o.backend}"`);
   if (o.resume && arg !== undefined)
     throw new WarpError(`--resume ${o.resume} continues with the run's own config.yaml: drop the config argument "${arg}" (change keys with --set)`);
+  if (o.resume && forecastSets(o).length > 0)
+    throw new WarpError(`--resume ${o.resume} continues with the run's own data: drop --data/--column/--time-column/--context/--horizon`);
   if (o.resume && o.out !== undefined)
     throw new WarpError(`--resume ${o.resume} writes into that folder: drop --out ${o.out}`);
   if (o.backend) setBackend(o.backend);
@@ -309,11 +334,16 @@ export async function trainRun(arg: string | undefined, o: TrainOptions): Promis
     if (!existsSync(join(o.resume, "checkpoints", "last.safetensors")))
       throw new WarpError(`cannot resume ${o.resume}: no checkpoints/last.safetensors there`);
   } else {
-    configFile = configPath(arg);
+    // A series given on the command line trains with the built-in forecasting recipe by default.
+    configFile = configPath(arg ?? (o.data !== undefined ? "forecast" : undefined));
   }
-  const run = readRunConfig(configFile, o.set);
+  const run = readRunConfig(configFile, o.resume ? o.set : [...forecastSets(o), ...o.set]);
   const dir = o.resume ?? runFolder(run, o, configFile);
   const data = loadSplits(run, cwd);
+  const spec = data.forecast?.spec ?? null;
+  // A forecasting run validates (and is scored) on the rollout from its context.
+  if (spec && run.training.inference_start === null) run.training.inference_start = spec.context;
+  const forecastMeta = spec ? JSON.stringify(spec) : null;
   checkContext(run, data);
   const config = modelConfigOfRun(run, configFile, {
     dataSize: data.train.dataSize,
@@ -404,11 +434,16 @@ export async function trainRun(arg: string | undefined, o: TrainOptions): Promis
           lrScale,
           onStep: (s) => progress.step(s),
           onEpoch: (record, s, improved) => {
+            const bad = record.val ? Object.entries(record.val).find(([, v]) => !Number.isFinite(v)) : undefined;
+            if (bad)
+              console.error(
+                `warp: warning: validation ${bad[0]} is ${bad[1]} at epoch ${record.epoch} (the rollout blows up); this epoch is not kept as best. ${DIVERGENCE_HINT}`,
+              );
             // Checkpoints first, then the metrics line: a kill between them loses no epoch, since a
             // resume restores the line from the checkpoint's "record". best.safetensors exists only
             // once a validation chose it.
-            if (improved) writeCheckpoint(bestPath, config, s, data.stats, record);
-            writeCheckpoint(lastPath, config, s, data.stats, record);
+            if (improved) writeCheckpoint(bestPath, config, s, data.stats, record, forecastMeta);
+            writeCheckpoint(lastPath, config, s, data.stats, record, forecastMeta);
             appendFileSync(metricsPath, `${JSON.stringify(record)}\n`);
             progress.epoch(record);
           },
@@ -449,8 +484,19 @@ export async function trainRun(arg: string | undefined, o: TrainOptions): Promis
       writeAtomic(join(dir, "test-metrics.json"), `${JSON.stringify(report, null, 2)}\n`);
       console.log(metricsTable(report, metrics));
       finalMetrics = metrics;
+      const windows = data.forecast && (data.forecast.windows.test ?? data.forecast.windows.val);
+      if (spec && windows) {
+        const forecastReport = await writeForecastReport(
+          dir,
+          { model, params: chosen ? chosen.params : final.params, spec },
+          windows,
+          data.test ? "test" : "validation",
+        );
+        for (const [name, m] of Object.entries(forecastReport))
+          for (const [k, v] of Object.entries(m)) finalMetrics[`horizon_${k}_${name}`] = v;
+      }
     }
-    await writeRunPlots(dir, metricsPath, model, final.params, test, t.inference_start, t.val_criterion, config.use_nll_loss, side, data.stats);
+    await writeRunPlots(dir, metricsPath, model, final.params, spec ? null : test, t.inference_start, t.val_criterion, config.use_nll_loss, side, data.stats);
     console.log(`checkpoints in ${join(dir, "checkpoints")}; plots in ${join(dir, "plots")}; metrics in ${join(dir, "test-metrics.json")}`);
     return { dir, metrics: finalMetrics, seconds: (performance.now() - started) / 1000 };
   } finally {
@@ -485,9 +531,21 @@ export function registerTrain(program: Command): void {
     .option("--out <dir>", "run folder (default: general.save_path, else runs/<time>-<config>)")
     .option("--resume <dir>", "continue the run in <dir> from its last checkpoint")
     .option("--backend <name>", "cpu or native (default: native when available)")
+    .option(
+      "--data <file>",
+      "forecast one long series (.csv, .json, .npy): general.data_path (dataset series)",
+    )
+    .option(
+      "--column <name>",
+      "a column of the series (repeatable): data.columns",
+      (v: string, acc: string[] = []) => [...acc, v],
+    )
+    .option("--time-column <name>", "the series' time column: data.time_column")
+    .option("--context <L>", "steps the model reads before forecasting: data.context", intOption("--context"))
+    .option("--horizon <H>", "steps to forecast after the context: data.horizon", intOption("--horizon"))
     .addHelpText(
       "after",
-      "\nExamples:\n  warp train\n  warp train configs/mnist.yaml --set training.nb_epochs=5\n  warp train sine --out runs/sine-1\n  warp train --resume runs/sine-1",
+      "\nExamples:\n  warp train\n  warp train --data sales.csv --column units --context 56 --horizon 14\n  warp train configs/mnist.yaml --set training.nb_epochs=5\n  warp train sine --out runs/sine-1\n  warp train --resume runs/sine-1",
     )
     .action(async (arg: string | undefined, o: TrainOptions) => {
       await trainRun(arg, o);

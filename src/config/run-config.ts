@@ -63,7 +63,37 @@ export interface DataConfig {
   normalize_symmetric: boolean;
   /** warp-ts: generate the dataset (sine only) instead of reading general.data_path. */
   generate: boolean;
+  // Forecasting one long series (general.dataset "series"; see src/forecast/data.ts).
+  /** Columns of the series file (names or 0-based indices), or null for every numeric column. */
+  columns: (string | number)[] | null;
+  /** The time/date column (name or index), or null to detect a header containing "date" or "time". */
+  time_column: string | number | null;
+  /** Context length L: steps the model reads before forecasting. */
+  context: number | null;
+  /** Horizon H: steps forecast after the context (windows are L + H steps). */
+  horizon: number | null;
+  /** Steps between the starts of consecutive training windows. */
+  stride: number;
+  /** Chronological fractions [train, val, test] of the series' rows. */
+  split: [number, number, number];
+  /** Season length of the seasonal-naive baseline, or null to detect it on the training rows. */
+  season: number | null;
+  /** Fill missing cells (empty, NA, NaN) by linear interpolation instead of rejecting them. */
+  interpolate: boolean;
+  /** Global scaling with the training rows' statistics; null: from normalize / normalize_symmetric. */
+  scaling: SeriesScaling | null;
+  /** Per-window normalisation relative to the context: subtract its mean or last value, or none. */
+  instance_norm: InstanceNorm;
+  /** With instance_norm, also divide by the context's standard deviation. */
+  instance_scale: boolean;
 }
+
+/** Global scalings of a series: min-max to [−1, 1], symmetric (x / max|x|), standard (z-score), none. */
+export const SERIES_SCALINGS = ["minmax", "symmetric", "standard", "none"] as const;
+export type SeriesScaling = (typeof SERIES_SCALINGS)[number];
+/** Per-window centring relative to the context. */
+export const INSTANCE_NORMS = ["none", "mean", "last"] as const;
+export type InstanceNorm = (typeof INSTANCE_NORMS)[number];
 
 export interface PlateauConfig {
   factor: number;
@@ -156,6 +186,17 @@ export const RUN_DEFAULTS = {
     limit: null,
     normalize_symmetric: false,
     generate: false,
+    columns: null,
+    time_column: null,
+    context: null,
+    horizon: null,
+    stride: 1,
+    split: [0.7, 0.1, 0.2],
+    season: null,
+    interpolate: false,
+    scaling: null,
+    instance_norm: "none",
+    instance_scale: false,
   } satisfies DataConfig,
   /** name "adabelief": gradients_lim 1e-7 and PLATEAU_DEFAULTS; other optimisers: neither, unless given. */
   optimizer: { name: "adabelief", init_lr: 1e-4, grad_norm_clip: null },
@@ -380,7 +421,47 @@ function resolveData(s: Raw): DataConfig {
     data_dim: posIntOrNull("data.data_dim", v("data_dim")),
     mini_res: posIntOrNull("data.mini_res", v("mini_res")),
     positional_encoding: positionalEncoding("data.positional_encoding", v("positional_encoding")),
+    columns: seriesColumns(v("columns")),
+    time_column: v("time_column") === null ? null : columnRef("data.time_column", v("time_column")),
+    context: posIntOrNull("data.context", v("context")),
+    horizon: posIntOrNull("data.horizon", v("horizon")),
+    stride: posInt("data.stride", v("stride")),
+    split: splitFractions(v("split")),
+    season: posIntOrNull("data.season", v("season")),
+    interpolate: bool("data.interpolate", v("interpolate")),
+    scaling: v("scaling") === null ? null : oneOf("data.scaling", v("scaling"), SERIES_SCALINGS),
+    instance_norm: oneOf("data.instance_norm", v("instance_norm"), INSTANCE_NORMS),
+    instance_scale: bool("data.instance_scale", v("instance_scale")),
   };
+}
+
+/** A column name or 0-based index. */
+function columnRef(p: string, v: unknown): string | number {
+  return (typeof v === "string" && v.length > 0) || (isInt(v) && v >= 0)
+    ? (v as string | number)
+    : fail(p, v, "a column name or 0-based index");
+}
+
+/** data.columns: a list of names/indices (a single one is read as a list of one), or null. */
+function seriesColumns(v: unknown): (string | number)[] | null {
+  if (v === null) return null;
+  const list = Array.isArray(v) ? v : [v];
+  if (list.length === 0)
+    return fail("data.columns", v, "a non-empty list of column names or indices, or null");
+  return list.map((c) => columnRef("data.columns", c));
+}
+
+/** data.split: three non-negative fractions summing to 1, the first positive. */
+function splitFractions(v: unknown): [number, number, number] {
+  if (
+    Array.isArray(v) &&
+    v.length === 3 &&
+    v.every((f) => isNum(f) && f >= 0) &&
+    v[0] > 0 &&
+    Math.abs(v[0] + v[1] + v[2] - 1) < 1e-9
+  )
+    return [v[0], v[1], v[2]];
+  return fail("data.split", v, "[train, val, test]: three fractions ≥ 0 summing to 1 (train > 0)");
 }
 
 /** The model mapping with legacy names read as the current ones, ignored keys removed and the reference's

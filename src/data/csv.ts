@@ -35,6 +35,11 @@ export interface CsvOptions {
   dateColumn?: string | number | null;
   /** Field separator (default: "," unless the header has none and has tabs or semicolons). */
   delimiter?: string;
+  /**
+   * Missing cells (empty, "NA", "NaN", …): "interpolate" fills them linearly (default), "error" rejects
+   * the first one with a WarpError naming its line and column.
+   */
+  missing?: "interpolate" | "error";
 }
 
 /** Cell texts read as missing values (besides the empty cell). */
@@ -137,14 +142,22 @@ export function parseCsvSeries(text: string, options: CsvOptions = {}): CsvSerie
     assert(options.columns.length >= 1, () => "csv: columns is empty");
     cols = options.columns.map((c) => resolve(c, "column"));
   } else {
+    // A column is numeric when most of its non-missing cells are numbers: its stray cells are then
+    // errors below, never a reason to drop the column without a word.
     cols = header
       .map((_, c) => c)
-      .filter(
-        (c) =>
-          c !== dateCol &&
-          body.some((_, r) => !isMissing(cell(r, c))) &&
-          body.every((_, r) => isMissing(cell(r, c)) || NUMBER.test(cell(r, c))),
-      );
+      .filter((c) => {
+        if (c === dateCol) return false;
+        let given = 0;
+        let numbers = 0;
+        for (let r = 0; r < body.length; r++) {
+          const s = cell(r, c);
+          if (isMissing(s)) continue;
+          given++;
+          if (NUMBER.test(s)) numbers++;
+        }
+        return given > 0 && numbers * 2 > given;
+      });
     assert(
       cols.length >= 1,
       () => `csv: no numeric column (the header has: ${header.join(", ")}); choose columns explicitly`,
@@ -158,6 +171,11 @@ export function parseCsvSeries(text: string, options: CsvOptions = {}): CsvSerie
     for (let r = 0; r < rows; r++) {
       const s = cell(r, c);
       if (isMissing(s)) {
+        assert(
+          options.missing !== "error",
+          () =>
+            `csv: line ${body[r]!.line}, column "${header[c]}": missing value "${s}" (set data.interpolate: true to fill missing cells by linear interpolation)`,
+        );
         values[r * D + j] = Number.NaN;
         missing++;
         continue;

@@ -9,7 +9,12 @@ import { WarpError } from "../util/assert.js";
 export type PlotSpec = TopLevelSpec;
 
 /** Colours shared by the plots: the first series (train, truth) and the second (validation, prediction). */
-export const PLOT_COLOURS = { first: "#1f77b4", second: "#d62728", context: "#7f7f7f" } as const;
+export const PLOT_COLOURS = {
+  first: "#1f77b4",
+  second: "#d62728",
+  context: "#7f7f7f",
+  baseline: "#2ca02c",
+} as const;
 
 /**
  * One epoch as the loss curve reads it: a metrics.jsonl line. `val` is either one number or the record of
@@ -109,6 +114,12 @@ export interface ForecastInput {
   context: number;
   /** Title above the chart. */
   title: string;
+  /** Legend name of `mean` (default "prediction"). */
+  predictionName?: string;
+  /** A second forecast drawn beside `mean` (e.g. the best baseline), same shape as `truth`. */
+  baseline?: { name: string; mean: readonly (readonly number[])[] } | null;
+  /** Names the context rule in the legend (e.g. "context: 56 steps"); default "end of context". */
+  contextLabel?: string;
   /** The units of the values plotted, for the y axes (e.g. "original units", "normalised"). */
   units?: string;
 }
@@ -135,10 +146,11 @@ function checkSeries(
  * Truth against prediction for each dimension (one panel per dimension, stacked), with a shaded ±σ band
  * when `std` is given and a dashed vertical rule where the context ends and the forecast begins.
  */
-const CONTEXT_END = "end of context";
-
 export function forecastSpec(input: ForecastInput): PlotSpec {
-  const { times, truth, mean, std, context, title, units } = input;
+  const { times, truth, mean, std, context, title, baseline, units } = input;
+  const predName = input.predictionName ?? "prediction";
+  // The dashed rule is in the legend too: the end of the context, where the forecast starts.
+  const contextLabel = input.contextLabel ?? "end of context";
   const yTitle = (d: number) => (units ? `dim ${d} (${units})` : `dim ${d}`);
   if (!Array.isArray(times) || times.length === 0) fail("times: need at least one time step");
   times.forEach((t, i) => checkFinite(t, `times[${i}]`));
@@ -148,18 +160,30 @@ export function forecastSpec(input: ForecastInput): PlotSpec {
   checkSeries("truth", truth, dims, steps);
   checkSeries("mean", mean, dims, steps);
   if (std !== undefined && std !== null) checkSeries("std", std, dims, steps);
+  if (baseline) checkSeries("baseline.mean", baseline.mean, dims, steps);
+  const domain = [
+    "truth",
+    predName,
+    ...(baseline ? [baseline.name] : []),
+    contextLabel,
+  ];
+  const range = [
+    PLOT_COLOURS.first,
+    PLOT_COLOURS.second,
+    ...(baseline ? [PLOT_COLOURS.baseline] : []),
+    PLOT_COLOURS.context,
+  ];
   if (!Number.isInteger(context) || context < 0 || context > steps) {
     fail(`context: must be an integer in 0..${steps} (the number of times), got ${context}`);
   }
   const ruleAt = times[Math.min(context, steps - 1)];
-  const seriesScale = {
-    domain: ["truth", "prediction", CONTEXT_END],
-    range: [PLOT_COLOURS.first, PLOT_COLOURS.second, PLOT_COLOURS.context],
-  };
   const panels = truth.map((truthD, d) => {
     const lines: { t: number; series: string; y: number }[] = [];
     for (let i = 0; i < steps; i++) lines.push({ t: times[i], series: "truth", y: truthD[i] });
-    for (let i = 0; i < steps; i++) lines.push({ t: times[i], series: "prediction", y: mean[d][i] });
+    for (let i = 0; i < steps; i++) lines.push({ t: times[i], series: predName, y: mean[d][i] });
+    if (baseline)
+      for (let i = 0; i < steps; i++)
+        lines.push({ t: times[i], series: baseline.name, y: baseline.mean[d][i] });
     const layer: object[] = [];
     if (std) {
       const band = times.map((t, i) => ({ t, lo: mean[d][i] - std[d][i], hi: mean[d][i] + std[d][i] }));
@@ -179,16 +203,20 @@ export function forecastSpec(input: ForecastInput): PlotSpec {
       encoding: {
         x: { field: "t", type: "quantitative", title: "time" },
         y: { field: "y", type: "quantitative", title: yTitle(d), scale: { zero: false } },
-        color: { field: "series", type: "nominal", title: null, scale: seriesScale },
+        color: {
+          field: "series",
+          type: "nominal",
+          title: null,
+          scale: { domain, range },
+        },
       },
     });
-    // The dashed rule is in the legend too: the end of the context, where the forecast starts.
     layer.push({
-      data: { values: [{ t: ruleAt }] },
+      data: { values: [{ t: ruleAt, series: contextLabel }] },
       mark: { type: "rule", strokeDash: [4, 3] },
       encoding: {
         x: { field: "t", type: "quantitative" },
-        color: { datum: CONTEXT_END, type: "nominal", title: null, scale: seriesScale },
+        color: { field: "series", type: "nominal", title: null, scale: { domain, range } },
       },
     });
     return { width: 480, height: 120, layer };

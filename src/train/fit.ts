@@ -69,6 +69,10 @@ export interface FitOptions<S, P extends object = object> {
   onEpoch?: (record: EpochRecord, state: FitState<S, P>, improved: boolean) => void;
 }
 
+/** The knobs that usually stop a run from diverging, named in divergence errors and warnings. */
+export const DIVERGENCE_HINT =
+  "What usually helps: a lower optimizer.init_lr (e.g. 1e-4), optimizer.grad_norm_clip: 1, optimizer.transition_lr_scale: 0.01 (A moves slower), a bounded model.root_final_activation (tanh, or [4, 0, 4, 0] for dtanh), data.instance_norm: mean (forecasting), a lower model.forcing_prob (train on its own rollouts)";
+
 /**
  * Thrown when the loss or a gradient stops being finite; names where (1-based epoch and step, as the
  * records and the progress output count them) and the last finite loss.
@@ -81,7 +85,7 @@ export class TrainingDiverged extends WarpError {
     what: string,
   ) {
     super(
-      `training diverged at epoch ${epoch}, step ${step}: ${what} (last finite loss ${lastFiniteLoss === null ? "none" : lastFiniteLoss})`,
+      `training diverged at epoch ${epoch}, step ${step}: ${what} (last finite loss ${lastFiniteLoss === null ? "none" : lastFiniteLoss}). ${DIVERGENCE_HINT}`,
     );
   }
 }
@@ -161,7 +165,8 @@ export function* fitSteps<S, P extends object>(
     if (val) {
       const score =
         authors && o.valCriterion === "mse" ? val.half_mse_all! : criterionScore(val, o.valCriterion);
-      if (state.best === null || score < state.best || (authors && score === state.best)) {
+      // A non-finite score (a rollout that blew up) is never "best".
+      if (Number.isFinite(score) && (state.best === null || score < state.best || (authors && score === state.best))) {
         improved = true;
         state = { ...state, best: score };
       }

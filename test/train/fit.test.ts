@@ -98,6 +98,43 @@ describe("fit", () => {
     );
   });
 
+  it("never takes a NaN validation score as the best, and names the knobs when training diverges", () => {
+    // The rollout (forward with a context) is NaN in the first validation only.
+    let validations = 0;
+    const flaky = Object.create(model) as WarpModel;
+    flaky.forward = (p, x, o = {}) => {
+      const y = model.forward(p, x, o);
+      if (o.context === undefined) return y;
+      validations++;
+      return validations === 1 ? full(y.shape, Number.NaN, y.dtype) : y;
+    };
+    const improved: boolean[] = [];
+    const params = model.init(randomKey(0));
+    const opt = makeOpt() as GradientTransformation<unknown>;
+    const end = fit(
+      { params, optState: opt.init(params), epoch: 0, best: null },
+      {
+        model: flaky,
+        optimizer: opt,
+        train: data.train,
+        val: data.val,
+        epochs: 2,
+        batchSize: 5,
+        key: randomKey(3),
+        validEvery: 1,
+        valCriterion: "mse",
+        context: 1,
+        onEpoch: (_, __, better) => improved.push(better),
+      },
+    );
+    assert.deepEqual(improved, [false, true]);
+    assert.ok(end.best !== null && Number.isFinite(end.best));
+    assert.match(
+      new TrainingDiverged(1, 1, null, "x").message,
+      /optimizer\.init_lr.*grad_norm_clip.*transition_lr_scale/,
+    );
+  });
+
   it("stops on a non-finite loss, naming the epoch, the step and the last finite loss", () => {
     // An optimiser whose 3rd update is NaN (plain small SGD steps otherwise).
     let calls = 0;

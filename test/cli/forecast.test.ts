@@ -1,0 +1,145 @@
+// Forecasting a user's own series end to end through the CLI: `warp train --data FILE --column …
+// --context L --horizon H` with the built-in recipe, the run folder's forecasting report (WARP and the
+// baselines), `warp forecast` past the end of the history (equal to the library's forecast of the same
+// checkpoint, dates continued, σ columns), `warp eval`, `warp predict` in original units, and bad input
+// (a bad cell names file, line and column; no file is written).
+
+import assert from "node:assert/strict";
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { before, describe, it } from "node:test";
+import { decodeNpy, encodeNpy, loadForecaster, Tensor } from "../../src/index.js";
+import { warp, warpAsync } from "../helpers/cli.js";
+
+const dir = mkdtempSync(join(tmpdir(), "warp-forecast-"));
+const ROWS = 160;
+const day = (t: number) => new Date(Date.UTC(2024, 0, 1) + t * 86_400_000).toISOString().slice(0, 10);
+const units = (t: number) => 100 + 20 * Math.sin((2 * Math.PI * t) / 7) + 0.5 * t + ((t * 37) % 11) / 4;
+const csv = (rows: number, bad?: number) =>
+  `date,units,note\n${Array.from({ length: rows }, (_, t) => `${day(t)},${t === bad ? "oops" : units(t).toFixed(3)},x`).join("\n")}\n`;
+writeFileSync(join(dir, "sales.csv"), csv(ROWS));
+writeFileSync(join(dir, "bad.csv"), csv(ROWS, 42));
+const TRAIN = [
+  "--column",
+  "units",
+  "--context",
+  "14",
+  "--horizon",
+  "7",
+  "--set",
+  "training.nb_epochs=2",
+  "--set",
+  "data.stride=3",
+];
+
+describe("warp train --data (forecasting)", () => {
+  before(async () => {
+    const r = await warpAsync(["train", "--data", "sales.csv", ...TRAIN, "--out", "run"], dir);
+    assert.equal(r.status, 0, r.stderr);
+  });
+
+  it("trains with the built-in recipe and reports WARP beside the baselines on the test windows", () => {
+    const cfg = readFileSync(join(dir, "run", "config.yaml"), "utf8");
+    for (const k of [
+      "context: 14",
+      "horizon: 7",
+      "instance_norm: mean",
+      "inference_start: 14",
+      "dataset: series",
+    ])
+      assert.ok(cfg.includes(k), `config.yaml lacks ${k}`);
+    const report = JSON.parse(readFileSync(join(dir, "run", "forecast-eval.json"), "utf8"));
+    // test rows 128..160 → 32 − 21 + 1 windows
+    assert.equal(report.windows, 12);
+    const names = Object.keys(report.metrics);
+    assert.deepEqual(names.slice(0, 2), ["warp", "persistence"]);
+    assert.ok(names.includes("seasonal_naive(7)"), names.join(", "));
+    assert.ok(names.some((n) => /^ar\(\d+\)$/.test(n)));
+    for (const m of Object.values(report.metrics) as { mae: number }[]) assert.ok(Number.isFinite(m.mae));
+    assert.ok(existsSync(join(dir, "run", "forecast-eval.md")));
+    assert.ok(existsSync(join(dir, "run", "plots", "forecast-test-0.svg")));
+    const svg = readFileSync(join(dir, "run", "plots", "forecast-test-0.svg"), "utf8");
+    const best = Object.entries(report.metrics as Record<string, { mae: number }>)
+      .filter(([n]) => n !== "warp")
+      .sort((a, b) => a[1].mae - b[1].mae)[0]![0];
+    assert.ok(svg.includes("context: 14 steps") && svg.includes(`WARP, ${best}`), `legend lacks ${best}`);
+  });
+
+  it("warp forecast continues the history in its units, as the library does with the same checkpoint", () => {
+    const r = warp(["forecast", "run", "--input", "sales.csv", "--horizon", "10", "--out", "next.csv"], dir);
+    assert.equal(r.status, 0, r.stderr);
+    const lines = readFileSync(join(dir, "next.csv"), "utf8").trim().split("\n");
+    assert.equal(lines[0], "time,units,units_std,units_lower,units_upper");
+    assert.equal(lines.length, 11);
+    assert.equal(lines[1]!.split(",")[0], day(ROWS));
+    const f = loadForecaster(readFileSync(join(dir, "run", "checkpoints", "best.safetensors")));
+    const history = Array.from({ length: ROWS }, (_, t) => Number(units(t).toFixed(3)));
+    const lib = f.forecast(history, 10);
+    lines.slice(1).forEach((l, h) => {
+      const [, m, s, lo, hi] = l.split(",").map(Number);
+      assert.ok(Math.abs(m! - lib.mean[h]!) < 1e-9 && Math.abs(s! - lib.std![h]!) < 1e-9);
+      assert.ok(Math.abs(lo! - (m! - s!)) < 1e-9 && Math.abs(hi! - (m! + s!)) < 1e-9);
+    });
+    // .npy output: (H, 1) means and the σ beside them
+    assert.equal(
+      warp(["forecast", "run", "--input", "sales.csv", "--horizon", "3", "--out", "n.npy"], dir).status,
+      0,
+    );
+    assert.deepEqual(decodeNpy(readFileSync(join(dir, "n.npy"))).shape, [3, 1]);
+    assert.ok(existsSync(join(dir, "n.std.npy")));
+  });
+
+  it("warp eval reports WARP and the baselines; warp predict works in original units", () => {
+    const e = warp(["eval", "run"], dir);
+    assert.equal(e.status, 0, e.stderr);
+    assert.match(e.stdout, /\| persistence \|/);
+    const w = Float32Array.from({ length: 21 }, (_, t) => units(100 + t));
+    writeFileSync(join(dir, "w.npy"), encodeNpy(new Tensor(w, [1, 21, 1])));
+    const p = warp(
+      ["predict", "run/checkpoints/best.safetensors", "--input", "w.npy", "--out", "y.npy"],
+      dir,
+    );
+    assert.equal(p.status, 0, p.stderr);
+    const y = decodeNpy(readFileSync(join(dir, "y.npy")));
+    const f = loadForecaster(readFileSync(join(dir, "run", "checkpoints", "best.safetensors")));
+    const lib = f.forecast(Array.from(w.subarray(0, 14)), 7);
+    for (let h = 0; h < 7; h++)
+      assert.ok(Math.abs(y.data[14 + h]! - lib.mean[h]!) < 1e-3 * Math.abs(lib.mean[h]!));
+    const long = warp(
+      [
+        "predict",
+        "run/checkpoints/best.safetensors",
+        "--input",
+        "w.npy",
+        "--out",
+        "z.npy",
+        "--context",
+        "30",
+      ],
+      dir,
+    );
+    assert.notEqual(long.status, 0);
+    assert.match(long.stderr, /--context 30 is longer than the input's 21 steps/);
+    assert.ok(!existsSync(join(dir, "z.npy")));
+  });
+
+  it("a bad cell is one error naming file, line and column; nothing is written", () => {
+    const t = warp(["train", "--data", "bad.csv", ...TRAIN, "--out", "badrun"], dir);
+    assert.notEqual(t.status, 0);
+    assert.match(t.stderr, /bad\.csv: csv: line 44, column "units": "oops" is not a finite number/);
+    assert.ok(!existsSync(join(dir, "badrun")));
+    const f = warp(["forecast", "run", "--input", "bad.csv", "--horizon", "3", "--out", "nope.csv"], dir);
+    assert.match(f.stderr, /bad\.csv: csv: line 44/);
+    assert.ok(!existsSync(join(dir, "nope.csv")));
+    const short = warp(
+      ["forecast", "run", "--input", "short.csv", "--horizon", "3", "--out", "nope.csv"],
+      dir,
+    );
+    assert.notEqual(short.status, 0);
+    writeFileSync(join(dir, "short.csv"), csv(10));
+    const s2 = warp(["forecast", "run", "--input", "short.csv", "--horizon", "3", "--out", "nope.csv"], dir);
+    assert.match(s2.stderr, /10 rows, fewer than the model's context of 14/);
+    assert.ok(!existsSync(join(dir, "nope.csv")));
+  });
+});
