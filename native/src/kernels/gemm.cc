@@ -9,7 +9,8 @@
 // up front keeps each thread from repacking A or B per tile; when K is large (the dA product over all
 // N·T rows), K is walked in super-blocks so the packed copies stay within kPackFloats.
 // Single-row and single-column products skip packing (row dots or scaled-row sums over the unpacked
-// operand: the batch-1 rollout reads the matrix once per step).
+// operand: the batch-1 rollout reads the matrix once per step), and so does A·Bᵀ with few rows (dot
+// tiles: transposing B into panels would cost as much as the product).
 #include "kernels/gemm.h"
 
 #include <algorithm>
@@ -25,6 +26,7 @@ namespace {
 constexpr int64_t KC = 256;                      // rows of K per packed block
 constexpr int64_t kPackFloats = int64_t(4) << 20;  // packed A + B per super-block (16 MB)
 constexpr int64_t kSerialFmas = int64_t(1) << 22;  // below this many multiply-adds, one thread
+constexpr int64_t kDotMaxM = 128;  // A·Bᵀ with at most this many rows skips packing (dotTile)
 
 bool supported(const GemmIsa* isa) {
 #if defined(__x86_64__) || defined(_M_X64)
@@ -235,6 +237,23 @@ void sgemm(bool transA, bool transB, int64_t M, int64_t N, int64_t K, const floa
     return;
   }
   const GemmIsa& isa = *g_isa;
+  if (transB && !transA && M <= kDotMaxM && isa.dotTile != nullptr) {
+    // C = A·Bᵀ for a few rows of A (the autoregressive step θ_{t−1}·Aᵀ): dot products straight from both
+    // operands. Units are blocks of dn rows of B; each stays in L1 while all of A streams past it.
+    const int dm = isa.dm, dn = isa.dn;
+    const int64_t nBlocks = (N + dn - 1) / dn;
+    parallel_for(nBlocks, M * K * dn, [&](int64_t j0, int64_t j1) {
+      for (int64_t jb = j0; jb < j1; jb++) {
+        const int64_t j = jb * dn;
+        const int rb = int(std::min<int64_t>(dn, N - j));
+        for (int64_t i = 0; i < M; i += dm) {
+          isa.dotTile(K, A + i * lda, lda, int(std::min<int64_t>(dm, M - i)), B + j * ldb, ldb, rb, C + i * ldc + j,
+                      ldc, accumulate);
+        }
+      }
+    });
+    return;
+  }
   const PackJob pa{A, transA ? 1 : lda, transA ? lda : 1, M, isa.mr, nullptr};
   const PackJob pb{B, transB ? ldb : 1, transB ? 1 : ldb, N, isa.nr, nullptr};
   const int64_t Mpad = pa.panels() * isa.mr, Npad = pb.panels() * isa.nr;

@@ -25,6 +25,14 @@ struct GemmIsa {
    */
   void (*kernel[16])(int64_t kc, const float* ap, const float* bp, float* c, int64_t ldc, int ncols,
                      bool accumulate);
+  /**
+   * Optional (null: unused) unpacked tile for C = A·Bᵀ with both operands contiguous along k:
+   * C[i, j] (+)= Σ_k A[i·lda + k] · B[j·ldb + k], i < ra ≤ dm, j < rb ≤ dn. Used when op(B) is
+   * transposed and M is small, where packing B would cost as much as the product.
+   */
+  int dm, dn;
+  void (*dotTile)(int64_t K, const float* a, int64_t lda, int ra, const float* b, int64_t ldb, int rb, float* c,
+                  int64_t ldc, bool accumulate);
   /** y[j] (+)= Σ_k W[j·ldw + k] · x[k], j < J (row dot products). */
   void (*dotRows)(int64_t J, int64_t K, const float* w, int64_t ldw, const float* x, float* y, bool accumulate);
   /** y[j] (+)= Σ_k x[k] · W[k·ldw + j], j < J (a sum of scaled rows). */

@@ -69,6 +69,48 @@ WARP_AVX2 void kernel(int64_t kc, const float* ap, const float* bp, float* c, in
   }
 }
 
+/** C (ra×rb) (+)= A·Bᵀ over K, A and B rows contiguous: 2×4 accumulators reduced at the end. */
+WARP_AVX2 void dotTile(int64_t K, const float* a, int64_t lda, int ra, const float* b, int64_t ldb, int rb,
+                       float* c, int64_t ldc, bool accumulate) {
+  constexpr int DM = 2, DN = 4;
+  const float* ar[DM];
+  const float* br[DN];
+  for (int i = 0; i < DM; i++) ar[i] = a + (i < ra ? i : 0) * lda;  // rows past the edge repeat row 0
+  for (int j = 0; j < DN; j++) br[j] = b + (j < rb ? j : 0) * ldb;
+  __m256 s[DM][DN];
+#pragma GCC unroll 2
+  for (int i = 0; i < DM; i++) {
+#pragma GCC unroll 4
+    for (int j = 0; j < DN; j++) s[i][j] = _mm256_setzero_ps();
+  }
+  const int64_t K8 = K / 8 * 8;
+  const __m256i mt = lowMask(int(K - K8));
+  for (int64_t k = 0; k < K; k += 8) {
+    const bool tail = k == K8;
+    __m256 bv[DN];
+#pragma GCC unroll 4
+    for (int j = 0; j < DN; j++) bv[j] = tail ? _mm256_maskload_ps(br[j] + k, mt) : _mm256_loadu_ps(br[j] + k);
+#pragma GCC unroll 2
+    for (int i = 0; i < DM; i++) {
+      const __m256 av = tail ? _mm256_maskload_ps(ar[i] + k, mt) : _mm256_loadu_ps(ar[i] + k);
+#pragma GCC unroll 4
+      for (int j = 0; j < DN; j++) s[i][j] = _mm256_fmadd_ps(av, bv[j], s[i][j]);
+    }
+  }
+  float d[DM][DN];  // reduced with constant indices so that s stays in registers
+#pragma GCC unroll 2
+  for (int i = 0; i < DM; i++) {
+#pragma GCC unroll 4
+    for (int j = 0; j < DN; j++) d[i][j] = hsum(s[i][j]);
+  }
+  for (int i = 0; i < ra; i++) {
+    for (int j = 0; j < rb; j++) {
+      float* cij = c + i * ldc + j;
+      *cij = accumulate ? *cij + d[i][j] : d[i][j];
+    }
+  }
+}
+
 WARP_AVX2 void dotRows(int64_t J, int64_t K, const float* w, int64_t ldw, const float* x, float* y,
                        bool accumulate) {
   const int64_t K8 = K / 8 * 8;
@@ -146,6 +188,9 @@ extern const GemmIsa kGemmAvx2 = {
     MR,
     NR,
     {kernel<1>, kernel<2>, kernel<3>, kernel<4>, kernel<5>, kernel<6>},
+    2,
+    4,
+    dotTile,
     dotRows,
     axpyRows,
 };

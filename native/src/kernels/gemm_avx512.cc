@@ -59,6 +59,46 @@ WARP_AVX512 void kernel(int64_t kc, const float* ap, const float* bp, float* c, 
   }
 }
 
+/** C (ra×rb) (+)= A·Bᵀ over K, A and B rows contiguous: 6×4 accumulators reduced at the end. */
+WARP_AVX512 void dotTile(int64_t K, const float* a, int64_t lda, int ra, const float* b, int64_t ldb, int rb,
+                         float* c, int64_t ldc, bool accumulate) {
+  constexpr int DM = 6, DN = 4;
+  const float* ar[DM];
+  const float* br[DN];
+  for (int i = 0; i < DM; i++) ar[i] = a + (i < ra ? i : 0) * lda;  // rows past the edge repeat row 0
+  for (int j = 0; j < DN; j++) br[j] = b + (j < rb ? j : 0) * ldb;
+  __m512 s[DM][DN];
+#pragma GCC unroll 8
+  for (int i = 0; i < DM; i++) {
+#pragma GCC unroll 4
+    for (int j = 0; j < DN; j++) s[i][j] = _mm512_setzero_ps();
+  }
+  for (int64_t k = 0; k < K; k += 16) {
+    const __mmask16 m = lowMask(int(K - k < 16 ? K - k : 16));
+    __m512 bv[DN];
+#pragma GCC unroll 4
+    for (int j = 0; j < DN; j++) bv[j] = _mm512_maskz_loadu_ps(m, br[j] + k);
+#pragma GCC unroll 8
+    for (int i = 0; i < DM; i++) {
+      const __m512 av = _mm512_maskz_loadu_ps(m, ar[i] + k);
+#pragma GCC unroll 4
+      for (int j = 0; j < DN; j++) s[i][j] = _mm512_fmadd_ps(av, bv[j], s[i][j]);
+    }
+  }
+  float d[DM][DN];  // reduced with constant indices so that s stays in registers
+#pragma GCC unroll 8
+  for (int i = 0; i < DM; i++) {
+#pragma GCC unroll 4
+    for (int j = 0; j < DN; j++) d[i][j] = hsum(s[i][j]);
+  }
+  for (int i = 0; i < ra; i++) {
+    for (int j = 0; j < rb; j++) {
+      float* cij = c + i * ldc + j;
+      *cij = accumulate ? *cij + d[i][j] : d[i][j];
+    }
+  }
+}
+
 WARP_AVX512 void dotRows(int64_t J, int64_t K, const float* w, int64_t ldw, const float* x, float* y,
                          bool accumulate) {
   int64_t j = 0;
@@ -131,6 +171,9 @@ extern const GemmIsa kGemmAvx512 = {
     NR,
     {kernel<1>, kernel<2>, kernel<3>, kernel<4>, kernel<5>, kernel<6>, kernel<7>, kernel<8>, kernel<9>, kernel<10>,
      kernel<11>, kernel<12>, kernel<13>, kernel<14>},
+    6,
+    4,
+    dotTile,
     dotRows,
     axpyRows,
 };
