@@ -10,7 +10,8 @@
 // N·T rows), K is walked in super-blocks so the packed copies stay within kPackFloats.
 // Single-row and single-column products skip packing (row dots or scaled-row sums over the unpacked
 // operand: the batch-1 rollout reads the matrix once per step), and so does A·Bᵀ with few rows (dot
-// tiles: transposing B into panels would cost as much as the product).
+// tiles: transposing B into panels would cost as much as the product), and A·B with few rows reads B
+// in place (kernelB).
 #include "kernels/gemm.h"
 
 #include <algorithm>
@@ -27,6 +28,7 @@ constexpr int64_t KC = 256;                      // rows of K per packed block
 constexpr int64_t kPackFloats = int64_t(4) << 20;  // packed A + B per super-block (16 MB)
 constexpr int64_t kSerialFmas = int64_t(1) << 22;  // below this many multiply-adds, one thread
 constexpr int64_t kDotMaxM = 128;  // A·Bᵀ with at most this many rows skips packing (dotTile)
+constexpr int64_t kDirectMaxM = 256;  // A·B with at most this many rows reads B in place (kernelB)
 
 bool supported(const GemmIsa* isa) {
 #if defined(__x86_64__) || defined(_M_X64)
@@ -136,11 +138,12 @@ void pack(const PackJob* a, const PackJob* b, int64_t k0, int64_t kk) {
 }
 
 /**
- * C (+)= op(A)·op(B) over one super-block of kk rows of K, both operands packed as PackJob lays them out
- * (ap: Mpad per k, bp: Npad per k). accumulate applies to the first KC-block; later blocks add.
+ * C (+)= op(A)·op(B) over one super-block of kk rows of K, A packed as PackJob lays it out (Mpad per k).
+ * B likewise packed (Npad per k) when ldbDirect = 0, else read in place: bp is op(B)'s first row of the
+ * super-block, with row stride ldbDirect. accumulate applies to the first KC-block; later blocks add.
  */
-void computeBlock(const GemmIsa& isa, int64_t M, int64_t N, int64_t kk, const float* ap, const float* bp, float* C,
-                  int64_t ldc, bool accumulate) {
+void computeBlock(const GemmIsa& isa, int64_t M, int64_t N, int64_t kk, const float* ap, const float* bp,
+                  int64_t ldbDirect, float* C, int64_t ldc, bool accumulate) {
   const int mr = isa.mr, nr = isa.nr;
   const int64_t mPanels = (M + mr - 1) / mr, nPanels = (N + nr - 1) / nr;
   const int64_t Mpad = mPanels * mr, Npad = nPanels * nr;
@@ -159,14 +162,18 @@ void computeBlock(const GemmIsa& isa, int64_t M, int64_t N, int64_t kk, const fl
       for (int64_t kb = 0; kb < kk; kb += KC) {
         const int64_t kcb = std::min(KC, kk - kb);
         const float* apb = ap + kb * Mpad;
-        const float* bpb = bp + kb * Npad;
         const bool acc = accumulate || kb > 0;
         for (int64_t jp = jp0; jp < jp1; jp++) {
           const int ncols = int(std::min<int64_t>(nr, N - jp * nr));
           for (int64_t ip = ip0; ip < ip1; ip++) {
             const int rows = int(std::min<int64_t>(mr, M - ip * mr));
-            isa.kernel[rows - 1](kcb, apb + ip * kcb * mr, bpb + jp * kcb * nr, C + ip * mr * ldc + jp * nr, ldc,
-                                 ncols, acc);
+            const float* a = apb + ip * kcb * mr;
+            float* c = C + ip * mr * ldc + jp * nr;
+            if (ldbDirect > 0) {
+              isa.kernelB[rows - 1](kcb, a, bp + kb * ldbDirect + jp * nr, ldbDirect, c, ldc, ncols, acc);
+            } else {
+              isa.kernel[rows - 1](kcb, a, bp + kb * Npad + jp * kcb * nr, c, ldc, ncols, acc);
+            }
           }
         }
       }
@@ -254,6 +261,18 @@ void sgemm(bool transA, bool transB, int64_t M, int64_t N, int64_t K, const floa
     });
     return;
   }
+  if (!transB && M <= kDirectMaxM && isa.kernelB[0] != nullptr) {
+    // Few rows: packing B would cost about as much as the product; only A is packed.
+    const int64_t Mpad = roundUp(M, isa.mr);
+    const int64_t ks = superBlock(Mpad, K);
+    const PackJob a{A, transA ? 1 : lda, transA ? lda : 1, M, isa.mr, t_pack.get(ks * Mpad)};
+    for (int64_t k0 = 0; k0 < K; k0 += ks) {
+      const int64_t kk = std::min(ks, K - k0);
+      pack(&a, nullptr, k0, kk);
+      computeBlock(isa, M, N, kk, a.dst, B + k0 * ldb, ldb, C, ldc, accumulate || k0 > 0);
+    }
+    return;
+  }
   const PackJob pa{A, transA ? 1 : lda, transA ? lda : 1, M, isa.mr, nullptr};
   const PackJob pb{B, transB ? ldb : 1, transB ? 1 : ldb, N, isa.nr, nullptr};
   const int64_t Mpad = pa.panels() * isa.mr, Npad = pb.panels() * isa.nr;
@@ -265,7 +284,7 @@ void sgemm(bool transA, bool transB, int64_t M, int64_t N, int64_t K, const floa
   for (int64_t k0 = 0; k0 < K; k0 += ks) {
     const int64_t kk = std::min(ks, K - k0);
     pack(&a, &b, k0, kk);
-    computeBlock(isa, M, N, kk, a.dst, b.dst, C, ldc, accumulate || k0 > 0);
+    computeBlock(isa, M, N, kk, a.dst, b.dst, 0, C, ldc, accumulate || k0 > 0);
   }
 }
 
@@ -295,7 +314,7 @@ void PackedB::multiply(bool transA, int64_t M, const float* A, int64_t lda, floa
   for (int64_t k0 = 0; k0 < K_; k0 += ks) {
     const int64_t kk = std::min(ks, K_ - k0);
     pack(&a, nullptr, k0, kk);
-    computeBlock(isa, M, N_, kk, a.dst, data_ + k0 * Npad, C, ldc, accumulate || k0 > 0);
+    computeBlock(isa, M, N_, kk, a.dst, data_ + k0 * Npad, 0, C, ldc, accumulate || k0 > 0);
   }
 }
 

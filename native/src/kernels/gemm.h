@@ -26,6 +26,12 @@ struct GemmIsa {
   void (*kernel[16])(int64_t kc, const float* ap, const float* bp, float* c, int64_t ldc, int ncols,
                      bool accumulate);
   /**
+   * Optional (null: unused): as kernel, but B read in place from row-major op(B) (row stride ldb, only
+   * the first ncols columns touched), for products whose B would cost as much to pack as to multiply.
+   */
+  void (*kernelB[16])(int64_t kc, const float* ap, const float* b, int64_t ldb, float* c, int64_t ldc, int ncols,
+                      bool accumulate);
+  /**
    * Optional (null: unused) unpacked tile for C = A·Bᵀ with both operands contiguous along k:
    * C[i, j] (+)= Σ_k A[i·lda + k] · B[j·ldb + k], i < ra ≤ dm, j < rb ≤ dn. Used when op(B) is
    * transposed and M is small, where packing B would cost as much as the product.

@@ -25,15 +25,30 @@ WARP_AVX2 inline float hsum(__m256 v) {
   return _mm_cvtss_f32(s);
 }
 
-template <int R>
-WARP_AVX2 void kernel(int64_t kc, const float* ap, const float* bp, float* c, int64_t ldc, int ncols,
-                      bool accumulate) {
+/**
+ * R rows of the micro-tile. Packed: B panels of NR floats per k (aligned loads). Direct: B read in place
+ * with row stride ldb, masked to ncols columns so that nothing past the matrix edge is touched.
+ */
+template <int R, bool Packed>
+WARP_AVX2 inline void tile(int64_t kc, const float* ap, const float* bp, int64_t ldb, float* c, int64_t ldc,
+                           int ncols, bool accumulate) {
+  const bool full = ncols == NR;
+  const __m256i m0 = lowMask(ncols), m1 = lowMask(ncols - 8);
   __m256 c0[R], c1[R];
 #pragma GCC unroll 8
   for (int r = 0; r < R; r++) c0[r] = c1[r] = _mm256_setzero_ps();
   for (int64_t k = 0; k < kc; k++) {
-    const __m256 b0 = _mm256_load_ps(bp);
-    const __m256 b1 = _mm256_load_ps(bp + 8);
+    __m256 b0, b1;
+    if (Packed) {
+      b0 = _mm256_load_ps(bp);
+      b1 = _mm256_load_ps(bp + 8);
+    } else if (full) {
+      b0 = _mm256_loadu_ps(bp);
+      b1 = _mm256_loadu_ps(bp + 8);
+    } else {
+      b0 = _mm256_maskload_ps(bp, m0);
+      b1 = _mm256_maskload_ps(bp + 8, m1);
+    }
 #pragma GCC unroll 8
     for (int r = 0; r < R; r++) {
       const __m256 a = _mm256_broadcast_ss(ap + r);
@@ -41,9 +56,9 @@ WARP_AVX2 void kernel(int64_t kc, const float* ap, const float* bp, float* c, in
       c1[r] = _mm256_fmadd_ps(a, b1, c1[r]);
     }
     ap += MR;
-    bp += NR;
+    bp += Packed ? NR : ldb;
   }
-  if (ncols == NR) {
+  if (full) {
 #pragma GCC unroll 8
     for (int r = 0; r < R; r++) {
       float* cr = c + r * ldc;
@@ -56,7 +71,6 @@ WARP_AVX2 void kernel(int64_t kc, const float* ap, const float* bp, float* c, in
     }
     return;
   }
-  const __m256i m0 = lowMask(ncols), m1 = lowMask(ncols - 8);
 #pragma GCC unroll 8
   for (int r = 0; r < R; r++) {
     float* cr = c + r * ldc;
@@ -67,6 +81,18 @@ WARP_AVX2 void kernel(int64_t kc, const float* ap, const float* bp, float* c, in
     _mm256_maskstore_ps(cr, m0, c0[r]);
     _mm256_maskstore_ps(cr + 8, m1, c1[r]);
   }
+}
+
+template <int R>
+WARP_AVX2 void kernel(int64_t kc, const float* ap, const float* bp, float* c, int64_t ldc, int ncols,
+                      bool accumulate) {
+  tile<R, true>(kc, ap, bp, NR, c, ldc, ncols, accumulate);
+}
+
+template <int R>
+WARP_AVX2 void kernelB(int64_t kc, const float* ap, const float* b, int64_t ldb, float* c, int64_t ldc, int ncols,
+                       bool accumulate) {
+  tile<R, false>(kc, ap, b, ldb, c, ldc, ncols, accumulate);
 }
 
 /** C (ra×rb) (+)= A·Bᵀ over K, A and B rows contiguous: 2×4 accumulators reduced at the end. */
@@ -188,6 +214,7 @@ extern const GemmIsa kGemmAvx2 = {
     MR,
     NR,
     {kernel<1>, kernel<2>, kernel<3>, kernel<4>, kernel<5>, kernel<6>},
+    {kernelB<1>, kernelB<2>, kernelB<3>, kernelB<4>, kernelB<5>, kernelB<6>},
     2,
     4,
     dotTile,

@@ -28,15 +28,30 @@ WARP_AVX512 inline float hsum(__m512 v) {
   return _mm_cvtss_f32(s);
 }
 
-template <int R>
-WARP_AVX512 void kernel(int64_t kc, const float* ap, const float* bp, float* c, int64_t ldc, int ncols,
-                        bool accumulate) {
+/**
+ * R rows of the micro-tile. Packed: B panels of NR floats per k (aligned loads). Direct: B read in place
+ * with row stride ldb, masked to ncols columns so that nothing past the matrix edge is touched.
+ */
+template <int R, bool Packed>
+WARP_AVX512 inline void tile(int64_t kc, const float* ap, const float* bp, int64_t ldb, float* c, int64_t ldc,
+                             int ncols, bool accumulate) {
+  const __mmask16 m0 = lowMask(ncols), m1 = lowMask(ncols - 16);
+  const bool full = ncols == NR;
   __m512 c0[R], c1[R];
 #pragma GCC unroll 16
   for (int r = 0; r < R; r++) c0[r] = c1[r] = _mm512_setzero_ps();
   for (int64_t k = 0; k < kc; k++) {
-    const __m512 b0 = _mm512_load_ps(bp);
-    const __m512 b1 = _mm512_load_ps(bp + 16);
+    __m512 b0, b1;
+    if (Packed) {
+      b0 = _mm512_load_ps(bp);
+      b1 = _mm512_load_ps(bp + 16);
+    } else if (full) {
+      b0 = _mm512_loadu_ps(bp);
+      b1 = _mm512_loadu_ps(bp + 16);
+    } else {
+      b0 = _mm512_maskz_loadu_ps(m0, bp);
+      b1 = _mm512_maskz_loadu_ps(m1, bp + 16);
+    }
 #pragma GCC unroll 16
     for (int r = 0; r < R; r++) {
       const __m512 a = _mm512_set1_ps(ap[r]);
@@ -44,9 +59,8 @@ WARP_AVX512 void kernel(int64_t kc, const float* ap, const float* bp, float* c, 
       c1[r] = _mm512_fmadd_ps(a, b1, c1[r]);
     }
     ap += MR;
-    bp += NR;
+    bp += Packed ? NR : ldb;
   }
-  const __mmask16 m0 = lowMask(ncols), m1 = lowMask(ncols - 16);
 #pragma GCC unroll 16
   for (int r = 0; r < R; r++) {
     float* cr = c + r * ldc;
@@ -57,6 +71,18 @@ WARP_AVX512 void kernel(int64_t kc, const float* ap, const float* bp, float* c, 
     _mm512_mask_storeu_ps(cr, m0, c0[r]);
     _mm512_mask_storeu_ps(cr + 16, m1, c1[r]);
   }
+}
+
+template <int R>
+WARP_AVX512 void kernel(int64_t kc, const float* ap, const float* bp, float* c, int64_t ldc, int ncols,
+                        bool accumulate) {
+  tile<R, true>(kc, ap, bp, NR, c, ldc, ncols, accumulate);
+}
+
+template <int R>
+WARP_AVX512 void kernelB(int64_t kc, const float* ap, const float* b, int64_t ldb, float* c, int64_t ldc, int ncols,
+                         bool accumulate) {
+  tile<R, false>(kc, ap, b, ldb, c, ldc, ncols, accumulate);
 }
 
 /** C (ra×rb) (+)= A·Bᵀ over K, A and B rows contiguous: 6×4 accumulators reduced at the end. */
@@ -171,6 +197,8 @@ extern const GemmIsa kGemmAvx512 = {
     NR,
     {kernel<1>, kernel<2>, kernel<3>, kernel<4>, kernel<5>, kernel<6>, kernel<7>, kernel<8>, kernel<9>, kernel<10>,
      kernel<11>, kernel<12>, kernel<13>, kernel<14>},
+    {kernelB<1>, kernelB<2>, kernelB<3>, kernelB<4>, kernelB<5>, kernelB<6>, kernelB<7>, kernelB<8>, kernelB<9>,
+     kernelB<10>, kernelB<11>, kernelB<12>, kernelB<13>, kernelB<14>},
     6,
     4,
     dotTile,

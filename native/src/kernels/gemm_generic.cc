@@ -53,7 +53,7 @@ void axpyRows(int64_t J, int64_t K, const float* w, int64_t ldw, const float* x,
 }  // namespace
 
 extern const GemmIsa kGemmGeneric = {
-    "generic", MR, NR, {kernel<1>, kernel<2>, kernel<3>, kernel<4>}, 0, 0, nullptr, dotRows, axpyRows,
+    "generic", MR, NR, {kernel<1>, kernel<2>, kernel<3>, kernel<4>}, {}, 0, 0, nullptr, dotRows, axpyRows,
 };
 
 }  // namespace warp
