@@ -112,7 +112,11 @@ describe("native GEMM", { skip }, () => {
                 for (const transB of [false, true]) {
                   const accumulate = (M + N + K) % 2 === 0;
                   const m = { batch: 1, M, N, K, transA, transB, strideA: 0, strideB: 0, accumulate };
-                  checkMatmul(m, seed++, `${isa} ${M}×${K}·${K}×${N} tA=${transA} tB=${transB} acc=${accumulate}`);
+                  checkMatmul(
+                    m,
+                    seed++,
+                    `${isa} ${M}×${K}·${K}×${N} tA=${transA} tB=${transB} acc=${accumulate}`,
+                  );
                 }
               }
             }
@@ -124,19 +128,119 @@ describe("native GEMM", { skip }, () => {
         select(isa);
         const cases: MatmulArgs[] = [
           // many tiles over the pool, one row and one column of them ragged
-          { batch: 1, M: 131, N: 263, K: 300, transA: false, transB: false, strideA: 0, strideB: 0, accumulate: false },
-          { batch: 1, M: 263, N: 131, K: 300, transA: true, transB: true, strideA: 0, strideB: 0, accumulate: true },
+          {
+            batch: 1,
+            M: 131,
+            N: 263,
+            K: 300,
+            transA: false,
+            transB: false,
+            strideA: 0,
+            strideB: 0,
+            accumulate: false,
+          },
+          {
+            batch: 1,
+            M: 263,
+            N: 131,
+            K: 300,
+            transA: true,
+            transB: true,
+            strideA: 0,
+            strideB: 0,
+            accumulate: true,
+          },
           // the dA shape (transposed A over many rows), long enough to need several packed super-blocks
-          { batch: 1, M: 61, N: 67, K: 40001, transA: true, transB: false, strideA: 0, strideB: 0, accumulate: false },
+          {
+            batch: 1,
+            M: 61,
+            N: 67,
+            K: 40001,
+            transA: true,
+            transB: false,
+            strideA: 0,
+            strideB: 0,
+            accumulate: false,
+          },
           // single row / column products over the pool (the batch-1 rollout)
-          { batch: 1, M: 1, N: 3001, K: 1297, transA: false, transB: true, strideA: 0, strideB: 0, accumulate: false },
-          { batch: 1, M: 1, N: 3001, K: 1297, transA: true, transB: false, strideA: 0, strideB: 0, accumulate: true },
-          { batch: 1, M: 3001, N: 1, K: 1297, transA: false, transB: false, strideA: 0, strideB: 0, accumulate: true },
-          { batch: 1, M: 3001, N: 1, K: 1297, transA: true, transB: true, strideA: 0, strideB: 0, accumulate: false },
+          {
+            batch: 1,
+            M: 1,
+            N: 3001,
+            K: 1297,
+            transA: false,
+            transB: true,
+            strideA: 0,
+            strideB: 0,
+            accumulate: false,
+          },
+          {
+            batch: 1,
+            M: 1,
+            N: 3001,
+            K: 1297,
+            transA: true,
+            transB: false,
+            strideA: 0,
+            strideB: 0,
+            accumulate: true,
+          },
+          {
+            batch: 1,
+            M: 3001,
+            N: 1,
+            K: 1297,
+            transA: false,
+            transB: false,
+            strideA: 0,
+            strideB: 0,
+            accumulate: true,
+          },
+          {
+            batch: 1,
+            M: 3001,
+            N: 1,
+            K: 1297,
+            transA: true,
+            transB: true,
+            strideA: 0,
+            strideB: 0,
+            accumulate: false,
+          },
           // batches: merged into rows (shared B) and one product per item
-          { batch: 3, M: 7, N: 29, K: 19, transA: false, transB: true, strideA: 7 * 19, strideB: 0, accumulate: false },
-          { batch: 3, M: 1, N: 29, K: 19, transA: true, transB: false, strideA: 19, strideB: 19 * 29, accumulate: true },
-          { batch: 2, M: 29, N: 1, K: 19, transA: false, transB: false, strideA: 0, strideB: 19, accumulate: false },
+          {
+            batch: 3,
+            M: 7,
+            N: 29,
+            K: 19,
+            transA: false,
+            transB: true,
+            strideA: 7 * 19,
+            strideB: 0,
+            accumulate: false,
+          },
+          {
+            batch: 3,
+            M: 1,
+            N: 29,
+            K: 19,
+            transA: true,
+            transB: false,
+            strideA: 19,
+            strideB: 19 * 29,
+            accumulate: true,
+          },
+          {
+            batch: 2,
+            M: 29,
+            N: 1,
+            K: 19,
+            transA: false,
+            transB: false,
+            strideA: 0,
+            strideB: 19,
+            accumulate: false,
+          },
         ];
         cases.forEach((m, i) => checkMatmul(m, 100 + i, `${isa} case ${i} ${JSON.stringify(m)}`));
       });
@@ -149,7 +253,17 @@ describe("native GEMM", { skip }, () => {
           [17, 35],
         ] as const) {
           const K = 6;
-          const m = { batch: 1, M, N, K, transA: false, transB: false, strideA: 0, strideB: 0, accumulate: false };
+          const m = {
+            batch: 1,
+            M,
+            N,
+            K,
+            transA: false,
+            transB: false,
+            strideA: 0,
+            strideB: 0,
+            accumulate: false,
+          };
           const a = randF32(M * K, 7);
           const b = randF32(K * N, 8);
           a[K * (M - 1) + 2] = Number.NaN; // row M−1 of the output becomes NaN
@@ -179,7 +293,8 @@ describe("native GEMM", { skip }, () => {
           const dU = new Float64Array(N * T * P);
           const dTheta0 = new Float64Array(N * P);
           for (let n = 0; n < N; n++) {
-            const prev = (t: number, j: number): number => (t === 0 ? theta0[n * P + j]! : want[(n * T + t - 1) * P + j]!);
+            const prev = (t: number, j: number): number =>
+              t === 0 ? theta0[n * P + j]! : want[(n * T + t - 1) * P + j]!;
             for (let t = 0; t < T; t++) {
               for (let i = 0; i < P; i++) {
                 let s = U[(n * T + t) * P + i]!;
@@ -206,7 +321,11 @@ describe("native GEMM", { skip }, () => {
             }
           }
           assertClose(out, want, 1e-5 * P, `${isa} recurrence N=${N} T=${T} P=${P}`);
-          const got = { dA: new Float32Array(P * P), dU: new Float32Array(N * T * P), dTheta0: new Float32Array(N * P) };
+          const got = {
+            dA: new Float32Array(P * P),
+            dU: new Float32Array(N * T * P),
+            dTheta0: new Float32Array(N * P),
+          };
           kernels().linearRecurrenceVjp(A, theta0, out, dOut, got.dA, got.dU, got.dTheta0, args);
           assertClose(got.dU, dU, 1e-5 * P, `${isa} dU`);
           assertClose(got.dTheta0, dTheta0, 1e-5 * P, `${isa} dTheta0`);
@@ -218,12 +337,17 @@ describe("native GEMM", { skip }, () => {
 
   it("WARP_NATIVE_ISA forces an instruction set at load time, and an unavailable one is reported", () => {
     const path =
-      process.env.WARP_NATIVE_PATH ?? fileURLToPath(new URL("../../../native/build/Release/warp_native.node", import.meta.url));
+      process.env.WARP_NATIVE_PATH ??
+      fileURLToPath(new URL("../../../native/build/Release/warp_native.node", import.meta.url));
     const probe = (isa: string): string =>
-      execFileSync(process.execPath, ["-e", `const a = require(${JSON.stringify(path)}); console.log(a.gemmIsa() + "|" + a.info())`], {
-        env: { ...process.env, WARP_NATIVE_PATH: undefined, WARP_NATIVE_ISA: isa },
-        encoding: "utf8",
-      }).trim();
+      execFileSync(
+        process.execPath,
+        ["-e", `const a = require(${JSON.stringify(path)}); console.log(a.gemmIsa() + "|" + a.info())`],
+        {
+          env: { ...process.env, WARP_NATIVE_PATH: undefined, WARP_NATIVE_ISA: isa },
+          encoding: "utf8",
+        },
+      ).trim();
     const [forced] = probe("generic").split("|");
     assert.equal(forced, "generic");
     const [fallback, info] = probe("sse9").split("|");

@@ -30,7 +30,10 @@ import {
 import { assertAllClose, waves } from "../helpers/index.js";
 
 const hasNative = availableBackends().includes("native");
-const skip = hasNative || process.env.WARP_REQUIRE_NATIVE === "1" ? false : (nativeUnavailableReason() ?? "no native backend");
+const skip =
+  hasNative || process.env.WARP_REQUIRE_NATIVE === "1"
+    ? false
+    : (nativeUnavailableReason() ?? "no native backend");
 
 const T = 9;
 const BASE = {
@@ -96,14 +99,20 @@ describe("the WARP model in float32 on the native backend matches float64", { sk
     );
 
     it(`non-autoregressive, ½MSE, N=${N}`, () => {
-      const model = new WarpModel(resolveModelConfig({ ...BASE, autoregressive: false, use_nll_loss: false }));
+      const model = new WarpModel(
+        resolveModelConfig({ ...BASE, autoregressive: false, use_nll_loss: false }),
+      );
       assert.ok(model.thetaDim > 200, `Dθ = ${model.thetaDim}`);
       compareLoss(model, (m, p) => m.loss(p, { x: convert(x(m), p.A.dtype) }), 2e-4);
     });
 
     it(`autoregressive with teacher forcing (mixed mask) and weights_lim, NLL head, N=${N}`, () => {
       const model = new WarpModel(resolveModelConfig({ ...BASE, use_nll_loss: true, weights_lim: 0.5 }));
-      compareLoss(model, (m, p) => m.loss(p, { x: convert(x(m), p.A.dtype), forceMask: convert(mask, p.A.dtype) }), 2e-4);
+      compareLoss(
+        model,
+        (m, p) => m.loss(p, { x: convert(x(m), p.A.dtype), forceMask: convert(mask, p.A.dtype) }),
+        2e-4,
+      );
     });
 
     it(`stochastic autoregressive with a fixed key, N=${N}`, () => {
@@ -114,7 +123,9 @@ describe("the WARP model in float32 on the native backend matches float64", { sk
     });
 
     it(`inference rollout from a context (predict), N=${N}`, () => {
-      const model = new WarpModel(resolveModelConfig({ ...BASE, use_nll_loss: false, input_prev_data: true }));
+      const model = new WarpModel(
+        resolveModelConfig({ ...BASE, use_nll_loss: false, input_prev_data: true }),
+      );
       const p64 = params64(model);
       const want = noGrad(() => model.predict(p64, x(model), { context: 3 }));
       const got = withBackend("native", () =>
