@@ -17,21 +17,22 @@
 #include <algorithm>
 #include <cstdlib>
 #include <cstring>
-#include <string>
+#include <new>
 
 #include "kernels/parallel.h"
 
 namespace warp {
 namespace {
 
-constexpr int64_t KC = 256;                      // rows of K per packed block
+constexpr int64_t KC = 256;                        // rows of K per packed block
 constexpr int64_t kPackFloats = int64_t(4) << 20;  // packed A + B per super-block (16 MB)
 constexpr int64_t kSerialFmas = int64_t(1) << 22;  // below this many multiply-adds, one thread
-constexpr int64_t kDotMaxM = 128;  // A·Bᵀ with at most this many rows skips packing (dotTile)
-constexpr int64_t kDirectMaxM = 256;  // A·B with at most this many rows reads B in place (kernelB)
+constexpr int64_t kDotMaxM = 128;                  // A·Bᵀ with at most this many rows: dotTile, no packing
+constexpr int64_t kDirectMaxM = 256;               // A·B with at most this many rows: B read in place
 
 bool supported(const GemmIsa* isa) {
 #if defined(__x86_64__) || defined(_M_X64)
+  __builtin_cpu_init();  // we run from a static initializer, possibly before libgcc's own
   if (isa == &kGemmAvx512) {
     return __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512dq") &&
            __builtin_cpu_supports("avx512vl") && __builtin_cpu_supports("avx512bw") && __builtin_cpu_supports("fma");
