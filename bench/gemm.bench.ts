@@ -61,18 +61,27 @@ function f32(n: number, seed: number): Float32Array {
   return a;
 }
 
-/** Median ms of each variant, the variants timed one after the other within each repetition. */
-function interleavedMs(variants: (() => void)[], reps: number): number[] {
+/**
+ * Median wall ms and median CPU ms (all threads) of each variant, the variants timed one after the other
+ * within each repetition so that they share the machine's load. On a shared machine the CPU time says
+ * more about a kernel than the wall time: flops per CPU-second is the speed per core actually used.
+ */
+function interleavedMs(variants: (() => void)[], reps: number): { wall: number; cpu: number }[] {
   for (const v of variants) v();
-  const times = variants.map(() => [] as number[]);
+  const wall = variants.map(() => [] as number[]);
+  const cpu = variants.map(() => [] as number[]);
   for (let r = 0; r < reps; r++) {
     variants.forEach((v, i) => {
+      const c0 = process.cpuUsage();
       const t0 = performance.now();
       v();
-      times[i]!.push(performance.now() - t0);
+      wall[i]!.push(performance.now() - t0);
+      const c = process.cpuUsage(c0);
+      cpu[i]!.push((c.user + c.system) / 1000);
     });
   }
-  return times.map((t) => t.sort((a, b) => a - b)[Math.floor(t.length / 2)]!);
+  const med = (t: number[]) => t.sort((a, b) => a - b)[Math.floor(t.length / 2)]!;
+  return variants.map((_, i) => ({ wall: med(wall[i]!), cpu: med(cpu[i]!) }));
 }
 
 /** Rows for our GEMM per instruction set and OpenBLAS, with each one's speed relative to OpenBLAS. */
@@ -100,9 +109,10 @@ function benchNativeVsBlas(): BenchRecord[] {
       if (blas) variants.push(() => blas(a, b, c, M, N, K, transA, false, false));
       const ms = interleavedMs(variants, reps);
       const blasMs = blas ? ms[ms.length - 1]! : null;
+      const flops = 2 * M * K * N;
       const names = [...caseIsas.map((isa) => `native-${isa}`), ...(blas ? [`openblas-${core}`] : [])];
       names.forEach((backend, i) => {
-        const gflops = (2 * M * K * N) / ms[i]! / 1e6;
+        const { wall, cpu } = ms[i]!;
         out.push({
           bench: "gemm",
           backend,
@@ -110,9 +120,12 @@ function benchNativeVsBlas(): BenchRecord[] {
           K,
           N,
           transA: String(transA),
-          ms: round(ms[i]!),
-          gflops: round(gflops),
-          ...(blasMs !== null ? { vs_openblas: round(blasMs / ms[i]!) } : {}),
+          ms: round(wall),
+          gflops: round(flops / wall / 1e6),
+          gflops_per_cpu_s: round(flops / cpu / 1e6),
+          ...(blasMs !== null
+            ? { vs_openblas: round(blasMs.wall / wall), vs_openblas_cpu: round(blasMs.cpu / cpu) }
+            : {}),
         });
       });
     }
