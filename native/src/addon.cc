@@ -75,10 +75,10 @@ int64_t count(const CallbackInfo& info, size_t i, const char* name) {
   return n;
 }
 
-/** A BLAS dimension: a count that fits the 32-bit blasint. */
+/** A matmul or recurrence dimension: a count up to kMaxBlasInt. */
 int64_t blasDim(const CallbackInfo& info, size_t i, const char* name) {
   const int64_t n = count(info, i, name);
-  if (n > warp::kMaxBlasInt) rangeError(info, std::string(name) + " is too large for BLAS");
+  if (n > warp::kMaxBlasInt) rangeError(info, std::string(name) + " is too large (over 2^31 - 1)");
   return n;
 }
 
@@ -329,16 +329,13 @@ Value SoftmaxCrossEntropy(const CallbackInfo& info) {
   return info.Env().Undefined();
 }
 
-/** N, T, P, clip at info[first..first+3]; also checks the BLAS limits on N, P, T·P and N·T. */
+/** N, T, P, clip at info[first..first+3]. */
 warp::RecurrenceArgs recurrenceArgs(const CallbackInfo& info, size_t first) {
   warp::RecurrenceArgs r;
   r.N = blasDim(info, first, "N");
   r.T = count(info, first + 1, "T");
   r.P = blasDim(info, first + 2, "P");
   r.clip = number(info, first + 3, "clip");
-  if (mul(info, r.T, r.P) > warp::kMaxBlasInt || mul(info, r.N, r.T) > warp::kMaxBlasInt) {
-    rangeError(info, "T·P and N·T must fit BLAS's 32-bit dimensions");
-  }
   return r;
 }
 
