@@ -1,7 +1,14 @@
 // `warp bench gemm`: GFLOP/s of matmul on each backend for the sizes WARP's hot path uses, plus NumPy's
-// sgemm (OpenBLAS) on the same machine in the same run when a python3 with numpy is available.
+// sgemm (OpenBLAS) on the same machine in the same run when a python3 with numpy is available. With the
+// native backend it also compares our own GEMM on every instruction set the CPU has with OpenBLAS's
+// cblas_sgemm linked into the addon (when it was found at build time), on the 128-row product and the dA
+// product of the recurrence (1298×1298 over N·T = 100 352 rows, A transposed), timing the variants in
+// turn within each repetition so that they share the machine's load. OpenBLAS's kernels are those
+// OPENBLAS_CORETYPE selects (the label says which); unset it for that one command to compare with its
+// AVX-512 kernels.
 
 import { execFileSync } from "node:child_process";
+import { GEMM_ISAS, loadNative } from "../src/backends/native/index.js";
 import { type BackendName, matmul, tidy, withBackend } from "../src/index.js";
 import { rand } from "./inputs.js";
 import { type BenchRecord, medianMs, round } from "./timing.js";
@@ -38,6 +45,96 @@ function numpyMs(M: number, K: number, N: number): number | null {
   return null;
 }
 
+/** Our GEMM on each instruction set vs OpenBLAS: [M, K, N, transA] and repetitions. */
+const NATIVE_CASES: [number, number, number, boolean, number][] = [
+  [128, 1298, 1298, false, 21],
+  [1298, 100352, 1298, true, 3],
+];
+
+function f32(n: number, seed: number): Float32Array {
+  const a = new Float32Array(n);
+  let s = seed;
+  for (let i = 0; i < n; i++) {
+    s = (s * 1103515245 + 12345) % 2147483648;
+    a[i] = s / 1073741824 - 1;
+  }
+  return a;
+}
+
+/**
+ * Median wall ms and median CPU ms (all threads) of each variant, the variants timed one after the other
+ * within each repetition so that they share the machine's load. On a shared machine the CPU time says
+ * more about a kernel than the wall time: flops per CPU-second is the speed per core actually used.
+ */
+function interleavedMs(variants: (() => void)[], reps: number): { wall: number; cpu: number }[] {
+  for (const v of variants) v();
+  const wall = variants.map(() => [] as number[]);
+  const cpu = variants.map(() => [] as number[]);
+  for (let r = 0; r < reps; r++) {
+    variants.forEach((v, i) => {
+      const c0 = process.cpuUsage();
+      const t0 = performance.now();
+      v();
+      wall[i]!.push(performance.now() - t0);
+      const c = process.cpuUsage(c0);
+      cpu[i]!.push((c.user + c.system) / 1000);
+    });
+  }
+  const med = (t: number[]) => t.sort((a, b) => a - b)[Math.floor(t.length / 2)]!;
+  return variants.map((_, i) => ({ wall: med(wall[i]!), cpu: med(cpu[i]!) }));
+}
+
+/** Rows for our GEMM per instruction set and OpenBLAS, with each one's speed relative to OpenBLAS. */
+function benchNativeVsBlas(): BenchRecord[] {
+  const nat = loadNative();
+  if (!nat.ok) return [];
+  const k = nat.kernels;
+  const isas = GEMM_ISAS.filter((isa) => nat.setGemmIsa(isa));
+  const core = /(\w+) MAX_THREADS/.exec(nat.info)?.[1] ?? "default";
+  const out: BenchRecord[] = [];
+  const initial = nat.gemmIsa();
+  try {
+    for (const [M, K, N, transA, reps] of NATIVE_CASES) {
+      const a = f32(M * K, 1);
+      const b = f32(K * N, 2);
+      const c = new Float32Array(M * N);
+      const args = { batch: 1, M, N, K, transA, transB: false, strideA: 0, strideB: 0, accumulate: false };
+      // The portable kernels would take minutes on the dA product: only the 128-row one times them.
+      const caseIsas = K > 10000 ? isas.filter((isa) => isa !== "generic") : isas;
+      const variants = caseIsas.map((isa) => () => {
+        nat.setGemmIsa(isa);
+        k.matmul!(a, b, c, args);
+      });
+      const blas = nat.blasMatmul;
+      if (blas) variants.push(() => blas(a, b, c, M, N, K, transA, false, false));
+      const ms = interleavedMs(variants, reps);
+      const blasMs = blas ? ms[ms.length - 1]! : null;
+      const flops = 2 * M * K * N;
+      const names = [...caseIsas.map((isa) => `native-${isa}`), ...(blas ? [`openblas-${core}`] : [])];
+      names.forEach((backend, i) => {
+        const { wall, cpu } = ms[i]!;
+        out.push({
+          bench: "gemm",
+          backend,
+          M,
+          K,
+          N,
+          transA: String(transA),
+          ms: round(wall),
+          gflops: round(flops / wall / 1e6),
+          gflops_per_cpu_s: round(flops / cpu / 1e6),
+          ...(blasMs !== null
+            ? { vs_openblas: round(blasMs.wall / wall), vs_openblas_cpu: round(blasMs.cpu / cpu) }
+            : {}),
+        });
+      });
+    }
+  } finally {
+    nat.setGemmIsa(initial);
+  }
+  return out;
+}
+
 export function benchGemm(backends: BackendName[]): BenchRecord[] {
   const out: BenchRecord[] = [];
   for (const [M, K, N] of SIZES) {
@@ -55,5 +152,6 @@ export function benchGemm(backends: BackendName[]): BenchRecord[] {
     if (np !== null)
       out.push({ bench: "gemm", backend: "numpy", M, K, N, ms: round(np), gflops: round(flops / np / 1e6) });
   }
+  if (backends.includes("native")) out.push(...benchNativeVsBlas());
   return out;
 }

@@ -1,9 +1,15 @@
-# node-gyp build of the `native` backend: one N-API addon (warp_native.node) over OpenBLAS.
-# Not here: the JS loader (src/backends/native/index.ts) or the install-time fallback logic
-# (scripts/build-native.mjs). OpenBLAS flags come from pkg-config, with the Debian/Ubuntu
-# multiarch paths as a fallback; -march=native is fine because the addon is always built on the
-# machine that runs it. No -ffast-math: NaN and Inf must propagate exactly as in the cpu backend.
+# node-gyp build of the `native` backend: one N-API addon (warp_native.node) with our own kernels; it
+# needs only a C++17 compiler. Not here: the JS loader (src/backends/native/index.ts) or the install-time
+# fallback logic (scripts/build-native.mjs).
+# No -march=native: the addon must run on any x86-64 it is copied to. The AVX2 and AVX-512 kernels carry
+# function target attributes and are chosen at run time from the CPU's features (src/kernels/gemm.cc).
+# OpenBLAS is optional: when detect-openblas.cjs finds it, WARP_HAVE_OPENBLAS adds cblas_sgemm as the
+# `blasMatmul` export, for benchmark comparisons only (WARP_OPENBLAS=0 builds without it).
+# No -ffast-math: NaN and Inf must propagate exactly as in the cpu backend.
 {
+  "variables": {
+    "have_openblas%": "<!(node detect-openblas.cjs have)"
+  },
   "targets": [
     {
       "target_name": "warp_native",
@@ -12,6 +18,10 @@
         "src/kernels/parallel.cc",
         "src/kernels/elementwise.cc",
         "src/kernels/reduce.cc",
+        "src/kernels/gemm.cc",
+        "src/kernels/gemm_generic.cc",
+        "src/kernels/gemm_avx2.cc",
+        "src/kernels/gemm_avx512.cc",
         "src/kernels/blas.cc",
         "src/kernels/copy.cc",
         "src/kernels/root_mlp.cc"
@@ -23,22 +33,22 @@
       "defines": ["NAPI_VERSION=8", "NAPI_CPP_EXCEPTIONS"],
       "cflags!": ["-fno-exceptions"],
       "cflags_cc!": ["-fno-exceptions"],
-      "cflags": [
-        "-march=native",
-        "-fno-math-errno",
-        "-pthread",
-        "<!@(pkg-config --cflags openblas 2>/dev/null || echo -I/usr/include/x86_64-linux-gnu/openblas-pthread -I/usr/include/x86_64-linux-gnu -I/usr/include/openblas)"
-      ],
+      "cflags": ["-O3", "-fno-math-errno", "-pthread"],
       "cflags_cc": ["-fexceptions"],
-      "libraries": [
-        "<!@(pkg-config --libs openblas 2>/dev/null || echo -L/usr/lib/x86_64-linux-gnu/openblas-pthread -lopenblas)",
-        "-pthread"
-      ],
+      "libraries": ["-pthread"],
       "xcode_settings": {
         "GCC_ENABLE_CPP_EXCEPTIONS": "YES",
         "CLANG_CXX_LANGUAGE_STANDARD": "c++17",
-        "OTHER_CFLAGS": ["-O3", "-march=native", "-fno-math-errno"]
-      }
+        "OTHER_CFLAGS": ["-O3", "-fno-math-errno"]
+      },
+      "conditions": [
+        ["have_openblas==1", {
+          "defines": ["WARP_HAVE_OPENBLAS"],
+          "cflags": ["<!@(node detect-openblas.cjs cflags)"],
+          "xcode_settings": { "OTHER_CFLAGS": ["<!@(node detect-openblas.cjs cflags)"] },
+          "libraries": ["<!@(node detect-openblas.cjs libs)"]
+        }]
+      ]
     }
   ]
 }

@@ -1,7 +1,9 @@
 // Builds the optional native backend (native/build/Release/warp_native.node) with node-gyp. Run by
-// `npm install` (quiet) and `npm run build:native` (--verbose). A failed build is not an install
-// failure: it prints one warning line and exits 0, and warp-ts uses the cpu backend — unless
-// WARP_REQUIRE_NATIVE=1, which makes it exit 1 with the compiler output. Never downloads headers.
+// `npm install` (quiet) and `npm run build:native` (--verbose). It needs only a C++ compiler (OpenBLAS
+// is linked when native/detect-openblas.cjs finds it, for benchmark comparisons only). A failed build,
+// or no compiler at all, is not an install failure: it prints one warning line and exits 0, and
+// warp-ts uses the cpu backend — unless WARP_REQUIRE_NATIVE=1, which makes it exit 1 with the compiler
+// output. Never downloads headers.
 // Not here: loading the addon (src/backends/native/index.ts).
 
 import { spawnSync } from "node:child_process";
@@ -54,6 +56,14 @@ function fail(reason, output) {
   );
   process.exit(0);
 }
+
+/** Whether a C++ compiler node-gyp would use ($CXX, else c++ / g++ / clang++) is on PATH. */
+function haveCompiler() {
+  const candidates = process.env.CXX ? [process.env.CXX.split(/\s+/)[0]] : ["c++", "g++", "clang++"];
+  return candidates.some((c) => spawnSync(c, ["--version"], { stdio: "ignore" }).status === 0);
+}
+
+if (process.platform !== "win32" && !haveCompiler()) fail("no C++ compiler found: install g++ or clang++", "");
 
 const [cmd, pre] = nodeGyp();
 const args = [...pre, "rebuild", "--jobs=max", ...nodedirArgs(), ...(verbose ? [] : ["--silent"])];

@@ -3,14 +3,18 @@
 // (throwing TypeError/RangeError instead of reading or writing out of bounds), then calls the kernel.
 // Not here: any computation (src/kernels/*), op-name mapping (JS looks names up in unaryOps/binaryOps/
 // rootActivations).
-#include <cblas.h>
 #include <napi.h>
+#ifdef WARP_HAVE_OPENBLAS
+#include <cblas.h>
+#endif
 
 #include <cmath>
+#include <cstdlib>
 #include <cstdint>
 #include <string>
 #include <vector>
 
+#include "kernels/gemm.h"
 #include "kernels/kernels.h"
 #include "kernels/parallel.h"
 #include "kernels/strided.h"
@@ -71,10 +75,10 @@ int64_t count(const CallbackInfo& info, size_t i, const char* name) {
   return n;
 }
 
-/** A BLAS dimension: a count that fits the 32-bit blasint. */
+/** A matmul or recurrence dimension: a count up to kMaxBlasInt. */
 int64_t blasDim(const CallbackInfo& info, size_t i, const char* name) {
   const int64_t n = count(info, i, name);
-  if (n > warp::kMaxBlasInt) rangeError(info, std::string(name) + " is too large for BLAS");
+  if (n > warp::kMaxBlasInt) rangeError(info, std::string(name) + " is too large (over 2^31 - 1)");
   return n;
 }
 
@@ -325,16 +329,13 @@ Value SoftmaxCrossEntropy(const CallbackInfo& info) {
   return info.Env().Undefined();
 }
 
-/** N, T, P, clip at info[first..first+3]; also checks the BLAS limits on N, P, T·P and N·T. */
+/** N, T, P, clip at info[first..first+3]. */
 warp::RecurrenceArgs recurrenceArgs(const CallbackInfo& info, size_t first) {
   warp::RecurrenceArgs r;
   r.N = blasDim(info, first, "N");
   r.T = count(info, first + 1, "T");
   r.P = blasDim(info, first + 2, "P");
   r.clip = number(info, first + 3, "clip");
-  if (mul(info, r.T, r.P) > warp::kMaxBlasInt || mul(info, r.N, r.T) > warp::kMaxBlasInt) {
-    rangeError(info, "T·P and N·T must fit BLAS's 32-bit dimensions");
-  }
   return r;
 }
 
@@ -467,13 +468,52 @@ Value RootMlpVjp(const CallbackInfo& info) {
   return info.Env().Undefined();
 }
 
-// info(): "<openblas_get_config()>, <n> threads"
+// info(): "own sgemm (avx512), 2 threads[, OpenBLAS <config> linked for comparison]"
 Value Info(const CallbackInfo& info) {
+  const int threads = warp::pool_threads();
+  std::string text = std::string("own sgemm (") + warp::gemm_isa() + "), " + std::to_string(threads) +
+                     (threads == 1 ? " thread" : " threads");
+  if (const char* forced = std::getenv("WARP_NATIVE_ISA")) {
+    if (std::string(forced) != warp::gemm_isa()) text += std::string(", WARP_NATIVE_ISA=") + forced + " unavailable here";
+  }
+#ifdef WARP_HAVE_OPENBLAS
   std::string config = openblas_get_config();
   while (!config.empty() && config.back() == ' ') config.pop_back();
-  const int threads = warp::pool_threads();
-  return Napi::String::New(info.Env(), config + ", " + std::to_string(threads) + (threads == 1 ? " thread" : " threads"));
+  text += ", " + config + " linked for comparison";
+#endif
+  return Napi::String::New(info.Env(), text);
 }
+
+// gemmIsa(): the GEMM instruction set in use; gemmIsa(name): selects it, returning whether the CPU has it
+// (for tests and benchmarks; the default is the widest the CPU supports, or WARP_NATIVE_ISA).
+Value GemmIsa(const CallbackInfo& info) {
+  if (info.Length() > 0 && !info[0].IsUndefined()) {
+    if (!info[0].IsString()) typeError(info, "gemmIsa: name must be a string");
+    return Napi::Boolean::New(info.Env(), warp::gemm_set_isa(info[0].As<Napi::String>().Utf8Value().c_str()));
+  }
+  return Napi::String::New(info.Env(), warp::gemm_isa());
+}
+
+#ifdef WARP_HAVE_OPENBLAS
+// blasMatmul(a, b, out, M, N, K, transA, transB, accumulate): OpenBLAS's cblas_sgemm on the same
+// arguments as one matmul, for benchmark comparisons only.
+Value BlasMatmul(const CallbackInfo& info) {
+  const auto a = f32(info, 0, "a");
+  const auto b = f32(info, 1, "b");
+  const auto out = f32(info, 2, "out");
+  const int64_t M = blasDim(info, 3, "M"), N = blasDim(info, 4, "N"), K = blasDim(info, 5, "K");
+  const bool transA = boolean(info, 6, "transA"), transB = boolean(info, 7, "transB");
+  const bool accumulate = boolean(info, 8, "accumulate");
+  if (M == 0 || N == 0 || K == 0) rangeError(info, "blasMatmul: M, N and K must be positive");
+  need(info, "a", a.length, mul(info, M, K));
+  need(info, "b", b.length, mul(info, K, N));
+  need(info, "out", out.length, mul(info, M, N));
+  cblas_sgemm(CblasRowMajor, transA ? CblasTrans : CblasNoTrans, transB ? CblasTrans : CblasNoTrans, blasint(M),
+              blasint(N), blasint(K), 1.0f, a.data, blasint(transA ? M : K), b.data, blasint(transB ? K : N),
+              accumulate ? 1.0f : 0.0f, out.data, blasint(N));
+  return info.Env().Undefined();
+}
+#endif
 
 template <size_t N>
 Napi::Array names(Napi::Env env, const char* const (&list)[N]) {
@@ -487,6 +527,10 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("binaryOps", names(env, warp::kBinaryOpNames));
   exports.Set("rootActivations", names(env, warp::kRootActivationNames));
   exports.Set("info", Napi::Function::New(env, Info, "info"));
+  exports.Set("gemmIsa", Napi::Function::New(env, GemmIsa, "gemmIsa"));
+#ifdef WARP_HAVE_OPENBLAS
+  exports.Set("blasMatmul", Napi::Function::New(env, BlasMatmul, "blasMatmul"));
+#endif
   exports.Set("unary", Napi::Function::New(env, Unary, "unary"));
   exports.Set("unaryVjp", Napi::Function::New(env, UnaryVjp, "unaryVjp"));
   exports.Set("binary", Napi::Function::New(env, Binary, "binary"));

@@ -20,7 +20,7 @@ interface ActiveBackend {
 
 /** How to get the native backend, for the fallback notice (and the README's Backends section). */
 export const NATIVE_FIX =
-  "To fix: install a C++ toolchain and OpenBLAS (Debian/Ubuntu: apt-get install -y build-essential libopenblas-dev), then run `npm run build:native` in the warp-ts package";
+  "To fix: install a C++ compiler (Debian/Ubuntu: apt-get install -y g++), then run `npm run build:native` in the warp-ts package";
 
 let active: ActiveBackend | null = null;
 let nativeCache: ReturnType<typeof loadNative> | null = null;

@@ -1,21 +1,19 @@
 // The GEMM-backed kernels: batched matmul and the fused linear recurrence (forward and backward), all
-// as row-major cblas_sgemm calls so OpenBLAS does the threading. Shapes are in the comments as
-// rows×cols; "ld" is a leading dimension in elements. Not here: argument validation (addon.cc).
-#include <cblas.h>
+// as row-major products on our own sgemm (gemm.h); the recurrence packs A once per call and reuses it at
+// every step. Shapes are in the comments as rows×cols; "ld" is a leading dimension in elements. Not
+// here: argument validation (addon.cc), the GEMM itself (gemm.cc).
 
 #include <algorithm>
 #include <cmath>
 #include <cstring>
 #include <vector>
 
+#include "kernels/gemm.h"
 #include "kernels/kernels.h"
 #include "kernels/parallel.h"
 
 namespace warp {
 namespace {
-
-// BLAS dimensions are 32-bit; addon.cc has checked that every dimension and leading dimension fits.
-inline blasint bl(int64_t v) { return blasint(v); }
 
 // RecurrenceArgs.clip ≤ 0, NaN or ±Infinity means no clipping.
 bool clipping(double c) { return c > 0 && std::isfinite(c); }
@@ -51,45 +49,18 @@ void maskClipped(float* g, const float* theta, int64_t ldg, int64_t P, float c, 
 }  // namespace
 
 void matmul(const float* a, const float* b, float* out, const MatmulArgs& x) {
-  // Empty shapes return early, which also keeps every leading dimension ≥ 1 (cblas_sgemm rejects 0).
   const int64_t M = x.M, N = x.N, K = x.K;
   if (x.batch <= 0 || M == 0 || N == 0) return;
-  if (K == 0) {  // empty sum: out = 0, or unchanged when accumulating
-    if (!x.accumulate) std::fill(out, out + x.batch * M * N, 0.0f);
-    return;
-  }
-  const auto ta = x.transA ? CblasTrans : CblasNoTrans;
-  const auto tb = x.transB ? CblasTrans : CblasNoTrans;
   const int64_t lda = x.transA ? M : K;  // A stored K×M when transposed, else M×K
   const int64_t ldb = x.transB ? K : N;  // B stored N×K when transposed, else K×N
-  const float beta = x.accumulate ? 1.0f : 0.0f;
-  if (x.batch > 1 && x.strideB == 0 && !x.transA && x.strideA == M * K && x.batch * M <= kMaxBlasInt) {
+  if (x.batch > 1 && x.strideB == 0 && !x.transA && x.strideA == M * K) {
     // One shared B and a contiguous A batch: the batch is just more rows, (batch·M)×K · K×N.
-    cblas_sgemm(CblasRowMajor, ta, tb, bl(x.batch * M), bl(N), bl(K), 1.0f, a, bl(lda), b, bl(ldb), beta, out,
-                bl(N));
+    sgemm(false, x.transB, x.batch * M, N, K, a, lda, b, ldb, out, N, x.accumulate);
     return;
   }
   for (int64_t i = 0; i < x.batch; i++) {
-    const float* ai = a + i * x.strideA;
-    const float* bi = b + i * x.strideB;
-    float* oi = out + i * M * N;
-    // A single row or column is a matrix-vector product: sgemv streams the matrix once, where sgemm
-    // would pack it first (the autoregressive rollout at batch 1 is one such product per step).
-    if ((M == 1 || N == 1) && !x.accumulate) {
-      // Whether sgemv's beta = 0 ignores NaN already in y depends on the OpenBLAS version: clear it.
-      std::fill(oi, oi + M * N, 0.0f);
-    }
-    if (M == 1) {
-      // out (1×N) = a (1×K, contiguous either way) · op(B)  ⇔  out = op(B)ᵀ a
-      if (x.transB) cblas_sgemv(CblasRowMajor, CblasNoTrans, bl(N), bl(K), 1.0f, bi, bl(K), ai, 1, beta, oi, 1);
-      else cblas_sgemv(CblasRowMajor, CblasTrans, bl(K), bl(N), 1.0f, bi, bl(N), ai, 1, beta, oi, 1);
-    } else if (N == 1) {
-      // out (M×1) = op(A) · b (K×1, contiguous either way)
-      if (x.transA) cblas_sgemv(CblasRowMajor, CblasTrans, bl(K), bl(M), 1.0f, ai, bl(M), bi, 1, beta, oi, 1);
-      else cblas_sgemv(CblasRowMajor, CblasNoTrans, bl(M), bl(K), 1.0f, ai, bl(K), bi, 1, beta, oi, 1);
-    } else {
-      cblas_sgemm(CblasRowMajor, ta, tb, bl(M), bl(N), bl(K), 1.0f, ai, bl(lda), bi, bl(ldb), beta, oi, bl(N));
-    }
+    sgemm(x.transA, x.transB, M, N, K, a + i * x.strideA, lda, b + i * x.strideB, ldb, out + i * M * N, N,
+          x.accumulate);
   }
 }
 
@@ -100,13 +71,13 @@ void linearRecurrence(const float* A, const float* U, const float* theta0, float
   if (N == 0 || T == 0 || P == 0) return;
   const bool clip = clipping(args.clip);
   const float fc = float(args.clip);
+  const PackedB At(true, P, P, A, P);  // op(B) = Aᵀ
   for (int64_t t = 0; t < T; t++) {
     float* cur = out + t * P;
     for (int64_t n = 0; n < N; n++) std::memcpy(cur + n * ldt, U + n * ldt + t * P, size_t(P) * sizeof(float));
     const float* prev = t == 0 ? theta0 : cur - P;
     const int64_t ldPrev = t == 0 ? P : ldt;
-    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, bl(N), bl(P), bl(P), 1.0f, prev, bl(ldPrev), A, bl(P),
-                1.0f, cur, bl(ldt));
+    At.multiply(false, N, prev, ldPrev, cur, ldt, true);
     if (clip) parallel_for(N, P, [=](int64_t n0, int64_t n1) { clipRows(cur, ldt, P, fc, n0, n1); });
   }
 }
@@ -128,19 +99,15 @@ void linearRecurrenceVjp(const float* A, const float* theta0, const float* out, 
   const bool clip = clipping(args.clip);
   const float fc = float(args.clip);
   std::memcpy(dU, dOut, size_t(N * T * P) * sizeof(float));
+  const PackedB Ap(false, P, P, A, P);
   for (int64_t t = T - 1; t >= 0; t--) {
     float* g = dU + t * P;
     if (clip) {
       const float* theta = out + t * P;
       parallel_for(N, P, [=](int64_t n0, int64_t n1) { maskClipped(g, theta, ldt, P, fc, n0, n1); });
     }
-    if (t > 0) {
-      cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, bl(N), bl(P), bl(P), 1.0f, g, bl(ldt), A, bl(P), 1.0f,
-                  g - P, bl(ldt));
-    } else {
-      cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, bl(N), bl(P), bl(P), 1.0f, g, bl(ldt), A, bl(P), 0.0f,
-                  dTheta0, bl(P));
-    }
+    if (t > 0) Ap.multiply(false, N, g, ldt, g - P, ldt, true);
+    else Ap.multiply(false, N, g, ldt, dTheta0, P, false);
   }
   // dA = Σ_{n,t} g_{n,t}ᵀ Θ_{n,t−1}. Viewed as (N·T)×P matrices (ld P), the previous state of g's row r
   // is out's row r−1, except at t = 0 (r = n·T) where it is θ_0[n]. So:
@@ -149,16 +116,14 @@ void linearRecurrenceVjp(const float* A, const float* theta0, const float* out, 
   // with out_{−1} := 0, which also covers the row r = 0 the shifted term skips.
   const int64_t R = N * T;
   if (R > 1) {
-    cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, bl(P), bl(P), bl(R - 1), 1.0f, dU + P, bl(P), out, bl(P),
-                0.0f, dA, bl(P));
+    sgemm(true, false, P, P, R - 1, dU + P, P, out, P, dA, P, false);
   }
   std::vector<float> diff(size_t(N * P));
   for (int64_t n = 0; n < N; n++) {
     const float* prev = n > 0 ? out + (n * T - 1) * P : nullptr;
     for (int64_t p = 0; p < P; p++) diff[size_t(n * P + p)] = theta0[n * P + p] - (prev ? prev[p] : 0.0f);
   }
-  cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, bl(P), bl(P), bl(N), 1.0f, dU, bl(ldt), diff.data(), bl(P),
-              R > 1 ? 1.0f : 0.0f, dA, bl(P));
+  sgemm(true, false, P, P, N, dU, ldt, diff.data(), P, dA, P, R > 1);
 }
 
 }  // namespace warp

@@ -42,7 +42,10 @@ void copyStrided(const float* src, const int64_t* srcStrides, float* dst, const 
 void copyStrided(const int32_t* src, const int64_t* srcStrides, int32_t* dst, const int64_t* dstStrides,
                  const int64_t* shape, int rank, bool accumulate);
 
-/** Largest dimension or leading dimension a BLAS call takes (32-bit blasint); addon.cc enforces it. */
+/**
+ * Largest matmul / recurrence dimension the addon accepts (addon.cc enforces it): the kernels use 64-bit
+ * sizes, but the cblas_sgemm comparison path (WARP_HAVE_OPENBLAS) takes 32-bit ones.
+ */
 constexpr int64_t kMaxBlasInt = 2147483647;
 
 struct MatmulArgs {

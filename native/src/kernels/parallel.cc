@@ -2,16 +2,19 @@
 // chunks from an atomic counter, so the caller also steals any chunk a late-waking worker has not
 // started (no straggler waits when the other core is busy, e.g. with an OpenBLAS thread).
 // Not here: any kernel logic. The pool is created on first use and deliberately never destroyed
-// (its detached threads must outlive static destructors at process exit).
+// (its detached threads must outlive static destructors at process exit). Its size is the threads every
+// kernel uses, GEMM included: WARP_NUM_THREADS, else the CPUs the process may run on.
 #include "kernels/parallel.h"
-
-#include <cblas.h>
 
 #include <algorithm>
 #include <atomic>
 #include <condition_variable>
 #include <mutex>
+#include <cstdlib>
 #include <thread>
+#if defined(__linux__)
+#include <sched.h>
+#endif
 
 namespace warp {
 namespace {
@@ -107,8 +110,21 @@ class Pool {
   int active_ = 0;
 };
 
+/** WARP_NUM_THREADS when set to a positive integer, else the CPUs this process may run on. */
+int threadCount() {
+  if (const char* env = std::getenv("WARP_NUM_THREADS")) {
+    const int n = std::atoi(env);
+    if (n > 0) return n;
+  }
+#if defined(__linux__)
+  cpu_set_t set;
+  if (sched_getaffinity(0, sizeof(set), &set) == 0) return std::max(1, CPU_COUNT(&set));
+#endif
+  return std::max(1, int(std::thread::hardware_concurrency()));
+}
+
 Pool& pool() {
-  static Pool* p = new Pool(std::max(1, openblas_get_num_threads()));
+  static Pool* p = new Pool(threadCount());
   return *p;
 }
 

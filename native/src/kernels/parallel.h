@@ -1,7 +1,7 @@
 // A tiny fork-join helper for the element-wise kernels and reductions: splits [0, n) into chunks run by
-// the calling thread plus a few persistent workers (as many threads in total as OpenBLAS uses).
+// the calling thread plus a few persistent workers, for every kernel including the GEMM (gemm.cc).
 // Not a general scheduler: one job at a time; a call made while another job is running (e.g. from a
-// second worker_thread) simply runs serially. GEMM threading is left entirely to OpenBLAS.
+// second worker_thread) simply runs serially.
 #pragma once
 
 #include <cstdint>
@@ -16,7 +16,7 @@ namespace warp {
  */
 constexpr int64_t kParallelMinWork = int64_t(1) << 20;
 
-/** Threads used by parallel_for, counting the caller (= openblas_get_num_threads(), at least 1). */
+/** Threads used by parallel_for, counting the caller (WARP_NUM_THREADS, else the CPUs available). */
 int pool_threads();
 
 /** Runs fn(ctx, begin, end) over disjoint ranges covering [0, n), possibly concurrently. */

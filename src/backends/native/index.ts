@@ -1,4 +1,4 @@
-// Loader and thin wrappers for the `native` backend: the OpenBLAS N-API addon built by
+// Loader and thin wrappers for the `native` backend: the N-API addon (our own kernels) built by
 // scripts/build-native.mjs into <package root>/native/build/Release/warp_native.node (or the file named
 // by WARP_NATIVE_PATH). The wrappers only translate op names to the addon's codes and flatten argument
 // objects; the addon validates lengths and throws on mismatches. Not here: kernel fallback to cpu and
@@ -8,8 +8,35 @@
 import type { FloatArray, Kernels, RootActivation, TypedArray } from "../kernels.js";
 import { BINARY_OPS, ROOT_ACTIVATIONS, UNARY_OPS } from "../kernels.js";
 
+/** The instruction sets of the addon's own GEMM (native/src/kernels/gemm.h), widest first. */
+export const GEMM_ISAS = ["avx512", "avx2", "generic"] as const;
+export type GemmIsa = (typeof GEMM_ISAS)[number];
+
+/** OpenBLAS's cblas_sgemm on one row-major product (only when the addon was built with OpenBLAS). */
+export type BlasMatmul = (
+  a: Float32Array,
+  b: Float32Array,
+  out: Float32Array,
+  M: number,
+  N: number,
+  K: number,
+  transA: boolean,
+  transB: boolean,
+  accumulate: boolean,
+) => void;
+
 export type NativeLoad =
-  | { ok: true; kernels: Partial<Kernels>; info: string }
+  | {
+      ok: true;
+      kernels: Partial<Kernels>;
+      info: string;
+      /** The GEMM instruction set in use. */
+      gemmIsa(): GemmIsa;
+      /** Selects the GEMM instruction set (tests, benchmarks); false when this CPU lacks it. */
+      setGemmIsa(isa: GemmIsa): boolean;
+      /** For benchmark comparisons only; absent when OpenBLAS was not found at build time. */
+      blasMatmul?: BlasMatmul;
+    }
   | { ok: false; reason: string };
 
 /**
@@ -21,6 +48,8 @@ interface Addon {
   binaryOps: string[];
   rootActivations: string[];
   info(): string;
+  gemmIsa(name?: string): string | boolean;
+  blasMatmul?: BlasMatmul;
   unary(op: number, x: FloatArray, out: FloatArray): void;
   unaryVjp(op: number, x: FloatArray, y: FloatArray, dy: FloatArray, dx: FloatArray): void;
   binary(
@@ -162,7 +191,7 @@ function requireAddon(): { addon: Addon } | { reason: string } {
       return { addon: req(rel) as Addon };
     } catch (e) {
       const code = (e as { code?: string }).code;
-      // A file that exists but fails to load (missing libopenblas, wrong ABI) is the reason to report.
+      // A file that exists but fails to load (a missing shared library, wrong ABI) is the reason to report.
       if (code !== "MODULE_NOT_FOUND") return { reason: `cannot load the native addon: ${firstLine(e)}` };
     }
   }
@@ -226,7 +255,15 @@ export function loadNative(): NativeLoad {
       };
       return cached;
     }
-    cached = { ok: true, kernels: wrap(r.addon, unaryCodes, binaryCodes, actCodes), info: r.addon.info() };
+    const addon = r.addon;
+    cached = {
+      ok: true,
+      kernels: wrap(addon, unaryCodes, binaryCodes, actCodes),
+      info: addon.info(),
+      gemmIsa: () => addon.gemmIsa() as GemmIsa,
+      setGemmIsa: (isa) => addon.gemmIsa(isa) === true,
+      ...(addon.blasMatmul ? { blasMatmul: addon.blasMatmul } : {}),
+    };
   } catch (e) {
     cached = { ok: false, reason: `the native addon failed to initialise: ${firstLine(e)}` };
   }

@@ -1,0 +1,357 @@
+// Tests of the native backend's own GEMM (native/src/kernels/gemm*.cc) on every instruction set this CPU
+// has (avx512, avx2, generic, each forced in turn): matmul over a sweep of shapes (M, N or K = 1, odd and
+// prime sizes, sizes around the micro-tile and cache-block edges, both transposes, accumulate, batches)
+// and the recurrence (whose A is packed once per call) against float64 loops; NaN/Inf propagation; and
+// the WARP_NATIVE_ISA variable in a child process. Not here: the other kernels (native.test.ts).
+
+import assert from "node:assert/strict";
+import { execFileSync } from "node:child_process";
+import { after, describe, it } from "node:test";
+import { fileURLToPath } from "node:url";
+import type { Kernels, MatmulArgs } from "../../src/backends/kernels.js";
+import { GEMM_ISAS, type GemmIsa, loadNative } from "../../src/backends/native/index.js";
+
+const native = loadNative();
+const required = process.env.WARP_REQUIRE_NATIVE === "1";
+const skip = native.ok || required ? false : `native addon unavailable: ${native.reason}`;
+
+/** Deterministic uniform [lo, hi) float32 values (mulberry32). */
+function randF32(n: number, seed: number, lo = -1, hi = 1): Float32Array {
+  let s = seed >>> 0;
+  const a = new Float32Array(n);
+  for (let i = 0; i < n; i++) {
+    s = (s + 0x6d2b79f5) >>> 0;
+    let t = Math.imul(s ^ (s >>> 15), s | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    a[i] = lo + (hi - lo) * (((t ^ (t >>> 14)) >>> 0) / 4294967296);
+  }
+  return a;
+}
+
+/** out[b] = op(A[b])·op(B[b]) (+ init) in float64. */
+function matmulRef(a: Float32Array, b: Float32Array, init: Float32Array | null, m: MatmulArgs): Float64Array {
+  const { batch, M, N, K, transA, transB, strideA, strideB } = m;
+  const out = new Float64Array(batch * M * N);
+  for (let t = 0; t < batch; t++) {
+    for (let i = 0; i < M; i++) {
+      for (let j = 0; j < N; j++) {
+        let s = init ? init[(t * M + i) * N + j]! : 0;
+        for (let k = 0; k < K; k++) {
+          const av = a[t * strideA + (transA ? k * M + i : i * K + k)]!;
+          const bv = b[t * strideB + (transB ? j * K + k : k * N + j)]!;
+          s += av * bv;
+        }
+        out[(t * M + i) * N + j] = s;
+      }
+    }
+  }
+  return out;
+}
+
+/** |got − want| ≤ atol everywhere; NaN must match NaN and infinities exactly. */
+function assertClose(got: Float32Array, want: Float64Array, atol: number, what: string): void {
+  assert.equal(got.length, want.length, `${what}: length`);
+  for (let i = 0; i < want.length; i++) {
+    const g = got[i]!;
+    const w = want[i]!;
+    const ok = Number.isFinite(w) ? Math.abs(g - w) <= atol : Object.is(g, w) || g === w;
+    if (!ok) assert.fail(`${what}: at ${i} got ${g}, want ${w} (atol ${atol})`);
+  }
+}
+
+function kernels(): Kernels {
+  if (!native.ok) assert.fail(`native addon unavailable: ${native.reason}`);
+  return native.kernels as Kernels;
+}
+
+function select(isa: GemmIsa): void {
+  if (!native.ok) assert.fail(`native addon unavailable: ${native.reason}`);
+  assert.ok(native.setGemmIsa(isa), `cannot select ${isa}`);
+  assert.equal(native.gemmIsa(), isa);
+}
+
+/** Runs one matmul case and compares it with the float64 loop. */
+function checkMatmul(m: MatmulArgs, seed: number, what: string): void {
+  const a = randF32((m.batch - 1) * m.strideA + m.M * m.K, seed);
+  const b = randF32((m.batch - 1) * m.strideB + m.K * m.N, seed + 1);
+  const init = randF32(m.batch * m.M * m.N, seed + 2);
+  // Without accumulate, whatever out held (NaN here) must be overwritten, never scaled by zero.
+  const out = m.accumulate ? Float32Array.from(init) : new Float32Array(init.length).fill(Number.NaN);
+  kernels().matmul(a, b, out, m);
+  assertClose(out, matmulRef(a, b, m.accumulate ? init : null, m), 3e-7 * (m.K + 8), what);
+}
+
+const original = native.ok ? native.gemmIsa() : null;
+const supported = GEMM_ISAS.filter((isa) => native.ok && native.setGemmIsa(isa));
+if (native.ok && original) native.setGemmIsa(original);
+
+describe("native GEMM", { skip }, () => {
+  after(() => {
+    if (native.ok && original) native.setGemmIsa(original);
+  });
+
+  it("uses the widest instruction set the CPU has and names it in info", () => {
+    if (!native.ok) assert.fail(`native addon unavailable: ${native.reason}`);
+    assert.ok(supported.includes("generic"), "the generic kernels must always run");
+    if (!process.env.WARP_NATIVE_ISA) assert.equal(original, supported[0]);
+    assert.match(native.info, new RegExp(`own sgemm \\(${original}\\), \\d+ threads?`));
+  });
+
+  for (const isa of GEMM_ISAS) {
+    const why = supported.includes(isa) ? false : `this CPU has no ${isa}`;
+    describe(isa, { skip: why }, () => {
+      // Sizes around every ISA's micro-tile (4×8, 6×16, 14×32) and 1, primes, and K past one 256-block.
+      const dims = [1, 2, 5, 13, 14, 15, 17, 33, 47];
+      it("matmul over M, N ∈ {1, 2, 5, 13, 14, 15, 17, 33, 47}, K ∈ {1, 3, 31, 257}, both transposes, accumulate", () => {
+        select(isa);
+        let seed = 1;
+        for (const M of dims) {
+          for (const N of dims) {
+            for (const K of [1, 3, 31, 257]) {
+              for (const transA of [false, true]) {
+                for (const transB of [false, true]) {
+                  const accumulate = (M + N + K) % 2 === 0;
+                  const m = { batch: 1, M, N, K, transA, transB, strideA: 0, strideB: 0, accumulate };
+                  checkMatmul(
+                    m,
+                    seed++,
+                    `${isa} ${M}×${K}·${K}×${N} tA=${transA} tB=${transB} acc=${accumulate}`,
+                  );
+                }
+              }
+            }
+          }
+        }
+      });
+
+      it("matmul on shapes large enough for the thread pool, batches and a K split into super-blocks", () => {
+        select(isa);
+        const cases: MatmulArgs[] = [
+          // many tiles over the pool, one row and one column of them ragged
+          {
+            batch: 1,
+            M: 131,
+            N: 263,
+            K: 300,
+            transA: false,
+            transB: false,
+            strideA: 0,
+            strideB: 0,
+            accumulate: false,
+          },
+          {
+            batch: 1,
+            M: 263,
+            N: 131,
+            K: 300,
+            transA: true,
+            transB: true,
+            strideA: 0,
+            strideB: 0,
+            accumulate: true,
+          },
+          // the dA shape (transposed A over many rows), long enough to need several packed super-blocks
+          {
+            batch: 1,
+            M: 61,
+            N: 67,
+            K: 40001,
+            transA: true,
+            transB: false,
+            strideA: 0,
+            strideB: 0,
+            accumulate: false,
+          },
+          // single row / column products over the pool (the batch-1 rollout)
+          {
+            batch: 1,
+            M: 1,
+            N: 3001,
+            K: 1297,
+            transA: false,
+            transB: true,
+            strideA: 0,
+            strideB: 0,
+            accumulate: false,
+          },
+          {
+            batch: 1,
+            M: 1,
+            N: 3001,
+            K: 1297,
+            transA: true,
+            transB: false,
+            strideA: 0,
+            strideB: 0,
+            accumulate: true,
+          },
+          {
+            batch: 1,
+            M: 3001,
+            N: 1,
+            K: 1297,
+            transA: false,
+            transB: false,
+            strideA: 0,
+            strideB: 0,
+            accumulate: true,
+          },
+          {
+            batch: 1,
+            M: 3001,
+            N: 1,
+            K: 1297,
+            transA: true,
+            transB: true,
+            strideA: 0,
+            strideB: 0,
+            accumulate: false,
+          },
+          // batches: merged into rows (shared B) and one product per item
+          {
+            batch: 3,
+            M: 7,
+            N: 29,
+            K: 19,
+            transA: false,
+            transB: true,
+            strideA: 7 * 19,
+            strideB: 0,
+            accumulate: false,
+          },
+          {
+            batch: 3,
+            M: 1,
+            N: 29,
+            K: 19,
+            transA: true,
+            transB: false,
+            strideA: 19,
+            strideB: 19 * 29,
+            accumulate: true,
+          },
+          {
+            batch: 2,
+            M: 29,
+            N: 1,
+            K: 19,
+            transA: false,
+            transB: false,
+            strideA: 0,
+            strideB: 19,
+            accumulate: false,
+          },
+        ];
+        cases.forEach((m, i) => checkMatmul(m, 100 + i, `${isa} case ${i} ${JSON.stringify(m)}`));
+      });
+
+      it("matmul propagates NaN and Inf from the operands to exactly the outputs they reach", () => {
+        select(isa);
+        for (const [M, N] of [
+          [1, 9],
+          [9, 1],
+          [17, 35],
+        ] as const) {
+          const K = 6;
+          const m = {
+            batch: 1,
+            M,
+            N,
+            K,
+            transA: false,
+            transB: false,
+            strideA: 0,
+            strideB: 0,
+            accumulate: false,
+          };
+          const a = randF32(M * K, 7);
+          const b = randF32(K * N, 8);
+          a[K * (M - 1) + 2] = Number.NaN; // row M−1 of the output becomes NaN
+          b[N - 1] = Number.POSITIVE_INFINITY; // column N−1: ±Inf (or NaN where the NaN row meets it)
+          const out = new Float32Array(M * N);
+          kernels().matmul(a, b, out, m);
+          assertClose(out, matmulRef(a, b, null, m), 1e-5 * K, `${isa} ${M}×${N} special values`);
+        }
+      });
+
+      it("linearRecurrence and its VJP (A packed once, reused at every step) match float64 loops", () => {
+        select(isa);
+        for (const [N, T, P] of [
+          [1, 4, 37],
+          [5, 3, 70],
+        ] as const) {
+          const A = randF32(P * P, P, -1.5 / Math.sqrt(P), 1.5 / Math.sqrt(P));
+          const U = randF32(N * T * P, P + 1, -0.5, 0.5);
+          const theta0 = randF32(N * P, P + 2);
+          const dOut = randF32(N * T * P, P + 3);
+          const out = new Float32Array(N * T * P);
+          const args = { N, T, P, clip: 0 };
+          kernels().linearRecurrence(A, U, theta0, out, args);
+          // forward: θ_t = A θ_{t−1} + U_t; backward: g_t = dOut_t + Aᵀ g_{t+1}, dA = Σ g_t θ_{t−1}ᵀ
+          const want = new Float64Array(N * T * P);
+          const dA = new Float64Array(P * P);
+          const dU = new Float64Array(N * T * P);
+          const dTheta0 = new Float64Array(N * P);
+          for (let n = 0; n < N; n++) {
+            const prev = (t: number, j: number): number =>
+              t === 0 ? theta0[n * P + j]! : want[(n * T + t - 1) * P + j]!;
+            for (let t = 0; t < T; t++) {
+              for (let i = 0; i < P; i++) {
+                let s = U[(n * T + t) * P + i]!;
+                for (let j = 0; j < P; j++) s += A[i * P + j]! * prev(t, j);
+                want[(n * T + t) * P + i] = s;
+              }
+            }
+            const g = new Float64Array(P);
+            for (let t = T - 1; t >= 0; t--) {
+              const gt = new Float64Array(P);
+              for (let i = 0; i < P; i++) {
+                let s = dOut[(n * T + t) * P + i]!;
+                if (t < T - 1) for (let j = 0; j < P; j++) s += A[j * P + i]! * g[j]!;
+                gt[i] = s;
+                dU[(n * T + t) * P + i] = s;
+              }
+              for (let i = 0; i < P; i++) for (let j = 0; j < P; j++) dA[i * P + j]! += gt[i]! * prev(t, j);
+              g.set(gt);
+            }
+            for (let i = 0; i < P; i++) {
+              let s = 0;
+              for (let j = 0; j < P; j++) s += A[j * P + i]! * g[j]!;
+              dTheta0[n * P + i] = s;
+            }
+          }
+          assertClose(out, want, 1e-5 * P, `${isa} recurrence N=${N} T=${T} P=${P}`);
+          const got = {
+            dA: new Float32Array(P * P),
+            dU: new Float32Array(N * T * P),
+            dTheta0: new Float32Array(N * P),
+          };
+          kernels().linearRecurrenceVjp(A, theta0, out, dOut, got.dA, got.dU, got.dTheta0, args);
+          assertClose(got.dU, dU, 1e-5 * P, `${isa} dU`);
+          assertClose(got.dTheta0, dTheta0, 1e-5 * P, `${isa} dTheta0`);
+          assertClose(got.dA, dA, 1e-5 * P * N * T, `${isa} dA`);
+        }
+      });
+    });
+  }
+
+  it("WARP_NATIVE_ISA forces an instruction set at load time, and an unavailable one is reported", () => {
+    const path =
+      process.env.WARP_NATIVE_PATH ??
+      fileURLToPath(new URL("../../../native/build/Release/warp_native.node", import.meta.url));
+    const probe = (isa: string): string =>
+      execFileSync(
+        process.execPath,
+        ["-e", `const a = require(${JSON.stringify(path)}); console.log(a.gemmIsa() + "|" + a.info())`],
+        {
+          env: { ...process.env, WARP_NATIVE_PATH: undefined, WARP_NATIVE_ISA: isa },
+          encoding: "utf8",
+        },
+      ).trim();
+    const [forced] = probe("generic").split("|");
+    assert.equal(forced, "generic");
+    const [fallback, info] = probe("sse9").split("|");
+    assert.equal(fallback, supported[0]);
+    assert.match(info!, /WARP_NATIVE_ISA=sse9 unavailable here/);
+  });
+});
