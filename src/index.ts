@@ -183,6 +183,7 @@ export { type LinearStepOptions, linearStep, StepTape, stepTape } from "./ops/li
 export { softmaxCrossEntropy } from "./ops/loss.js";
 export { type MatmulOptions, matmul } from "./ops/matmul.js";
 export { linearRecurrence, linearRecurrenceRef, type RecurrenceOptions } from "./ops/recurrence.js";
+export { diagonalScan, diagonalScanRef, type ScanOptions } from "./ops/scan.js";
 export { broadcastTo, mean, sum, sumTo } from "./ops/reduce.js";
 export { type RootMlpOptions, rootMlp, rootMlpRef, rootParamCount } from "./ops/root-mlp.js";
 export { concat, gather, reshape, slice, split, stack, transpose } from "./ops/shape.js";

@@ -7,6 +7,7 @@ import { softmaxCrossEntropyVjp } from "../ops/loss.js";
 import { matmulVjp } from "../ops/matmul.js";
 import { linearRecurrenceVjp } from "../ops/recurrence.js";
 import { broadcastToVjp, sumVjp } from "../ops/reduce.js";
+import { diagonalScanVjp } from "../ops/scan.js";
 import { rootMlpVjp } from "../ops/root-mlp.js";
 import { concatVjp, gatherVjp, reshapeVjp, sliceVjp, transposeVjp } from "../ops/shape.js";
 import type { OpName, Vjp } from "./types.js";
@@ -49,6 +50,7 @@ export const vjpRules: { readonly [K in OpName]: Vjp<K> } = {
   gather: gatherVjp,
   softmaxCrossEntropy: softmaxCrossEntropyVjp,
   linearRecurrence: linearRecurrenceVjp,
+  diagonalScan: diagonalScanVjp,
   rootMlp: rootMlpVjp,
   linearStep: linearStepVjp,
   stepTapeTick: stepTapeTickVjp,

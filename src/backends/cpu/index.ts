@@ -7,6 +7,7 @@ import { binaryCpu, clipCpu, clipVjpCpu, unaryCpu, unaryVjpCpu, whereCpu } from 
 import { matmulCpu } from "./gemm.js";
 import { linearRecurrenceCpu, linearRecurrenceVjpCpu } from "./recurrence.js";
 import { reduceSumCpu, softmaxCrossEntropyCpu } from "./reduce.js";
+import { diagonalScanCpu, diagonalScanVjpCpu } from "./scan.js";
 import { rootMlpCpu, rootMlpVjpCpu } from "./root-mlp.js";
 
 export const cpuKernels: Kernels = {
@@ -24,6 +25,8 @@ export const cpuKernels: Kernels = {
   softmaxCrossEntropy: softmaxCrossEntropyCpu,
   linearRecurrence: linearRecurrenceCpu,
   linearRecurrenceVjp: linearRecurrenceVjpCpu,
+  diagonalScan: diagonalScanCpu,
+  diagonalScanVjp: diagonalScanVjpCpu,
   rootMlp: rootMlpCpu,
   rootMlpVjp: rootMlpVjpCpu,
 };
