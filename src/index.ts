@@ -183,9 +183,9 @@ export { type LinearStepOptions, linearStep, StepTape, stepTape } from "./ops/li
 export { softmaxCrossEntropy } from "./ops/loss.js";
 export { type MatmulOptions, matmul } from "./ops/matmul.js";
 export { linearRecurrence, linearRecurrenceRef, type RecurrenceOptions } from "./ops/recurrence.js";
-export { diagonalScan, diagonalScanRef, type ScanOptions } from "./ops/scan.js";
 export { broadcastTo, mean, sum, sumTo } from "./ops/reduce.js";
 export { type RootMlpOptions, rootMlp, rootMlpRef, rootParamCount } from "./ops/root-mlp.js";
+export { diagonalScan, diagonalScanRef, type ScanOptions } from "./ops/scan.js";
 export { concat, gather, reshape, slice, split, stack, transpose } from "./ops/shape.js";
 export { clipByGlobalNorm, clipElementwise, globalNorm } from "./optim/clip.js";
 export { type ConfiguredOptimizer, optimizerFromConfig } from "./optim/from-config.js";
@@ -286,6 +286,8 @@ export {
   type RootPhysics,
   resolveModelConfig,
   TRAINING_MODEL_KEYS,
+  TRANSITIONS,
+  type Transition,
 } from "./warp/config.js";
 export { applyHead, finalActivation, type HeadOptions } from "./warp/head.js";
 export { gaussianNll, halfMse, lastStepCrossEntropy, mse, sampleSteps } from "./warp/loss.js";
@@ -300,3 +302,4 @@ export {
 } from "./warp/model.js";
 export { namedToParams, paramsToNamed } from "./warp/params.js";
 export { initMlpTheta, mlpDims, mlpRoot, msdRoot, type Root, sinePhaseRoot, sineRoot } from "./warp/root.js";
+export { denseTransition, type TransitionParams, transitionName } from "./warp/transition.js";

@@ -7,8 +7,8 @@ import { softmaxCrossEntropyVjp } from "../ops/loss.js";
 import { matmulVjp } from "../ops/matmul.js";
 import { linearRecurrenceVjp } from "../ops/recurrence.js";
 import { broadcastToVjp, sumVjp } from "../ops/reduce.js";
-import { diagonalScanVjp } from "../ops/scan.js";
 import { rootMlpVjp } from "../ops/root-mlp.js";
+import { diagonalScanVjp } from "../ops/scan.js";
 import { concatVjp, gatherVjp, reshapeVjp, sliceVjp, transposeVjp } from "../ops/shape.js";
 import type { OpName, Vjp } from "./types.js";
 

@@ -7,8 +7,8 @@ import { binaryCpu, clipCpu, clipVjpCpu, unaryCpu, unaryVjpCpu, whereCpu } from 
 import { matmulCpu } from "./gemm.js";
 import { linearRecurrenceCpu, linearRecurrenceVjpCpu } from "./recurrence.js";
 import { reduceSumCpu, softmaxCrossEntropyCpu } from "./reduce.js";
-import { diagonalScanCpu, diagonalScanVjpCpu } from "./scan.js";
 import { rootMlpCpu, rootMlpVjpCpu } from "./root-mlp.js";
+import { diagonalScanCpu, diagonalScanVjpCpu } from "./scan.js";
 
 export const cpuKernels: Kernels = {
   unary: unaryCpu,
