@@ -185,7 +185,14 @@ export { type MatmulOptions, matmul } from "./ops/matmul.js";
 export { linearRecurrence, linearRecurrenceRef, type RecurrenceOptions } from "./ops/recurrence.js";
 export { broadcastTo, mean, sum, sumTo } from "./ops/reduce.js";
 export { type RootMlpOptions, rootMlp, rootMlpRef, rootParamCount } from "./ops/root-mlp.js";
-export { diagonalScan, diagonalScanRef, type ScanOptions } from "./ops/scan.js";
+export {
+  diagonalScan,
+  diagonalScanRef,
+  diagonalStep,
+  diagonalStepRef,
+  type LowRank,
+  type ScanOptions,
+} from "./ops/scan.js";
 export { concat, gather, reshape, slice, split, stack, transpose } from "./ops/shape.js";
 export { clipByGlobalNorm, clipElementwise, globalNorm } from "./optim/clip.js";
 export { type ConfiguredOptimizer, optimizerFromConfig } from "./optim/from-config.js";

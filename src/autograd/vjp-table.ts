@@ -8,7 +8,7 @@ import { matmulVjp } from "../ops/matmul.js";
 import { linearRecurrenceVjp } from "../ops/recurrence.js";
 import { broadcastToVjp, sumVjp } from "../ops/reduce.js";
 import { rootMlpVjp } from "../ops/root-mlp.js";
-import { diagonalScanVjp } from "../ops/scan.js";
+import { diagonalScanVjp, diagonalStepVjp } from "../ops/scan.js";
 import { concatVjp, gatherVjp, reshapeVjp, sliceVjp, transposeVjp } from "../ops/shape.js";
 import type { OpName, Vjp } from "./types.js";
 
@@ -51,6 +51,7 @@ export const vjpRules: { readonly [K in OpName]: Vjp<K> } = {
   softmaxCrossEntropy: softmaxCrossEntropyVjp,
   linearRecurrence: linearRecurrenceVjp,
   diagonalScan: diagonalScanVjp,
+  diagonalStep: diagonalStepVjp,
   rootMlp: rootMlpVjp,
   linearStep: linearStepVjp,
   stepTapeTick: stepTapeTickVjp,

@@ -12,7 +12,7 @@ import * as ops from "../ops/elementwise.js";
 import { linearStep, stepTape } from "../ops/linear-step.js";
 import { matmul } from "../ops/matmul.js";
 import { linearRecurrence } from "../ops/recurrence.js";
-import { diagonalScan } from "../ops/scan.js";
+import { diagonalScan, diagonalStep, type LowRank } from "../ops/scan.js";
 import { concat, reshape, slice, stack, transpose } from "../ops/shape.js";
 import { eye, type FloatDType, type Tensor, tensor, zeros } from "../tensor/tensor.js";
 import { assert } from "../util/assert.js";
@@ -87,12 +87,11 @@ function diagonalOf(c: ModelConfig, A: Tensor): Tensor {
   return c.transition_stable ? ops.exp(ops.neg(ops.softplus(A))) : A;
 }
 
-/** θ Aᵀ for states θ (N, P) of a lowrank or block transition, as tape ops (a: the diagonal). */
-function structuredApply(c: ModelConfig, p: TransitionParams, a: Tensor | null, theta: Tensor): Tensor {
-  if (c.transition === "lowrank") {
-    return ops.add(ops.mul(theta, a!), matmul(matmul(theta, p.AV!), p.AU!, { transB: true }));
-  }
-  // block: pad θ to ⌈P/k⌉·k, view as (nb, N, k), multiply every block by its A_bᵀ, and back.
+/**
+ * θ Aᵀ for states θ (N, P) of a block transition: pad θ to ⌈P/k⌉·k, view as (nb, N, k), multiply every
+ * block by its A_bᵀ (one batched GEMM), and back.
+ */
+function blockApply(p: TransitionParams, theta: Tensor): Tensor {
   const [N, P] = theta.shape as [number, number];
   const [nb, k] = p.A.shape as [number, number];
   const padded = nb * k === P ? theta : concat([theta, zeros([N, nb * k - P], theta.dtype)], 1);
@@ -130,12 +129,11 @@ export function transitionStates(
     const chunk = parallel ? Math.ceil(Math.sqrt(T)) : 0;
     return diagonalScan(diagonalOf(c, p.A), U, theta0, { clip, chunk });
   }
-  const a = c.transition === "lowrank" ? diagonalOf(c, p.A) : null;
+  const step = transitionStepper(c, p, T, N, clip);
   const states: Tensor[] = [];
   let theta = theta0;
   for (let t = 0; t < T; t++) {
-    theta = ops.add(structuredApply(c, p, a, theta), reshape(slice(U, [0, t, 0], [N, 1, P]), [N, P]));
-    if (clip > 0) theta = ops.clip(theta, -clip, clip);
+    theta = step(theta, reshape(slice(U, [0, t, 0], [N, 1, P]), [N, P]), t);
     states.push(theta);
   }
   return stack(states, 1);
@@ -146,7 +144,8 @@ export type TransitionStep = (thetaPrev: Tensor, u: Tensor, t: number) => Tensor
 
 /**
  * The step function of a T-step loop over N sequences: the fused `linearStep` with a deferred dA for a
- * dense A; element-wise or thin-GEMM tape ops for the structured ones.
+ * dense A; the fused `diagonalStep` (element-wise, plus two thin GEMMs for lowrank); a batched GEMM over
+ * the blocks.
  */
 export function transitionStepper(
   c: ModelConfig,
@@ -159,14 +158,15 @@ export function transitionStepper(
     const tape = stepTape(p.A, T, N);
     return (theta, u, t) => linearStep(theta, p.A, u, { clip, tape, t });
   }
-  const a = c.transition === "block" ? null : diagonalOf(c, p.A);
-  return (theta, u) => {
-    const next = ops.add(
-      c.transition === "diagonal" ? ops.mul(theta, a!) : structuredApply(c, p, a, theta),
-      u,
-    );
-    return clip > 0 ? ops.clip(next, -clip, clip) : next;
-  };
+  if (c.transition === "block") {
+    return (theta, u) => {
+      const next = ops.add(blockApply(p, theta), u);
+      return clip > 0 ? ops.clip(next, -clip, clip) : next;
+    };
+  }
+  const a = diagonalOf(c, p.A);
+  const lowRank: LowRank | null = c.transition === "lowrank" ? { U: p.AU!, V: p.AV! } : null;
+  return (theta, u) => diagonalStep(theta, a, u, lowRank, { clip });
 }
 
 /**

@@ -1,15 +1,22 @@
 // The fused diagonalScan (sequential and chunked associative scan) on every backend against its twin
 // diagonalScanRef, a float64 loop and the dense linearRecurrence with A = diag(a): outputs and every
-// gradient (da, dU, dθ_0), with and without clipping; gradients against central differences.
-// N sequences, T steps, P state size.
+// gradient (da, dU, dθ_0), with and without clipping; gradients against central differences. The fused
+// diagonalStep (diag(a) + U Vᵀ) against diagonalStepRef and the dense linearStep.
+// N sequences, T steps, P state size, r rank.
 
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import {
+  add,
   convert,
   diagonalScan,
   diagonalScanRef,
+  diagonalStep,
+  diagonalStepRef,
+  type LowRank,
   linearRecurrence,
+  linearStep,
+  matmul,
   mul,
   reshape,
   sum,
@@ -125,6 +132,82 @@ describe("diagonalScan gradients", () => {
     assert.throws(
       () => diagonalScan(rand([3]), rand([2, 4, 3]), rand([2, 3]), { clip: 1, chunk: 2 }),
       /the chunked scan cannot clip/,
+    );
+  });
+});
+
+// [N, P, r]: r = 0 is the plain diagonal step.
+const STEP_SIZES: [number, number, number][] = [
+  [1, 1, 0],
+  [1, 1, 1],
+  [3, 7, 2],
+  [5, 40, 0],
+  [4, 33, 5],
+];
+
+describeEachBackend("diagonalStep", (it) => {
+  for (const clip of [0, 0.3]) {
+    it(`matches diagonalStepRef and linearStep with A = diag(a) + U Vᵀ, values and gradients, clip ${clip}`, () => {
+      let clipped = 0;
+      for (const [N, P, r] of STEP_SIZES) {
+        const a = rand([P], { lo: 0.5, hi: 1.05 });
+        const theta = rand([N, P], { lo: -0.5, hi: 0.5 });
+        const u = rand([N, P], { lo: -0.2, hi: 0.2 });
+        const lr: LowRank | null = r
+          ? { U: rand([P, r], { lo: -0.4, hi: 0.4 }), V: rand([P, r], { lo: -0.4, hi: 0.4 }) }
+          : null;
+        const W = rand([N, P]);
+        const ins = lr ? [theta, a, u, lr.U, lr.V] : [theta, a, u];
+        const run = (f: typeof diagonalStep) =>
+          valueAndGrad((ps: Tensor[]) =>
+            sum(mul(f(ps[0]!, ps[1]!, ps[2]!, lr ? { U: ps[3]!, V: ps[4]! } : null, { clip }), W)),
+          )(ins);
+        const fused = run(diagonalStep);
+        const ref = run(diagonalStepRef);
+        const tol = { atol: 1e-5, rtol: 1e-4 };
+        const y = diagonalStep(theta, a, u, lr, { clip });
+        assertAllClose(y, diagonalStepRef(theta, a, u, lr, { clip }), tol, `values ${N}×${P}×${r}`);
+        let A = diagMatrix(a);
+        if (lr) A = add(A, matmul(lr.U, lr.V, { transB: true }));
+        assertAllClose(y, linearStep(theta, A, u, { clip }), tol, `values vs dense ${N}×${P}×${r}`);
+        clipped += y.toArray().filter((v) => Math.abs(v) === Math.fround(clip)).length;
+        ["dθ", "da", "du", "dU", "dV"].slice(0, ins.length).forEach((name, i) => {
+          assertAllClose(
+            fused.grads[i]!,
+            ref.grads[i]!,
+            { atol: 1e-4, rtol: 1e-3 },
+            `${name} ${N}×${P}×${r}`,
+          );
+        });
+      }
+      if (clip)
+        assert.ok(clipped > 3, `only ${clipped} entries clipped: the test does not exercise clipping`);
+    });
+  }
+});
+
+describe("diagonalStep gradients", () => {
+  it("match central differences in float64, with and without the low-rank part and clipping", () => {
+    const f64 = (shape: number[], lo: number, hi: number) => convert(rand(shape, { lo, hi }), "float64");
+    const [theta, a, u, U, V] = [
+      f64([3, 6], -0.5, 0.5),
+      f64([6], 0.6, 1),
+      f64([3, 6], -0.3, 0.3),
+      f64([6, 2], -0.5, 0.5),
+      f64([6, 2], -0.5, 0.5),
+    ];
+    for (const clip of [0, 0.45]) {
+      assertGradcheck((t, x, y) => diagonalStep(t, x, y, null, { clip }), [theta!, a!, u!]);
+      assertGradcheck(
+        (t, x, y, p, q) => diagonalStep(t, x, y, { U: p, V: q }, { clip }),
+        [theta!, a!, u!, U!, V!],
+      );
+    }
+  });
+  it("rejects mismatched shapes with an error naming them", () => {
+    assert.throws(
+      () => diagonalStep(rand([2, 3]), rand([3]), rand([2, 3]), { U: rand([3, 2]), V: rand([3, 1]) }),
+      /diagonalStep: expected thetaPrev \(N,P\), a \(P\), u \(N,P\), U and V \(P,r\), got \(2,3\), \(3\), \(2,3\), \(3,2\), \(3,1\)/,
     );
   });
 });
