@@ -325,7 +325,7 @@ export class WarpModel implements SequenceModel<WarpParams> {
     const thetas =
       parallel && c.transition === "dense"
         ? parallelStates(p.A, p.B, dx, theta0)
-        : transitionStates(c, p, matmul(dx, p.B, { transB: true }), theta0, {
+        : transitionStates(c, p, p.B, dx, theta0, {
             clip: c.weights_lim ?? 0,
             parallel,
           });

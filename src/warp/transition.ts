@@ -109,31 +109,36 @@ export interface TransitionStatesOptions {
 }
 
 /**
- * All states θ_1..θ_T (N, T, P) of θ_t = clip(A θ_{t−1} + U_t) for inputs U (N, T, P) known in advance
- * (the non-autoregressive modes).
+ * All states θ_1..θ_T (N, T, P) of θ_t = clip(A θ_{t−1} + B Δx_t) for inputs Δx (N, T, Din) known in
+ * advance (the non-autoregressive modes); B (P, Din).
  */
 export function transitionStates(
   c: ModelConfig,
   p: TransitionParams,
-  U: Tensor,
+  B: Tensor,
+  dx: Tensor,
   theta0: Tensor,
   { clip, parallel }: TransitionStatesOptions,
 ): Tensor {
-  const [N, T, P] = U.shape as [number, number, number];
+  const [N, T, Din] = dx.shape as [number, number, number];
   assert(
     !parallel || c.transition === "diagonal",
     () => `WarpModel: the parallel scan needs transition "diagonal" or "dense", not "${c.transition}"`,
   );
-  if (c.transition === "dense") return linearRecurrence(p.A, U, theta0, { clip });
-  if (c.transition === "diagonal") {
+  if (c.transition === "dense" || c.transition === "diagonal") {
+    const U = matmul(dx, B, { transB: true });
+    if (c.transition === "dense") return linearRecurrence(p.A, U, theta0, { clip });
     const chunk = parallel ? Math.ceil(Math.sqrt(T)) : 0;
     return diagonalScan(diagonalOf(c, p.A), U, theta0, { clip, chunk });
   }
+  // Step by step; u_t = B Δx_t per step (slicing the small Δx, not an (N, T, P) U whose slices'
+  // gradients would each cost a whole (N, T, P) buffer).
   const step = transitionStepper(c, p, T, N, clip);
   const states: Tensor[] = [];
   let theta = theta0;
   for (let t = 0; t < T; t++) {
-    theta = step(theta, reshape(slice(U, [0, t, 0], [N, 1, P]), [N, P]), t);
+    const dxt = reshape(slice(dx, [0, t, 0], [N, 1, Din]), [N, Din]);
+    theta = step(theta, matmul(dxt, B, { transB: true }), t);
     states.push(theta);
   }
   return stack(states, 1);
