@@ -125,12 +125,33 @@ function makeData(kind: ModelBench["data"], N: number, T: number): Tensor {
   return concat([wave(0, true), wave(Math.PI / 2, true)], 2);
 }
 
-/** Median ms of one step of the named configuration on `backend`, and the process's peak RSS. */
-export function benchModelConfig(name: string, backend: BackendName, steps = 5): BenchRecord {
+/**
+ * The model keys of a transition given as "dense", "diagonal", "lowrank[:r]" or "block[:k]" (r and k
+ * default to 32), or null when the text is none of these.
+ */
+export function transitionKeys(text: string): Record<string, unknown> | null {
+  const m = /^(dense|diagonal|lowrank|block)(?::([1-9][0-9]*))?$/.exec(text);
+  if (!m || (m[2] && (m[1] === "dense" || m[1] === "diagonal"))) return null;
+  const size = Number(m[2] ?? 32);
+  if (m[1] === "lowrank") return { transition: "lowrank", transition_rank: size };
+  if (m[1] === "block") return { transition: "block", transition_block: size };
+  return { transition: m[1] };
+}
+
+/**
+ * Median ms of one step of the named configuration on `backend` with the given transition (default
+ * dense), and the process's peak RSS.
+ */
+export function benchModelConfig(
+  name: string,
+  backend: BackendName,
+  steps = 5,
+  transition = "dense",
+): BenchRecord {
   const spec = MODEL_BENCHES[name]!;
   return withBackend(backend, () =>
     tidy(() => {
-      const config: ModelConfig = resolveModelConfig(spec.model);
+      const config: ModelConfig = resolveModelConfig({ ...spec.model, ...transitionKeys(transition) });
       const model = new WarpModel(config);
       let params: WarpParams = model.init(randomKey(0));
       const x = makeData(spec.data, spec.N, spec.T);
@@ -164,6 +185,7 @@ export function benchModelConfig(name: string, backend: BackendName, steps = 5):
         bench: "model",
         config: name,
         backend,
+        transition,
         N: spec.N,
         T: spec.T,
         D: config.data_size,

@@ -24,7 +24,8 @@
         "src/kernels/gemm_avx512.cc",
         "src/kernels/blas.cc",
         "src/kernels/copy.cc",
-        "src/kernels/root_mlp.cc"
+        "src/kernels/root_mlp.cc",
+        "src/kernels/scan.cc"
       ],
       "include_dirs": [
         "<!(node -p \"require('node-addon-api').include_dir\")",

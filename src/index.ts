@@ -257,6 +257,14 @@ export { type MatmulOptions, matmul } from "./ops/matmul.js";
 export { linearRecurrence, linearRecurrenceRef, type RecurrenceOptions } from "./ops/recurrence.js";
 export { broadcastTo, mean, sum, sumTo } from "./ops/reduce.js";
 export { type RootMlpOptions, rootMlp, rootMlpRef, rootParamCount } from "./ops/root-mlp.js";
+export {
+  diagonalScan,
+  diagonalScanRef,
+  diagonalStep,
+  diagonalStepRef,
+  type LowRank,
+  type ScanOptions,
+} from "./ops/scan.js";
 export { concat, gather, reshape, slice, split, stack, transpose } from "./ops/shape.js";
 export { clipByGlobalNorm, clipElementwise, globalNorm } from "./optim/clip.js";
 export { type ConfiguredOptimizer, optimizerFromConfig } from "./optim/from-config.js";
@@ -361,6 +369,8 @@ export {
   type RootPhysics,
   resolveModelConfig,
   TRAINING_MODEL_KEYS,
+  TRANSITIONS,
+  type Transition,
 } from "./warp/config.js";
 export { applyHead, finalActivation, type HeadOptions } from "./warp/head.js";
 export { gaussianNll, halfMse, lastStepCrossEntropy, mse, sampleSteps } from "./warp/loss.js";
@@ -375,3 +385,4 @@ export {
 } from "./warp/model.js";
 export { namedToParams, paramsToNamed } from "./warp/params.js";
 export { initMlpTheta, mlpDims, mlpRoot, msdRoot, type Root, sinePhaseRoot, sineRoot } from "./warp/root.js";
+export { denseTransition, type TransitionParams, transitionName } from "./warp/transition.js";

@@ -5,7 +5,12 @@
 import { execFileSync } from "node:child_process";
 import { type Command, InvalidArgumentError } from "commander";
 import { benchGemm } from "../../bench/gemm.bench.js";
-import { benchModelConfig, CPU_MODEL_BENCHES, MODEL_BENCHES } from "../../bench/model.bench.js";
+import {
+  benchModelConfig,
+  CPU_MODEL_BENCHES,
+  MODEL_BENCHES,
+  transitionKeys,
+} from "../../bench/model.bench.js";
 import { benchRecurrence } from "../../bench/recurrence.bench.js";
 import type { BenchRecord } from "../../bench/timing.js";
 import {
@@ -21,6 +26,16 @@ interface BenchOptions {
   backend?: BackendName[];
   only?: string;
   compareTorch?: string;
+  transition?: string[];
+}
+
+function parseTransitions(value: string): string[] {
+  const list = value.split(",").map((s) => s.trim());
+  for (const t of list) {
+    if (!transitionKeys(t))
+      throw new InvalidArgumentError(`unknown transition "${t}" (dense, diagonal, lowrank[:r], block[:k])`);
+  }
+  return list;
 }
 
 function parseBackends(value: string): BackendName[] {
@@ -42,19 +57,33 @@ function benchModel(backends: BackendName[], o: BenchOptions, emit: (r: BenchRec
         `warp bench model: unknown configuration "${n}" (${Object.keys(MODEL_BENCHES).join(", ")})`,
       );
   }
+  const transitions = o.transition ?? ["dense"];
   for (const name of names) {
     for (const backend of backends) {
       if (backend === "cpu" && !o.only && !CPU_MODEL_BENCHES.includes(name)) continue;
-      if (o.only) {
-        emit(benchModelConfig(name, backend));
-        continue;
+      for (const transition of transitions) {
+        if (o.only) {
+          emit(benchModelConfig(name, backend, 5, transition));
+          continue;
+        }
+        const out = execFileSync(
+          process.execPath,
+          [
+            process.argv[1]!,
+            "bench",
+            "model",
+            "--only",
+            name,
+            "--backend",
+            backend,
+            "--transition",
+            transition,
+            "--json",
+          ],
+          { encoding: "utf8", stdio: ["ignore", "pipe", "inherit"] },
+        );
+        for (const line of out.trim().split("\n")) emit(JSON.parse(line) as BenchRecord);
       }
-      const out = execFileSync(
-        process.execPath,
-        [process.argv[1]!, "bench", "model", "--only", name, "--backend", backend, "--json"],
-        { encoding: "utf8", stdio: ["ignore", "pipe", "inherit"] },
-      );
-      for (const line of out.trim().split("\n")) emit(JSON.parse(line) as BenchRecord);
     }
     if (o.compareTorch) {
       const out = execFileSync("/usr/bin/python3", [o.compareTorch, "--configs", name, "--steps", "5"], {
@@ -90,12 +119,17 @@ export function registerBench(program: Command): void {
     )
     .option("--only <config>", `model suite: one configuration (${Object.keys(MODEL_BENCHES).join(", ")})`)
     .option(
+      "--transition <list>",
+      "model suite: comma-separated transitions to time side by side: dense, diagonal, lowrank[:r], block[:k] (default dense; r, k default 32)",
+      parseTransitions,
+    )
+    .option(
       "--compare-torch <bench_torch.py>",
       "model suite: also time the PyTorch peer's script with /usr/bin/python3",
     )
     .addHelpText(
       "after",
-      "\nExamples:\n  warp bench gemm --json\n  warp bench recurrence --backend native\n  warp bench model --only mnist-ar-small\n  warp bench model --json --compare-torch ../shared/bench/bench_torch.py",
+      "\nExamples:\n  warp bench gemm --json\n  warp bench recurrence --backend native\n  warp bench model --only mnist-ar-small\n  warp bench model --only msd-ar --transition dense,diagonal,lowrank:32\n  warp bench model --json --compare-torch ../shared/bench/bench_torch.py",
     )
     .action((suite: string, o: BenchOptions) => {
       const suites: Record<string, (b: BackendName[], emit: (r: BenchRecord) => void) => void> = {

@@ -17,6 +17,7 @@
 #include "kernels/gemm.h"
 #include "kernels/kernels.h"
 #include "kernels/parallel.h"
+#include "kernels/scan.h"
 #include "kernels/strided.h"
 
 namespace {
@@ -378,6 +379,56 @@ Value LinearRecurrenceVjp(const CallbackInfo& info) {
   return info.Env().Undefined();
 }
 
+/** N, T, P, clip, chunk of a diagonal scan, starting at argument `first`. */
+warp::ScanArgs scanArgs(const CallbackInfo& info, size_t first) {
+  warp::ScanArgs r;
+  r.N = count(info, first, "N");
+  r.T = count(info, first + 1, "T");
+  r.P = count(info, first + 2, "P");
+  r.clip = number(info, first + 3, "clip");
+  r.chunk = count(info, first + 4, "chunk");
+  return r;
+}
+
+// diagonalScan(a, U, theta0, out, N, T, P, clip, chunk)
+Value DiagonalScan(const CallbackInfo& info) {
+  const auto a = f32(info, 0, "a");
+  const auto U = f32(info, 1, "U");
+  const auto theta0 = f32(info, 2, "theta0");
+  const auto out = f32(info, 3, "out");
+  const auto r = scanArgs(info, 4);
+  const int64_t ntp = mul(info, mul(info, r.N, r.T), r.P);
+  need(info, "a", a.length, r.P);
+  need(info, "U", U.length, ntp);
+  need(info, "theta0", theta0.length, mul(info, r.N, r.P));
+  need(info, "out", out.length, ntp);
+  warp::diagonalScan(a.data, U.data, theta0.data, out.data, r);
+  return info.Env().Undefined();
+}
+
+// diagonalScanVjp(a, theta0, out, dOut, da, dU, dTheta0, N, T, P, clip, chunk)
+Value DiagonalScanVjp(const CallbackInfo& info) {
+  const auto a = f32(info, 0, "a");
+  const auto theta0 = f32(info, 1, "theta0");
+  const auto out = f32(info, 2, "out");
+  const auto dOut = f32(info, 3, "dOut");
+  const auto da = f32(info, 4, "da");
+  const auto dU = f32(info, 5, "dU");
+  const auto dTheta0 = f32(info, 6, "dTheta0");
+  const auto r = scanArgs(info, 7);
+  const int64_t ntp = mul(info, mul(info, r.N, r.T), r.P);
+  const int64_t np = mul(info, r.N, r.P);
+  need(info, "a", a.length, r.P);
+  need(info, "theta0", theta0.length, np);
+  need(info, "out", out.length, ntp);
+  need(info, "dOut", dOut.length, ntp);
+  need(info, "da", da.length, r.P);
+  need(info, "dU", dU.length, ntp);
+  need(info, "dTheta0", dTheta0.length, np);
+  warp::diagonalScanVjp(a.data, theta0.data, out.data, dOut.data, da.data, dU.data, dTheta0.data, r);
+  return info.Env().Undefined();
+}
+
 /** An optional Float32Array argument: null or undefined means absent. */
 struct OptionalF32 {
   bool given;
@@ -543,6 +594,8 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("softmaxCrossEntropy", Napi::Function::New(env, SoftmaxCrossEntropy, "softmaxCrossEntropy"));
   exports.Set("linearRecurrence", Napi::Function::New(env, LinearRecurrence, "linearRecurrence"));
   exports.Set("linearRecurrenceVjp", Napi::Function::New(env, LinearRecurrenceVjp, "linearRecurrenceVjp"));
+  exports.Set("diagonalScan", Napi::Function::New(env, DiagonalScan, "diagonalScan"));
+  exports.Set("diagonalScanVjp", Napi::Function::New(env, DiagonalScanVjp, "diagonalScanVjp"));
   exports.Set("rootMlp", Napi::Function::New(env, RootMlp, "rootMlp"));
   exports.Set("rootMlpVjp", Napi::Function::New(env, RootMlpVjp, "rootMlpVjp"));
   return exports;

@@ -45,6 +45,8 @@ export interface OpAttrs {
   cast: { dtype: "float32" | "float64" };
   softmaxCrossEntropy: { labels: Tensor; probs: Tensor };
   linearRecurrence: { clip: number };
+  diagonalScan: { clip: number; chunk: number };
+  diagonalStep: { clip: number; z: Tensor | null };
   rootMlp: { dims: number[]; act: RootActivation; hidden: Tensor | null };
   linearStep: { clip: number; tape: StepTape | null; t: number };
   stepTapeTick: { tape: StepTape };

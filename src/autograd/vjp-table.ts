@@ -8,6 +8,7 @@ import { matmulVjp } from "../ops/matmul.js";
 import { linearRecurrenceVjp } from "../ops/recurrence.js";
 import { broadcastToVjp, sumVjp } from "../ops/reduce.js";
 import { rootMlpVjp } from "../ops/root-mlp.js";
+import { diagonalScanVjp, diagonalStepVjp } from "../ops/scan.js";
 import { concatVjp, gatherVjp, reshapeVjp, sliceVjp, transposeVjp } from "../ops/shape.js";
 import type { OpName, Vjp } from "./types.js";
 
@@ -49,6 +50,8 @@ export const vjpRules: { readonly [K in OpName]: Vjp<K> } = {
   gather: gatherVjp,
   softmaxCrossEntropy: softmaxCrossEntropyVjp,
   linearRecurrence: linearRecurrenceVjp,
+  diagonalScan: diagonalScanVjp,
+  diagonalStep: diagonalStepVjp,
   rootMlp: rootMlpVjp,
   linearStep: linearStepVjp,
   stepTapeTick: stepTapeTickVjp,

@@ -79,6 +79,14 @@ export interface RecurrenceArgs {
 }
 
 /**
+ * diagonalScan sizes: N sequences, T steps, P state size; clip as in RecurrenceArgs; `chunk` ≥ 1 and < T
+ * runs the chunked associative scan over time with chunks of that length (no clipping), else sequential.
+ */
+export interface ScanArgs extends RecurrenceArgs {
+  chunk: number;
+}
+
+/**
  * The full kernel set. `cpu` implements every entry; other backends implement a subset for float32
  * and the dispatcher falls back to `cpu` for the rest (and for every float64 call).
  */
@@ -187,6 +195,26 @@ export interface Kernels {
     dU: FloatArray,
     dTheta0: FloatArray,
     args: RecurrenceArgs,
+  ): void;
+  /**
+   * θ_t = clip(a ⊙ θ_{t−1} + U_t) for t = 1..T, θ_0 given: a (P), U (N, T, P), theta0 (N, P);
+   * out (N, T, P) holds θ_1..θ_T.
+   */
+  diagonalScan(a: FloatArray, U: FloatArray, theta0: FloatArray, out: FloatArray, args: ScanArgs): void;
+  /**
+   * Backward of diagonalScan given dOut (N, T, P) and the forward's `out`:
+   * g_t = (dOut_t + a ⊙ g_{t+1}) ⊙ [θ_t not clipped]; dU_t = g_t; dθ_0 = a ⊙ g_1; da = Σ g_t ⊙ θ_{t−1}.
+   * da (P), dU (N, T, P), dTheta0 (N, P) are overwritten.
+   */
+  diagonalScanVjp(
+    a: FloatArray,
+    theta0: FloatArray,
+    out: FloatArray,
+    dOut: FloatArray,
+    da: FloatArray,
+    dU: FloatArray,
+    dTheta0: FloatArray,
+    args: ScanArgs,
   ): void;
   /**
    * Root MLP forward: out (M, d_L) from theta (M, P) and x (M, d_0). When `hidden` is given (M, H) with

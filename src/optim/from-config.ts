@@ -32,7 +32,9 @@ export function optimizerFromConfig(c: OptimizerConfig): ConfiguredOptimizer {
           : sgd(c.init_lr);
   parts.push(base as GradientTransformation);
   if (c.transition_lr_scale !== null)
-    parts.push(scaleEntries({ A: c.transition_lr_scale }) as GradientTransformation);
+    parts.push(
+      scaleEntries({ A: c.transition_lr_scale, AU: c.transition_lr_scale, AV: c.transition_lr_scale }),
+    );
   const p = c.on_plateau;
   if (p) {
     parts.push(

@@ -15,6 +15,13 @@ export type RootPhysics = (typeof ROOT_PHYSICS)[number];
 /** A final activation: a name, a clip bound c (clip to [−c, c]), a dtanh [a, b, α, β], or null. */
 export type FinalActivation = RootActivation | "sigmoid" | number | [number, number, number, number] | null;
 
+/**
+ * Structure of WARP's transition A (ours; WARP.md §6): the paper's dense matrix, a diagonal, a diagonal
+ * plus a rank-r product (diag(a) + U Vᵀ), or square blocks of size k along the diagonal.
+ */
+export const TRANSITIONS = ["dense", "diagonal", "lowrank", "block"] as const;
+export type Transition = (typeof TRANSITIONS)[number];
+
 /** The models a configuration can name: WARP ("wsm") and the GRU/LSTM baselines (src/baselines/rnn.ts). */
 export const MODEL_TYPES = ["wsm", "gru", "lstm"] as const;
 export type ModelType = (typeof MODEL_TYPES)[number];
@@ -54,6 +61,22 @@ export interface ModelConfig {
   conv_embedding: [number, number, boolean] | null;
   /** WARP-Phys root, or null for the plain MLP root. */
   root_physics: RootPhysics | null;
+  /** Structure of the transition A (ours): "dense" (the paper), "diagonal", "lowrank" or "block". */
+  transition: Transition;
+  /** Rank r of U Vᵀ with transition "lowrank" (null otherwise). */
+  transition_rank: number | null;
+  /** Block size k with transition "block" (null otherwise); a last block may be smaller. */
+  transition_block: number | null;
+  /**
+   * Diagonal and lowrank only: parameterise the diagonal as a = exp(−softplus(ν)) ∈ (0, 1) (LRU / S4D
+   * style), so the diagonal part can never grow past 1.
+   */
+  transition_stable: boolean;
+  /**
+   * Non-autoregressive mode: compute every θ_t with the parallel form instead of the step-by-step scan —
+   * the chunked associative scan for a diagonal A, the convolution (Toeplitz) form for a dense A.
+   */
+  parallel_scan: boolean;
   autoregressive: boolean;
   stochastic: boolean;
   use_nll_loss: boolean;
@@ -93,6 +116,11 @@ export const MODEL_DEFAULTS: Omit<ModelConfig, "data_size" | RnnKey> = {
   root_output_dim: null,
   conv_embedding: null,
   root_physics: null,
+  transition: "dense",
+  transition_rank: null,
+  transition_block: null,
+  transition_stable: false,
+  parallel_scan: false,
   autoregressive: true,
   stochastic: false,
   use_nll_loss: true,
@@ -248,6 +276,11 @@ export function resolveModelConfig(raw: Raw): ModelConfig {
               "[out_channels, kernel, causal] (two positive integers and a boolean), or null",
             ),
     root_physics: v.root_physics === null ? null : oneOf("root_physics", v.root_physics, ROOT_PHYSICS),
+    transition: oneOf("transition", v.transition, TRANSITIONS),
+    transition_rank: v.transition_rank === null ? null : posInt("transition_rank", v.transition_rank),
+    transition_block: v.transition_block === null ? null : posInt("transition_block", v.transition_block),
+    transition_stable: bool("transition_stable", v.transition_stable),
+    parallel_scan: bool("parallel_scan", v.parallel_scan),
     autoregressive: bool("autoregressive", v.autoregressive),
     stochastic: bool("stochastic", v.stochastic),
     use_nll_loss: bool("use_nll_loss", v.use_nll_loss),
@@ -267,6 +300,7 @@ export function resolveModelConfig(raw: Raw): ModelConfig {
 
 function checkCombinations(c: ModelConfig): void {
   const bad = (msg: string) => `model config: ${msg}`;
+  checkTransition(c);
   if (c.model_type !== "wsm") {
     assert(c.root_physics === null, () =>
       bad(`root_physics is a WARP root: model_type "${c.model_type}" has none (set root_physics: null)`),
@@ -313,6 +347,34 @@ function checkCombinations(c: ModelConfig): void {
     assert(!c.autoregressive, () =>
       bad("conv_embedding applies to whole observed sequences: it needs autoregressive: false"),
     );
+  }
+}
+
+function checkTransition(c: ModelConfig): void {
+  const need = (key: "transition_rank" | "transition_block", kind: Transition, what: string) => {
+    if (c.transition === kind && c[key] === null) fail(key, null, `${what} with transition "${kind}"`);
+    if (c.transition !== kind && c[key] !== null)
+      fail(key, c[key], `null: it applies to transition "${kind}" only, not "${c.transition}"`);
+  };
+  need("transition_rank", "lowrank", "a positive integer (the rank r of U Vᵀ)");
+  need("transition_block", "block", "a positive integer (the block size)");
+  if (c.transition_stable && c.transition !== "diagonal" && c.transition !== "lowrank")
+    fail(
+      "transition_stable",
+      true,
+      `false: it applies to transitions "diagonal" and "lowrank", not "${c.transition}"`,
+    );
+  if (c.model_type !== "wsm" && c.transition !== "dense")
+    fail("transition", c.transition, `"dense": model_type "${c.model_type}" has no WARP transition`);
+  if (c.parallel_scan) {
+    const why = c.autoregressive
+      ? "autoregressive: false (the autoregressive rollout is sequential)"
+      : c.weights_lim !== null
+        ? "weights_lim: null (a clipped step is not linear)"
+        : c.transition !== "dense" && c.transition !== "diagonal"
+          ? `transition "dense" or "diagonal", not "${c.transition}"`
+          : null;
+    if (why) fail("parallel_scan", true, `false, or ${why}`);
   }
 }
 

@@ -8,12 +8,11 @@
 import { noGrad } from "../autograd/tape.js";
 import type { SequenceModel } from "../models.js";
 import * as ops from "../ops/elementwise.js";
-import { linearStep, stepTape } from "../ops/linear-step.js";
 import { matmul } from "../ops/matmul.js";
 import { linearRecurrence } from "../ops/recurrence.js";
 import { broadcastTo } from "../ops/reduce.js";
 import { concat, reshape, slice, stack, transpose } from "../ops/shape.js";
-import { eye, type FloatDType, type Tensor, tensor, zeros } from "../tensor/tensor.js";
+import { type FloatDType, type Tensor, tensor, zeros } from "../tensor/tensor.js";
 import { assert, fmtShape } from "../util/assert.js";
 import { bernoulli, type Key, normal, splitKey, uniform } from "../util/random.js";
 import type { ModelConfig } from "./config.js";
@@ -21,6 +20,14 @@ import { applyHead, finalActivation, type HeadOptions } from "./head.js";
 import { taskLoss } from "./loss.js";
 import { namedToParams, paramsToNamed } from "./params.js";
 import { mlpDims, mlpRoot, msdRoot, type Root, sinePhaseRoot, sineRoot } from "./root.js";
+import {
+  checkTransitionSizes,
+  initTransition,
+  type TransitionParams,
+  transitionName,
+  transitionStates,
+  transitionStepper,
+} from "./transition.js";
 
 /** One Linear layer of the hypernetwork (Equinox layout: weight (out, in), bias (out)). */
 export interface LinearParams {
@@ -29,8 +36,11 @@ export interface LinearParams {
 }
 
 /** Trainable parameters of a WARP model. Absent entries are not part of this configuration. */
-export interface WarpParams {
-  /** Transition, (P, P), initialised to I. */
+export interface WarpParams extends TransitionParams {
+  /**
+   * Transition, initialised to I (transition.ts): (P, P) dense; its diagonal (P) for diagonal and
+   * lowrank (with U, V (P, r) as AU, AV); (⌈P/k⌉, k, k) blocks.
+   */
   A: Tensor;
   /** Input matrix, (P, Din), initialised to 0. */
   B: Tensor;
@@ -96,7 +106,7 @@ export interface ForwardOptions {
   context?: number;
   /** Explicit teacher-forcing decisions (N, T): 1 = feed the true x_t (overrides forcing_prob). */
   forceMask?: Tensor;
-  /** Non-autoregressive mode only: compute θ_t with the parallel (convolutional) form. */
+  /** Non-autoregressive mode only: compute θ_t with the parallel form (default: model.parallel_scan). */
   parallel?: boolean;
   /** Explicit standard-normal draws (N, T, D) of the stochastic rollout (instead of drawing from `key`). */
   noise?: Tensor;
@@ -132,6 +142,7 @@ export class WarpModel implements SequenceModel<WarpParams> {
       () =>
         `root "${this.root.name}" takes ${this.root.inDim} inputs but the configuration gives it ${rootIn}`,
     );
+    checkTransitionSizes(c, this.root.paramCount);
     this.head = {
       final: classification ? null : c.root_final_activation,
       uncertainty: !classification && c.use_nll_loss,
@@ -150,19 +161,19 @@ export class WarpModel implements SequenceModel<WarpParams> {
   }
 
   namedParams(p: WarpParams): Record<string, Tensor> {
-    return paramsToNamed(p);
+    return paramsToNamed(p, transitionName(this.config));
   }
 
   paramsFromNamed(named: Record<string, Tensor>, template: WarpParams): WarpParams {
-    return namedToParams(named, template);
+    return namedToParams(named, template, transitionName(this.config));
   }
 
   /** Fresh parameters with the reference's initialisation (A = I, B = 0, θ_0 / φ Equinox-uniform). */
   init(key: Key, dtype: FloatDType = "float32"): WarpParams {
     const c = this.config;
     const P = this.thetaDim;
-    const [kTheta, kPhi, kConv] = splitKey(key, 3) as [Key, Key, Key];
-    const params: WarpParams = { A: eye(P, dtype), B: zeros([P, this.inputDim], dtype) };
+    const [kTheta, kPhi, kConv, kA] = splitKey(key, 4) as [Key, Key, Key, Key];
+    const params: WarpParams = { ...initTransition(c, P, kA, dtype), B: zeros([P, this.inputDim], dtype) };
     if (c.init_state_layers === null) params.theta0 = this.root.init(kTheta, dtype);
     else {
       const sizes = hypernetSizes(this.seqDim, P, c.init_state_layers);
@@ -303,17 +314,18 @@ export class WarpModel implements SequenceModel<WarpParams> {
     const Din = S + (c.time_as_channel ? 1 : 0);
     const prev = concat([slice(seq, [0, 0, 0], [N, 1, Din]), slice(seq, [0, 0, 0], [N, T - 1, Din])], 1);
     const dx = ops.sub(seq, prev);
-    let thetas: Tensor;
-    if (o.parallel) {
-      assert(
-        c.weights_lim === null,
-        () => "WarpModel: the parallel form cannot clip θ (weights_lim): use the recurrent mode",
-      );
-      thetas = parallelStates(p.A, p.B, dx, theta0);
-    } else {
-      const U = matmul(dx, p.B, { transB: true });
-      thetas = linearRecurrence(p.A, U, theta0, { clip: c.weights_lim ?? 0 });
-    }
+    const parallel = o.parallel ?? c.parallel_scan;
+    assert(
+      !parallel || c.weights_lim === null,
+      () => "WarpModel: the parallel form cannot clip θ (weights_lim): use the recurrent mode",
+    );
+    const thetas =
+      parallel && c.transition === "dense"
+        ? parallelStates(p.A, p.B, dx, theta0)
+        : transitionStates(c, p, p.B, dx, theta0, {
+            clip: c.weights_lim ?? 0,
+            parallel,
+          });
     // The root is queried at step t's own time row (bde9a5d), or shifted by one step's increment
     // (da7a0af: τ_t + (τ_1 − τ_0)); with input_prev_data it is also given x_t.
     let input = this.timeFeatures(times);
@@ -385,8 +397,7 @@ export class WarpModel implements SequenceModel<WarpParams> {
     const step = (t: number, a: Tensor, d = a.shape[2]!) => reshape(slice(a, [0, t, 0], [N, 1, d]), [N, d]);
     const x0 = step(0, x);
     let theta = this.initialTheta(p, x0, kNoise);
-    const tape = stepTape(p.A, T, N);
-    const clipLim = c.weights_lim ?? 0;
+    const transition = transitionStepper(c, p, T, N, c.weights_lim ?? 0);
     const head = this.headOptions(p);
     let mean = x0; // last predicted mean ("x_hat")
     let std: Tensor | null = null;
@@ -401,7 +412,7 @@ export class WarpModel implements SequenceModel<WarpParams> {
         const dt = reshape(slice(dTime, [0, t], [N, 1]), [N, 1]);
         inc = concat(timeLast ? [inc, dt] : [dt, inc], 1);
       }
-      theta = linearStep(theta, p.A, matmul(inc, p.B, { transB: true }), { clip: clipLim, tape, t });
+      theta = transition(theta, matmul(inc, p.B, { transB: true }), t);
       let input = reshape(slice(query, [0, t, 0], [N, 1, F]), [N, F]);
       if (c.input_prev_data) input = concat([input, prev], 1);
       const y = applyHead(this.root.apply(theta, input), head);

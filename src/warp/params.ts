@@ -1,5 +1,6 @@
 // WARP's parameters under the reference-style checkpoint names (A, B, theta0, phi.layers.{i}.weight/bias,
-// dtanh, conv_embedding.weight, conv_de_embedding.weight), and back.
+// dtanh, conv_embedding.weight, conv_de_embedding.weight; a structured transition's A under its own name,
+// and A.U, A.V for lowrank), and back.
 // Not here: the checkpoint format (checkpoint.ts).
 
 import { sameShape } from "../tensor/shape.js";
@@ -7,9 +8,11 @@ import type { Tensor } from "../tensor/tensor.js";
 import { assert, fmtShape } from "../util/assert.js";
 import type { WarpParams } from "./model.js";
 
-/** The parameters as a flat name → tensor map (checkpoint names). */
-export function paramsToNamed(p: WarpParams): Record<string, Tensor> {
-  const out: Record<string, Tensor> = { A: p.A, B: p.B };
+/** The parameters as a flat name → tensor map (checkpoint names; `aName`: A's, see transitionName). */
+export function paramsToNamed(p: WarpParams, aName = "A"): Record<string, Tensor> {
+  const out: Record<string, Tensor> = { [aName]: p.A, B: p.B };
+  if (p.AU) out["A.U"] = p.AU;
+  if (p.AV) out["A.V"] = p.AV;
   if (p.theta0) out.theta0 = p.theta0;
   p.phi?.layers.forEach((l, i) => {
     out[`phi.layers.${i}.weight`] = l.weight;
@@ -22,8 +25,8 @@ export function paramsToNamed(p: WarpParams): Record<string, Tensor> {
 }
 
 /** Rebuilds the parameter tree from named tensors, checking every name and shape against `template`. */
-export function namedToParams(named: Record<string, Tensor>, template: WarpParams): WarpParams {
-  const want = paramsToNamed(template);
+export function namedToParams(named: Record<string, Tensor>, template: WarpParams, aName = "A"): WarpParams {
+  const want = paramsToNamed(template, aName);
   for (const name of Object.keys(want)) {
     const t = named[name];
     assert(t, () => `checkpoint: tensor "${name}" is missing for this configuration`);
@@ -33,7 +36,9 @@ export function namedToParams(named: Record<string, Tensor>, template: WarpParam
         `checkpoint: tensor "${name}" is ${t.dtype} ${fmtShape(t.shape)} but the configuration needs ${want[name]!.dtype} ${fmtShape(want[name]!.shape)}`,
     );
   }
-  const p: WarpParams = { A: named.A!, B: named.B! };
+  const p: WarpParams = { A: named[aName]!, B: named.B! };
+  if (template.AU) p.AU = named["A.U"]!;
+  if (template.AV) p.AV = named["A.V"]!;
   if (template.theta0) p.theta0 = named.theta0!;
   if (template.phi) {
     p.phi = {

@@ -43,6 +43,11 @@ describe("configuration defaults", () => {
       root_output_dim: null,
       conv_embedding: null,
       root_physics: null,
+      transition: "dense",
+      transition_rank: null,
+      transition_block: null,
+      transition_stable: false,
+      parallel_scan: false,
       autoregressive: true,
       stochastic: false,
       use_nll_loss: true,
@@ -161,6 +166,11 @@ describe("invalid values", () => {
     ["smooth_inference", "yes", "true or false"],
     ["nb_recons_loss_steps", 0, "a positive integer"],
     ["inference_start", -1, "a non-negative integer"],
+    ["transition", "circulant", 'one of "dense", "diagonal", "lowrank", "block"'],
+    ["transition_rank", 0, "a positive integer"],
+    ["transition_block", 2.5, "a positive integer"],
+    ["transition_stable", "yes", "true or false"],
+    ["parallel_scan", 1, "true or false"],
   ];
   for (const [key, value, allowed] of cases) {
     it(`${key} = ${JSON.stringify(value)} is an error naming the key, the value and "${allowed}"`, () => {
@@ -276,6 +286,46 @@ describe("invalid combinations", () => {
       { conv_embedding: [4, 3, true] },
       "conv_embedding applies to whole observed sequences: it needs autoregressive: false",
     ],
+    [
+      "a lowrank transition without a rank",
+      { transition: "lowrank" },
+      'transition_rank = null is invalid: expected a positive integer (the rank r of U Vᵀ) with transition "lowrank"',
+    ],
+    [
+      "a rank for another transition",
+      { transition: "diagonal", transition_rank: 4 },
+      'transition_rank = 4 is invalid: expected null: it applies to transition "lowrank" only, not "diagonal"',
+    ],
+    [
+      "a block transition without a block size",
+      { transition: "block" },
+      'transition_block = null is invalid: expected a positive integer (the block size) with transition "block"',
+    ],
+    [
+      "a stable dense transition",
+      { transition_stable: true },
+      'transition_stable = true is invalid: expected false: it applies to transitions "diagonal" and "lowrank", not "dense"',
+    ],
+    [
+      "a structured transition for a GRU",
+      { model_type: "gru", transition: "diagonal" },
+      'transition = "diagonal" is invalid: expected "dense": model_type "gru" has no WARP transition',
+    ],
+    [
+      "the parallel scan with autoregression",
+      { parallel_scan: true },
+      "parallel_scan = true is invalid: expected false, or autoregressive: false",
+    ],
+    [
+      "the parallel scan with clipping",
+      { parallel_scan: true, autoregressive: false, weights_lim: 1 },
+      "parallel_scan = true is invalid: expected false, or weights_lim: null",
+    ],
+    [
+      "the parallel scan with a block transition",
+      { parallel_scan: true, autoregressive: false, transition: "block", transition_block: 4 },
+      'parallel_scan = true is invalid: expected false, or transition "dense" or "diagonal", not "block"',
+    ],
   ];
   for (const [what, raw, message] of cases) {
     it(`refuse ${what}`, () => {
@@ -292,6 +342,10 @@ describe("invalid combinations", () => {
       { data_size: 1, root_physics: "sine_phase", use_nll_loss: false, autoregressive: false },
       { data_size: 2, root_physics: "msd", use_nll_loss: false, input_prev_data: true },
       { data_size: 2, conv_embedding: [4, 3, false], autoregressive: false },
+      { data_size: 2, transition: "lowrank", transition_rank: 3, transition_stable: true },
+      { data_size: 2, transition: "block", transition_block: 5 },
+      { data_size: 2, transition: "diagonal", parallel_scan: true, autoregressive: false },
+      { data_size: 2, parallel_scan: true, autoregressive: false },
     ];
     for (const raw of ok) assert.doesNotThrow(() => resolveModelConfig(raw), JSON.stringify(raw));
   });

@@ -8,6 +8,7 @@ import { matmulCpu } from "./gemm.js";
 import { linearRecurrenceCpu, linearRecurrenceVjpCpu } from "./recurrence.js";
 import { reduceSumCpu, softmaxCrossEntropyCpu } from "./reduce.js";
 import { rootMlpCpu, rootMlpVjpCpu } from "./root-mlp.js";
+import { diagonalScanCpu, diagonalScanVjpCpu } from "./scan.js";
 
 export const cpuKernels: Kernels = {
   unary: unaryCpu,
@@ -24,6 +25,8 @@ export const cpuKernels: Kernels = {
   softmaxCrossEntropy: softmaxCrossEntropyCpu,
   linearRecurrence: linearRecurrenceCpu,
   linearRecurrenceVjp: linearRecurrenceVjpCpu,
+  diagonalScan: diagonalScanCpu,
+  diagonalScanVjp: diagonalScanVjpCpu,
   rootMlp: rootMlpCpu,
   rootMlpVjp: rootMlpVjpCpu,
 };

@@ -97,6 +97,31 @@ interface Addon {
     loss: FloatArray,
     probs: FloatArray,
   ): void;
+  diagonalScan(
+    a: FloatArray,
+    U: FloatArray,
+    theta0: FloatArray,
+    out: FloatArray,
+    N: number,
+    T: number,
+    P: number,
+    clip: number,
+    chunk: number,
+  ): void;
+  diagonalScanVjp(
+    a: FloatArray,
+    theta0: FloatArray,
+    out: FloatArray,
+    dOut: FloatArray,
+    da: FloatArray,
+    dU: FloatArray,
+    dTheta0: FloatArray,
+    N: number,
+    T: number,
+    P: number,
+    clip: number,
+    chunk: number,
+  ): void;
   linearRecurrence(
     A: FloatArray,
     U: FloatArray,
@@ -219,6 +244,10 @@ function wrap(
       addon.matmul(a, b, out, m.batch, m.M, m.N, m.K, m.transA, m.transB, m.strideA, m.strideB, m.accumulate),
     softmaxCrossEntropy: (logits, labels, B, C, loss, probs) =>
       addon.softmaxCrossEntropy(logits, labels, B, C, loss, probs),
+    diagonalScan: (a, U, theta0, out, r) =>
+      addon.diagonalScan(a, U, theta0, out, r.N, r.T, r.P, r.clip, r.chunk),
+    diagonalScanVjp: (a, theta0, out, dOut, da, dU, dTheta0, r) =>
+      addon.diagonalScanVjp(a, theta0, out, dOut, da, dU, dTheta0, r.N, r.T, r.P, r.clip, r.chunk),
     linearRecurrence: (A, U, theta0, out, r) =>
       addon.linearRecurrence(A, U, theta0, out, r.N, r.T, r.P, r.clip),
     linearRecurrenceVjp: (A, theta0, out, dOut, dA, dU, dTheta0, r) =>

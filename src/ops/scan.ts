@@ -1,0 +1,265 @@
+// The diagonal linear recurrence (a structured WARP transition A = diag(a)), fused, and its plain
+// sequential reference twin:
+//   θ_t = clip(a ⊙ θ_{t−1} + U_t, ±c),  t = 1..T
+// The fused op runs an element-wise scan over time (sequential, or the chunked associative scan with
+// `chunk`) forward and backward, O(N·T·P) instead of the dense recurrence's O(N·T·P²); `diagonalScanRef`
+// is the same math as a loop of primitive ops, differentiated by the tape. N sequences, T steps, P state
+// size. Not here: the dense recurrence (recurrence.ts).
+
+import { record } from "../autograd/tape.js";
+import type { Vjp } from "../autograd/types.js";
+import type { FloatArray } from "../backends/kernels.js";
+import { kernelsFor } from "../backends/registry.js";
+import { empty, type Tensor } from "../tensor/tensor.js";
+import { assert, fmtShape } from "../util/assert.js";
+import { add, checkFloat, clip as clipOp, mul } from "./elementwise.js";
+import { matmul } from "./matmul.js";
+import { reshape, slice, stack } from "./shape.js";
+
+export interface ScanOptions {
+  /** Clip every θ_t element-wise to [−clip, clip] (no clipping when omitted, ≤ 0 or Infinity). */
+  clip?: number;
+  /**
+   * Run the chunked associative scan over time with chunks of this many steps (no clipping allowed);
+   * omitted, 0 or ≥ T: the sequential scan.
+   */
+  chunk?: number;
+}
+
+function check(op: string, a: Tensor, U: Tensor, theta0: Tensor): [number, number, number] {
+  for (const t of [a, U, theta0]) checkFloat(op, t);
+  assert(
+    U.ndim === 3 && a.ndim === 1 && theta0.ndim === 2,
+    () =>
+      `${op}: expected a (P), U (N,T,P), theta0 (N,P), got ${fmtShape(a.shape)}, ${fmtShape(U.shape)}, ${fmtShape(theta0.shape)}`,
+  );
+  const [N, T, P] = U.shape as [number, number, number];
+  assert(
+    a.shape[0] === P && theta0.shape[0] === N && theta0.shape[1] === P,
+    () =>
+      `${op}: expected a (${P}) and theta0 (${N},${P}) for U ${fmtShape(U.shape)}, got ${fmtShape(a.shape)} and ${fmtShape(theta0.shape)}`,
+  );
+  assert(
+    a.dtype === U.dtype && U.dtype === theta0.dtype,
+    () => `${op}: dtypes differ (a ${a.dtype}, U ${U.dtype}, theta0 ${theta0.dtype})`,
+  );
+  return [N, T, P];
+}
+
+function clipValue(clip: number | undefined): number {
+  return clip !== undefined && clip > 0 && Number.isFinite(clip) ? clip : 0;
+}
+
+/** All states θ_1..θ_T (N, T, P) of θ_t = clip(a ⊙ θ_{t−1} + U_t); a (P), U (N, T, P), theta0 (N, P). */
+export function diagonalScan(a: Tensor, U: Tensor, theta0: Tensor, options: ScanOptions = {}): Tensor {
+  const [N, T, P] = check("diagonalScan", a, U, theta0);
+  const clip = clipValue(options.clip);
+  const chunk = options.chunk ?? 0;
+  assert(
+    Number.isInteger(chunk) && chunk >= 0,
+    () => `diagonalScan: chunk must be a non-negative integer, got ${chunk}`,
+  );
+  assert(
+    clip === 0 || chunk === 0,
+    () => "diagonalScan: the chunked scan cannot clip (a clipped step is not linear): drop clip or chunk",
+  );
+  const out = empty([N, T, P], U.dtype);
+  kernelsFor(U.dtype).diagonalScan(
+    a.data as FloatArray,
+    U.data as FloatArray,
+    theta0.data as FloatArray,
+    out.data as FloatArray,
+    { N, T, P, clip, chunk },
+  );
+  return record(out, "diagonalScan", [a, U, theta0], { clip, chunk });
+}
+
+export const diagonalScanVjp: Vjp<"diagonalScan"> = (dOut, { inputs: [a, U, theta0], attrs }, out) => {
+  const [N, T, P] = U!.shape as [number, number, number];
+  const da = empty([P], U!.dtype);
+  const dU = empty([N, T, P], U!.dtype);
+  const dTheta0 = empty([N, P], U!.dtype);
+  kernelsFor(U!.dtype).diagonalScanVjp(
+    a!.data as FloatArray,
+    theta0!.data as FloatArray,
+    out.data as FloatArray,
+    dOut.data as FloatArray,
+    da.data as FloatArray,
+    dU.data as FloatArray,
+    dTheta0.data as FloatArray,
+    { N, T, P, clip: attrs.clip, chunk: attrs.chunk },
+  );
+  return [da, dU, dTheta0];
+};
+
+/** Sequential reference for `diagonalScan`: a loop of mul/add/clip, differentiated by the tape. */
+export function diagonalScanRef(a: Tensor, U: Tensor, theta0: Tensor, options: ScanOptions = {}): Tensor {
+  const [N, T, P] = check("diagonalScanRef", a, U, theta0);
+  const clip = clipValue(options.clip);
+  const states: Tensor[] = [];
+  let theta = theta0;
+  for (let t = 0; t < T; t++) {
+    theta = add(mul(theta, a), reshape(slice(U, [0, t, 0], [N, 1, P]), [N, P]));
+    if (clip > 0) theta = clipOp(theta, -clip, clip);
+    states.push(theta);
+  }
+  return stack(states, 1);
+}
+
+/** The low-rank part U Vᵀ of a transition: U, V (P, r). */
+export interface LowRank {
+  U: Tensor;
+  V: Tensor;
+}
+
+function checkStep(
+  op: string,
+  thetaPrev: Tensor,
+  a: Tensor,
+  u: Tensor,
+  lr: LowRank | null,
+): [number, number] {
+  const all = lr ? [thetaPrev, a, u, lr.U, lr.V] : [thetaPrev, a, u];
+  for (const t of all) checkFloat(op, t);
+  const [N, P] = thetaPrev.shape as [number, number];
+  const r = lr?.U.shape[1] ?? 0;
+  assert(
+    thetaPrev.ndim === 2 &&
+      a.ndim === 1 &&
+      a.shape[0] === P &&
+      u.ndim === 2 &&
+      u.shape[0] === N &&
+      u.shape[1] === P &&
+      (!lr ||
+        (lr.U.ndim === 2 &&
+          lr.U.shape[0] === P &&
+          lr.V.ndim === 2 &&
+          lr.V.shape[0] === P &&
+          lr.V.shape[1] === r)),
+    () =>
+      `${op}: expected thetaPrev (N,P), a (P), u (N,P)${lr ? ", U and V (P,r)" : ""}, got ${all.map((t) => fmtShape(t.shape)).join(", ")}`,
+  );
+  assert(
+    all.every((t) => t.dtype === a.dtype),
+    () => `${op}: dtypes differ (${all.map((t) => t.dtype).join(", ")})`,
+  );
+  return [N, P];
+}
+
+/** One step θ_t = clip(θ_{t−1} ⊙ a + (θ_{t−1} V) Uᵀ + u_t); thetaPrev, u (N, P), a (P), U, V (P, r). */
+export function diagonalStep(
+  thetaPrev: Tensor,
+  a: Tensor,
+  u: Tensor,
+  lowRank: LowRank | null = null,
+  options: { clip?: number } = {},
+): Tensor {
+  const [N, P] = checkStep("diagonalStep", thetaPrev, a, u, lowRank);
+  const clip = clipValue(options.clip);
+  const k = kernelsFor(a.dtype);
+  const out = empty([N, P], a.dtype);
+  const o = out.data as FloatArray;
+  const th = thetaPrev.data;
+  const av = a.data;
+  const uv = u.data;
+  for (let n = 0; n < N; n++) {
+    for (let p = 0; p < P; p++) o[n * P + p] = th[n * P + p]! * av[p]! + uv[n * P + p]!;
+  }
+  let z: Tensor | null = null;
+  if (lowRank) {
+    const r = lowRank.U.shape[1]!;
+    z = empty([N, r], a.dtype);
+    const gemm = { batch: 1, M: N, N: r, K: P, transA: false, transB: false, strideA: 0, strideB: 0 };
+    k.matmul(th as FloatArray, lowRank.V.data as FloatArray, z.data as FloatArray, {
+      ...gemm,
+      accumulate: false,
+    });
+    k.matmul(z.data as FloatArray, lowRank.U.data as FloatArray, o, {
+      ...gemm,
+      N: P,
+      K: r,
+      transB: true,
+      accumulate: true,
+    });
+  }
+  if (clip > 0) k.clip(o, -clip, clip, o);
+  const inputs = lowRank ? [thetaPrev, a, u, lowRank.U, lowRank.V] : [thetaPrev, a, u];
+  return record(out, "diagonalStep", inputs, { clip, z });
+}
+
+// g = dOut ⊙ [θ_t not clipped]; w = g U; dθ_{t−1} = g ⊙ a + w Vᵀ; da = Σ_n g ⊙ θ_{t−1}; du = g;
+// dU = gᵀ z (z = θ_{t−1} V from the forward); dV = θ_{t−1}ᵀ w.
+export const diagonalStepVjp: Vjp<"diagonalStep"> = (dOut, { inputs, attrs: { clip, z } }, out) => {
+  const [thetaPrev, a, , U, V] = inputs as Tensor[];
+  const [N, P] = thetaPrev!.shape as [number, number];
+  const dt = a!.dtype;
+  const k = kernelsFor(dt);
+  let g = dOut;
+  if (clip > 0) {
+    // A clipped float32 state holds fround(clip): compare against the stored bound.
+    const c = dt === "float32" ? Math.fround(clip) : clip;
+    g = empty([N, P], dt);
+    k.clipVjp(out.data as FloatArray, -c, c, dOut.data as FloatArray, g.data as FloatArray);
+  }
+  const gv = g.data;
+  const th = thetaPrev!.data;
+  const av = a!.data;
+  const dTheta = empty([N, P], dt);
+  const dth = dTheta.data as FloatArray;
+  const acc = new Float64Array(P);
+  for (let n = 0; n < N; n++) {
+    for (let p = 0; p < P; p++) {
+      dth[n * P + p] = gv[n * P + p]! * av[p]!;
+      acc[p] = acc[p]! + gv[n * P + p]! * th[n * P + p]!;
+    }
+  }
+  const da = empty([P], dt);
+  (da.data as FloatArray).set(acc);
+  if (!U || !V || !z) return [dTheta, da, g];
+  const r = U.shape[1]!;
+  const gemm = (
+    x: Tensor,
+    y: Tensor,
+    out: FloatArray,
+    M: number,
+    Nn: number,
+    K: number,
+    tA: boolean,
+    tB: boolean,
+    acc: boolean,
+  ) =>
+    k.matmul(x.data as FloatArray, y.data as FloatArray, out, {
+      batch: 1,
+      M,
+      N: Nn,
+      K,
+      transA: tA,
+      transB: tB,
+      strideA: 0,
+      strideB: 0,
+      accumulate: acc,
+    });
+  const w = empty([N, r], dt);
+  gemm(g, U, w.data as FloatArray, N, r, P, false, false, false);
+  gemm(w, V, dth, N, P, r, false, true, true);
+  const dU = empty([P, r], dt);
+  gemm(g, z, dU.data as FloatArray, P, r, N, true, false, false);
+  const dV = empty([P, r], dt);
+  gemm(thetaPrev!, w, dV.data as FloatArray, P, r, N, true, false, false);
+  return [dTheta, da, g, dU, dV];
+};
+
+/** Reference for `diagonalStep` as primitive ops, differentiated by the tape. */
+export function diagonalStepRef(
+  thetaPrev: Tensor,
+  a: Tensor,
+  u: Tensor,
+  lowRank: LowRank | null = null,
+  options: { clip?: number } = {},
+): Tensor {
+  checkStep("diagonalStepRef", thetaPrev, a, u, lowRank);
+  const clip = clipValue(options.clip);
+  let theta = add(mul(thetaPrev, a), u);
+  if (lowRank) theta = add(theta, matmul(matmul(thetaPrev, lowRank.V), lowRank.U, { transB: true }));
+  return clip > 0 ? clipOp(theta, -clip, clip) : theta;
+}
