@@ -11,8 +11,10 @@ export {
   getBackend,
   nativeUnavailableReason,
   setBackend,
+  wasmUnavailableReason,
   withBackend,
 } from "./backends/registry.js";
+export { initWasm } from "./backends/wasm/index.js";
 export { type RnnCellParams, RnnModel, type RnnParams } from "./baselines/rnn.js";
 export {
   applyOverrides,

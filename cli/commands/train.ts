@@ -1,4 +1,4 @@
-// `warp train [config.yaml|name] [--set k=v]... [--out runs/NAME] [--resume DIR] [--backend cpu|native]`:
+// `warp train [config.yaml|name] [--set k=v]... [--out runs/NAME] [--resume DIR] [--backend cpu|wasm|native]`:
 // loads (or generates) the data, builds the model and optimiser of the run configuration, trains with
 // progress output, and keeps a run folder: config.yaml, metrics.jsonl, checkpoints/{best,last}.safetensors
 // (last with the optimiser state and epoch, for --resume), stats.json when the data were normalised.
@@ -88,7 +88,7 @@ export interface TrainOptions {
   set: string[];
   out?: string;
   resume?: string;
-  backend?: "cpu" | "native";
+  backend?: "cpu" | "wasm" | "native";
 }
 
 function runFolder(run: RunConfig, o: TrainOptions, configFile: string): string {
@@ -223,8 +223,8 @@ export interface TrainResult {
 export async function trainRun(arg: string | undefined, o: TrainOptions): Promise<TrainResult> {
   const started = performance.now();
   if (o.backend) {
-    if (o.backend !== "cpu" && o.backend !== "native")
-      throw new WarpError(`--backend must be cpu or native, got "${o.backend}"`);
+    if (o.backend !== "cpu" && o.backend !== "wasm" && o.backend !== "native")
+      throw new WarpError(`--backend must be cpu, wasm or native, got "${o.backend}"`);
     setBackend(o.backend);
   }
   const cwd = process.cwd();
@@ -363,7 +363,7 @@ export function registerTrain(program: Command): void {
     )
     .option("--out <dir>", "run folder (default: general.save_path, else runs/<time>-<config>)")
     .option("--resume <dir>", "continue the run in <dir> from its last checkpoint")
-    .option("--backend <name>", "cpu or native (default: native when available)")
+    .option("--backend <name>", "cpu, wasm or native (default: native, else wasm)")
     .addHelpText(
       "after",
       "\nExamples:\n  warp train\n  warp train configs/mnist.yaml --set training.nb_epochs=5\n  warp train sine --out runs/sine-1\n  warp train --resume runs/sine-1",
