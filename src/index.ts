@@ -301,3 +301,9 @@ export {
 } from "./warp/model.js";
 export { namedToParams, paramsToNamed } from "./warp/params.js";
 export { initMlpTheta, mlpDims, mlpRoot, msdRoot, type Root, sinePhaseRoot, sineRoot } from "./warp/root.js";
+export {
+  type StreamOptions,
+  type StreamPrediction,
+  type StreamRollout,
+  StreamSession,
+} from "./warp/stream.js";

@@ -20,6 +20,7 @@ import { applyHead, finalActivation, type HeadOptions } from "./head.js";
 import { taskLoss } from "./loss.js";
 import { namedToParams, paramsToNamed } from "./params.js";
 import { mlpDims, mlpRoot, msdRoot, type Root, sinePhaseRoot, sineRoot } from "./root.js";
+import { type StreamOptions, StreamSession } from "./stream.js";
 
 /** One Linear layer of the hypernetwork (Equinox layout: weight (out, in), bias (out)). */
 export interface LinearParams {
@@ -237,7 +238,7 @@ export class WarpModel implements SequenceModel<WarpParams> {
   }
 
   /** Root time features for query times τ (N, T) at integer positions `pos` (T): [τ, PE…]. */
-  private timeFeatures(tau: Tensor, pos: readonly number[]): Tensor {
+  timeFeatures(tau: Tensor, pos: readonly number[]): Tensor {
     const [N, T] = tau.shape as [number, number];
     const t3 = reshape(tau, [N, T, 1]);
     const pe = this.config.positional_encoding;
@@ -413,6 +414,11 @@ export class WarpModel implements SequenceModel<WarpParams> {
     const [kForward, kSteps] = key ? (splitKey(key, 2) as Key[]) : [];
     const out = this.forward(p, batch.x, { times: batch.times, key: kForward, forceMask: batch.forceMask });
     return taskLoss(this.config, out, batch, kSteps, "WarpModel");
+  }
+
+  /** A streaming-prediction session (stream.ts): push(x_t) → prediction of x_{t+1}, fork, reset. */
+  stream(p: WarpParams, o: StreamOptions): StreamSession {
+    return new StreamSession(this, p, o);
   }
 
   /** Inference helper: the forward pass without gradients. */
