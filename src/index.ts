@@ -307,3 +307,6 @@ export {
   type StreamRollout,
   StreamSession,
 } from "./warp/stream.js";
+export { type TrainJob, trainInWorker } from "./worker/client.js";
+export type { Endpoint, TrainProgress, TrainRequest, TrainResult } from "./worker/protocol.js";
+export { serveTraining } from "./worker/train-worker.js";
