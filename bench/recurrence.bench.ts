@@ -15,9 +15,13 @@ import {
 import { rand } from "./inputs.js";
 import { type BenchRecord, peakRssMb, round } from "./timing.js";
 
-/** The paper's MNIST size on native (Dθ = 1298, 784 steps, batch 128) and a small size on cpu. */
+/** The paper's MNIST size on native (Dθ = 1298, 784 steps, batch 128), mnist-ar-small's on wasm, a small size on cpu. */
 const CASES: Record<BackendName, [number, number, number][]> = {
   cpu: [[16, 64, 256]],
+  wasm: [
+    [16, 64, 256],
+    [32, 196, 1298],
+  ],
   native: [
     [16, 64, 256],
     [128, 784, 1298],

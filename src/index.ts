@@ -11,6 +11,7 @@ export {
   getBackend,
   nativeUnavailableReason,
   setBackend,
+  wasmUnavailableReason,
   withBackend,
 } from "./backends/registry.js";
 export {
@@ -28,6 +29,7 @@ export {
   persistenceForecast,
   seasonalNaiveForecast,
 } from "./baselines/classical.js";
+export { initWasm } from "./backends/wasm/index.js";
 export { type RnnCellParams, RnnModel, type RnnParams } from "./baselines/rnn.js";
 export {
   applyOverrides,
@@ -386,3 +388,12 @@ export {
 export { namedToParams, paramsToNamed } from "./warp/params.js";
 export { initMlpTheta, mlpDims, mlpRoot, msdRoot, type Root, sinePhaseRoot, sineRoot } from "./warp/root.js";
 export { denseTransition, type TransitionParams, transitionName } from "./warp/transition.js";
+export {
+  type StreamOptions,
+  type StreamPrediction,
+  type StreamRollout,
+  StreamSession,
+} from "./warp/stream.js";
+export { type TrainJob, trainInWorker } from "./worker/client.js";
+export type { Endpoint, TrainProgress, TrainRequest, TrainResult } from "./worker/protocol.js";
+export { serveTraining } from "./worker/train-worker.js";

@@ -19,6 +19,7 @@ import {
   backendInfo,
   nativeUnavailableReason,
   WarpError,
+  wasmUnavailableReason,
 } from "../../src/index.js";
 
 interface BenchOptions {
@@ -41,9 +42,11 @@ function parseTransitions(value: string): string[] {
 function parseBackends(value: string): BackendName[] {
   const list = value.split(",").map((s) => s.trim());
   for (const b of list) {
-    if (b !== "cpu" && b !== "native") throw new InvalidArgumentError(`unknown backend "${b}" (cpu, native)`);
+    if (b !== "cpu" && b !== "wasm" && b !== "native")
+      throw new InvalidArgumentError(`unknown backend "${b}" (cpu, wasm, native)`);
     if (!availableBackends().includes(b)) {
-      throw new InvalidArgumentError(`backend "${b}" is not available here: ${nativeUnavailableReason()}`);
+      const why = b === "wasm" ? wasmUnavailableReason() : nativeUnavailableReason();
+      throw new InvalidArgumentError(`backend "${b}" is not available here: ${why}`);
     }
   }
   return list as BackendName[];
@@ -60,7 +63,7 @@ function benchModel(backends: BackendName[], o: BenchOptions, emit: (r: BenchRec
   const transitions = o.transition ?? ["dense"];
   for (const name of names) {
     for (const backend of backends) {
-      if (backend === "cpu" && !o.only && !CPU_MODEL_BENCHES.includes(name)) continue;
+      if (backend !== "native" && !o.only && !CPU_MODEL_BENCHES.includes(name)) continue;
       for (const transition of transitions) {
         if (o.only) {
           emit(benchModelConfig(name, backend, 5, transition));

@@ -1,4 +1,4 @@
-// `warp train [config.yaml|name] [--set k=v]... [--out runs/NAME] [--resume DIR] [--backend cpu|native]`:
+// `warp train [config.yaml|name] [--set k=v]... [--out runs/NAME] [--resume DIR] [--backend cpu|wasm|native]`:
 // loads (or generates) the data, builds the model and optimiser of the run configuration, trains with
 // progress output, and keeps a run folder: config.yaml, metrics.jsonl, checkpoints/{best,last}.safetensors
 // (last with the optimiser state and epoch, for --resume), stats.json when the data were normalised.
@@ -104,7 +104,7 @@ export interface TrainOptions {
   horizon?: number;
   out?: string;
   resume?: string;
-  backend?: "cpu" | "native";
+  backend?: "cpu" | "wasm" | "native";
 }
 
 function runFolder(run: RunConfig, o: TrainOptions, configFile: string): string {
@@ -318,8 +318,8 @@ function checkContext(run: RunConfig, data: Splits): void {
 export async function trainRun(arg: string | undefined, o: TrainOptions): Promise<TrainResult> {
   const started = performance.now();
   // Everything is validated before the run folder is touched.
-  if (o.backend !== undefined && o.backend !== "cpu" && o.backend !== "native")
-    throw new WarpError(`--backend must be cpu or native, got "${o.backend}"`);
+  if (o.backend !== undefined && o.backend !== "cpu" && o.backend !== "wasm" && o.backend !== "native")
+    throw new WarpError(`--backend must be cpu, wasm or native, got "${o.backend}"`);
   if (o.resume && arg !== undefined)
     throw new WarpError(`--resume ${o.resume} continues with the run's own config.yaml: drop the config argument "${arg}" (change keys with --set)`);
   if (o.resume && forecastSets(o).length > 0)
@@ -530,7 +530,7 @@ export function registerTrain(program: Command): void {
     )
     .option("--out <dir>", "run folder (default: general.save_path, else runs/<time>-<config>)")
     .option("--resume <dir>", "continue the run in <dir> from its last checkpoint")
-    .option("--backend <name>", "cpu or native (default: native when available)")
+    .option("--backend <name>", "cpu, wasm or native (default: native, else wasm)")
     .option(
       "--data <file>",
       "forecast one long series (.csv, .json, .npy): general.data_path (dataset series)",

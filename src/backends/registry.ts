@@ -1,14 +1,17 @@
 // Backend choice and kernel dispatch. `cpu` is always available and complete; `native` (the OpenBLAS
-// addon) provides float32 kernels and everything it lacks falls back to cpu. The choice is automatic
-// (native when it loads), overridden by WARP_BACKEND=cpu|native or by `setBackend`.
+// addon) and `wasm` (WebAssembly SIMD128) provide float32 kernels and everything they lack falls back to
+// cpu. The choice is automatic (native when it loads, else wasm, else cpu; a fallback is said once on
+// stderr), overridden by WARP_BACKEND=cpu|wasm|native or by `setBackend`.
 // Not here: the kernels themselves, and no printing except the single fallback notice.
 
 import { assert } from "../util/assert.js";
 import { cpuKernels } from "./cpu/index.js";
 import type { Kernels } from "./kernels.js";
 import { loadNative } from "./native/index.js";
+import { loadWasm } from "./wasm/index.js";
 
-export type BackendName = "cpu" | "native";
+export type BackendName = "cpu" | "wasm" | "native";
+const BACKEND_NAMES: readonly BackendName[] = ["cpu", "wasm", "native"];
 
 interface ActiveBackend {
   name: BackendName;
@@ -44,6 +47,11 @@ function isNodeLike(): boolean {
 
 function make(name: BackendName): ActiveBackend {
   if (name === "cpu") return { name, float32: cpuKernels, info: "plain TypeScript" };
+  if (name === "wasm") {
+    const w = loadWasm();
+    assert(w.ok, () => `backend "wasm" is not available: ${w.ok ? "" : w.reason}`);
+    return { name, float32: { ...cpuKernels, ...(w.ok ? w.kernels : {}) }, info: w.ok ? w.info : "" };
+  }
   const n = native();
   assert(n.ok, () => `backend "native" is not available: ${n.ok ? "" : n.reason}`);
   return { name, float32: { ...cpuKernels, ...(n.ok ? n.kernels : {}) }, info: n.ok ? n.info : "" };
@@ -54,35 +62,39 @@ function resolve(): ActiveBackend {
   const requested = env("WARP_BACKEND");
   if (requested !== undefined && requested !== "") {
     assert(
-      requested === "cpu" || requested === "native",
-      () => `WARP_BACKEND must be "cpu" or "native", got "${requested}"`,
+      (BACKEND_NAMES as readonly string[]).includes(requested),
+      () => `WARP_BACKEND must be "cpu", "wasm" or "native", got "${requested}"`,
     );
-    active = make(requested);
+    active = make(requested as BackendName);
     return active;
   }
   if (!isNodeLike()) {
-    active = make("cpu");
+    active = make(loadWasm().ok ? "wasm" : "cpu");
     return active;
   }
   const n = native();
   if (n.ok) {
     active = make("native");
-  } else {
-    active = make("cpu");
-    active.info = `plain TypeScript (native backend unavailable: ${n.reason})`;
-    if (!noticeGiven && env("WARP_QUIET") !== "1") {
-      noticeGiven = true;
-      console.warn(
-        `warp-ts: using the cpu backend (plain TypeScript, about 40x slower than native) because the native addon is unavailable: ${n.reason}. ${NATIVE_FIX}`,
-      );
-    }
+    return active;
+  }
+  const w = loadWasm();
+  active = make(w.ok ? "wasm" : "cpu");
+  const why = `the native addon is unavailable: ${n.reason}`;
+  if (w.ok) active.info = `${active.info} (native backend unavailable: ${n.reason})`;
+  else active.info = `plain TypeScript (native backend unavailable: ${n.reason}; wasm: ${w.reason})`;
+  if (!noticeGiven && env("WARP_QUIET") !== "1") {
+    noticeGiven = true;
+    const cost = w.ok ? "WebAssembly SIMD, slower than native" : "plain TypeScript, about 40x slower than native";
+    console.warn(
+      `warp-ts: using the ${active.name} backend (${cost}) because ${why}${w.ok ? "" : ` (wasm: ${w.reason})`}. ${NATIVE_FIX}`,
+    );
   }
   return active;
 }
 
-/** Selects the backend for all following ops; throws if `native` cannot be loaded. */
+/** Selects the backend for all following ops; throws if `native` or `wasm` cannot be loaded. */
 export function setBackend(name: BackendName): void {
-  assert(name === "cpu" || name === "native", () => `setBackend: unknown backend "${String(name)}"`);
+  assert(BACKEND_NAMES.includes(name), () => `setBackend: unknown backend "${String(name)}"`);
   active = make(name);
 }
 
@@ -98,7 +110,16 @@ export function backendInfo(): string {
 
 /** The backends that can run here, cpu first. */
 export function availableBackends(): BackendName[] {
-  return isNodeLike() && native().ok ? ["cpu", "native"] : ["cpu"];
+  const out: BackendName[] = ["cpu"];
+  if (loadWasm().ok) out.push("wasm");
+  if (isNodeLike() && native().ok) out.push("native");
+  return out;
+}
+
+/** Why the wasm backend cannot load here, or null when it can. */
+export function wasmUnavailableReason(): string | null {
+  const w = loadWasm();
+  return w.ok ? null : w.reason;
 }
 
 /** Why the native backend cannot load here, or null when it can. */

@@ -28,6 +28,7 @@ import {
   transitionStates,
   transitionStepper,
 } from "./transition.js";
+import { type StreamOptions, StreamSession } from "./stream.js";
 
 /** One Linear layer of the hypernetwork (Equinox layout: weight (out, in), bias (out)). */
 export interface LinearParams {
@@ -247,7 +248,7 @@ export class WarpModel implements SequenceModel<WarpParams> {
   }
 
   /** The time row of every step, (N, T, F): [τ_t, PE(t)…] (the reference's `ts` with positional encoding). */
-  private timeFeatures(tau: Tensor): Tensor {
+  timeFeatures(tau: Tensor): Tensor {
     const [N, T] = tau.shape as [number, number];
     const t3 = reshape(tau, [N, T, 1]);
     const pe = this.config.positional_encoding;
@@ -265,7 +266,27 @@ export class WarpModel implements SequenceModel<WarpParams> {
     return concat([t3, peT], 2);
   }
 
-  private headOptions(p: WarpParams): HeadOptions {
+  /**
+   * The autoregressive root queries (N, T, F): f_t + (f_t − f_{t−1}) with f_{−1} := f_0 and f_t the time
+   * row [τ_t, PE(t)] (the authors' AR paths; shared with streaming, stream.ts).
+   */
+  arQuery(times: Tensor): Tensor {
+    const feats = this.timeFeatures(times);
+    const [N, T, F] = feats.shape as [number, number, number];
+    const featsPrev = concat([slice(feats, [0, 0, 0], [N, 1, F]), slice(feats, [0, 0, 0], [N, T - 1, F])], 1);
+    return ops.add(feats, ops.sub(feats, featsPrev));
+  }
+
+  /**
+   * The autoregressive input of B for one step, (N, D[+1]): Δx, with time_as_channel also Δτ — after Δx
+   * at bde9a5d, before it at da7a0af (docs/model.md).
+   */
+  arIncrement(dx: Tensor, dTime: Tensor): Tensor {
+    if (!this.config.time_as_channel) return dx;
+    return concat(this.config.reference_commit === "bde9a5d" ? [dx, dTime] : [dTime, dx], 1);
+  }
+
+  headOptions(p: WarpParams): HeadOptions {
     return { ...this.head, dtanh: p.dtanh ?? null };
   }
 
@@ -385,15 +406,10 @@ export class WarpModel implements SequenceModel<WarpParams> {
       assert(kEps, () => "WarpModel: stochastic sampling needs a random key");
       eps = normal(kEps, [N, T, D], 0, 1, x.dtype as FloatDType);
     }
-    // Query rows: f_t + (f_t − f_{t−1}) with f_{−1} := f_0, f_t = [τ_t, PE(t)]; Δτ feeds B (after Δx at
-    // bde9a5d, before it at da7a0af).
-    const feats = this.timeFeatures(times);
-    const F = feats.shape[2]!;
-    const featsPrev = concat([slice(feats, [0, 0, 0], [N, 1, F]), slice(feats, [0, 0, 0], [N, T - 1, F])], 1);
-    const query = ops.add(feats, ops.sub(feats, featsPrev));
+    const query = this.arQuery(times);
+    const F = query.shape[2]!;
     const tPrev = concat([slice(times, [0, 0], [N, 1]), slice(times, [0, 0], [N, T - 1])], 1);
     const dTime = ops.sub(times, tPrev);
-    const timeLast = c.reference_commit === "bde9a5d";
     const step = (t: number, a: Tensor, d = a.shape[2]!) => reshape(slice(a, [0, t, 0], [N, 1, d]), [N, d]);
     const x0 = step(0, x);
     let theta = this.initialTheta(p, x0, kNoise);
@@ -407,11 +423,7 @@ export class WarpModel implements SequenceModel<WarpParams> {
       const xHat = eps && std ? ops.add(mean, ops.mul(step(t, eps), std)) : mean;
       const forced = reshape(slice(force, [0, t], [N, 1]), [N, 1]);
       const cand = ops.where(forced, step(t, x), xHat);
-      let inc = ops.sub(cand, prev);
-      if (c.time_as_channel) {
-        const dt = reshape(slice(dTime, [0, t], [N, 1]), [N, 1]);
-        inc = concat(timeLast ? [inc, dt] : [dt, inc], 1);
-      }
+      const inc = this.arIncrement(ops.sub(cand, prev), reshape(slice(dTime, [0, t], [N, 1]), [N, 1]));
       theta = transition(theta, matmul(inc, p.B, { transB: true }), t);
       let input = reshape(slice(query, [0, t, 0], [N, 1, F]), [N, F]);
       if (c.input_prev_data) input = concat([input, prev], 1);
@@ -429,6 +441,11 @@ export class WarpModel implements SequenceModel<WarpParams> {
     const [kForward, kSteps] = key ? (splitKey(key, 2) as Key[]) : [];
     const out = this.forward(p, batch.x, { times: batch.times, key: kForward, forceMask: batch.forceMask });
     return taskLoss(this.config, out, batch, kSteps, "WarpModel");
+  }
+
+  /** A streaming-prediction session (stream.ts): push(x_t) → prediction of x_{t+1}, fork, reset. */
+  stream(p: WarpParams, o: StreamOptions): StreamSession {
+    return new StreamSession(this, p, o);
   }
 
   /** Inference helper: the forward pass without gradients. */

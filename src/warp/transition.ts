@@ -174,6 +174,12 @@ export function transitionStepper(
   return (theta, u) => diagonalStep(theta, a, u, lowRank, { clip });
 }
 
+/** One step θ' = A θ + u (clipped to ±clip when clip > 0) without a tape, for inference (streaming). */
+export function transitionApply(c: ModelConfig, p: TransitionParams, theta: Tensor, u: Tensor, clip: number): Tensor {
+  if (c.transition === "dense") return linearStep(theta, p.A, u, { clip });
+  return transitionStepper(c, p, 1, theta.shape[0]!, clip)(theta, u, 0);
+}
+
 /**
  * The dense (P, P) matrix of a transition, built from its parameters directly (not through the step
  * functions above, which tests check against it): diag(a) (+ U Vᵀ), or the blocks along the diagonal.

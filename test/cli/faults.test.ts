@@ -60,7 +60,7 @@ interface Case {
 const START_CASES: Case[] = [
   { name: "misspelt --set key", args: ["train", "--set", "training.nb_epoch=5"], stderr: /^warp: --set training\.nb_epoch=5: unknown key .*did you mean "training\.nb_epochs"/ },
   { name: "invalid --set value", args: ["train", "--set", "training.nb_epochs=-1"], stderr: /^warp: --set training\.nb_epochs=-1: .*positive integer/ },
-  { name: "unknown backend", args: ["train", "--backend", "gpu"], stderr: /^warp: --backend must be cpu or native, got "gpu"/ },
+  { name: "unknown backend", args: ["train", "--backend", "gpu"], stderr: /^warp: --backend must be cpu, wasm or native, got "gpu"/ },
   { name: "a model too large for memory", args: ["train", "--set", "model.root_width_size=100000"], stderr: /^warp: model too large: .*model\.root_width_size 100000/ },
   { name: "a context as long as the sequences", args: ["train", "--set", "training.inference_start=16"], stderr: /^warp: training\.inference_start = 16 is not shorter than the train sequences \(T = 16\)/ },
   { name: "a config file that does not exist", args: ["train", "nosuch.yaml"], stderr: /nosuch\.yaml/ },

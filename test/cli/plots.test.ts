@@ -186,8 +186,9 @@ describe("forecastSpec", () => {
     const svg = await renderSvg(spec);
     assert.deepEqual(markItems(svg, "line"), [1, 1]);
     assert.deepEqual(markItems(svg, "area"), []);
-    const rule = JSON.stringify(spec).match(/"values":\[\{"t":([\d.]+)\}\]/);
+    const rule = JSON.stringify(spec).match(/"values":\[\{"t":([\d.]+),"series":"end of context"\}\]/);
     assert.equal(Number(rule?.[1]), times[15]);
+    assert.match(svg, />end of context</, "the rule is in the legend");
   });
 
   it("rejects mismatched lengths with the argument named", () => {

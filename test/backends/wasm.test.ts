@@ -1,0 +1,81 @@
+// Tests of the wasm (WebAssembly SIMD128) backend: the shared kernel suite (kernel-suite.ts) on the kernels
+// it implements, its argument checks, memory growth across calls, and that the committed module is what
+// scripts/build-wasm.mjs builds from wasm/assembly/ today.
+
+import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
+import { it } from "node:test";
+import { fileURLToPath } from "node:url";
+import type { Kernels, MatmulArgs } from "../../src/backends/kernels.js";
+import { loadWasm } from "../../src/backends/wasm/index.js";
+import { describeKernels } from "./kernel-suite.js";
+
+const wasm = loadWasm();
+const ROOT = fileURLToPath(new URL("../../..", import.meta.url));
+
+function K(): Kernels {
+  if (!wasm.ok) assert.fail(`wasm backend unavailable: ${wasm.reason}`);
+  return wasm.kernels as Kernels;
+}
+
+const mm = (M: number, N: number, K: number): MatmulArgs => ({
+  batch: 1,
+  M,
+  N,
+  K,
+  transA: false,
+  transB: false,
+  strideA: 0,
+  strideB: 0,
+  accumulate: false,
+});
+
+describeKernels("wasm backend", wasm, false, () => {
+  it("loads and describes itself", () => {
+    if (!wasm.ok) assert.fail(wasm.reason);
+    assert.match(wasm.info, /SIMD128/);
+    for (const name of [
+      "matmul",
+      "linearRecurrence",
+      "linearRecurrenceVjp",
+      "rootMlp",
+      "rootMlpVjp",
+    ] as const) {
+      assert.equal(typeof wasm.kernels[name], "function", name);
+    }
+  });
+
+  it("rejects float64 arrays and short buffers", () => {
+    const k = K();
+    const f = (n: number) => new Float32Array(n);
+    assert.throws(() => k.matmul(new Float64Array(6), f(6), f(4), mm(2, 2, 3)), TypeError);
+    assert.throws(() => k.matmul(f(5), f(6), f(4), mm(2, 2, 3)), /a has 5 elements, needs 6/);
+    assert.throws(() => k.matmul(f(6), f(6), f(3), mm(2, 2, 3)), /out has 3/);
+    const r = { N: 2, T: 3, P: 4, clip: 0 };
+    assert.throws(() => k.linearRecurrence(f(16), f(23), f(8), f(24), r), /U has 23/);
+  });
+
+  it("grows its memory for a large call and stays correct for a small one after it", () => {
+    const k = K();
+    const [M, N, Kd] = [1500, 1500, 40]; // operands ≈ 9.5 MB
+    const a = new Float32Array(M * Kd).fill(0.5);
+    const b = new Float32Array(Kd * N).fill(0.25);
+    const out = new Float32Array(M * N);
+    k.matmul(a, b, out, mm(M, N, Kd));
+    assert.ok(
+      out.every((v) => v === 5),
+      "1500×40 · 40×1500 of 0.5·0.25",
+    );
+    const small = new Float32Array(4);
+    k.matmul(new Float32Array([1, 2, 3, 4]), new Float32Array([5, 6, 7, 8]), small, mm(2, 2, 2));
+    assert.deepEqual(Array.from(small), [19, 22, 43, 50]);
+  });
+
+  it("the committed module.ts is what scripts/build-wasm.mjs builds from wasm/assembly/", () => {
+    const r = spawnSync(process.execPath, ["scripts/build-wasm.mjs", "--check"], {
+      cwd: ROOT,
+      encoding: "utf8",
+    });
+    assert.equal(r.status, 0, r.stderr);
+  });
+});
