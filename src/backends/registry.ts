@@ -23,7 +23,7 @@ interface ActiveBackend {
 
 /** How to get the native backend, for the fallback notice (and the README's Backends section). */
 export const NATIVE_FIX =
-  "To fix: install a C++ compiler (Debian/Ubuntu: apt-get install -y g++), then run `npm run build:native` in a clone of warp-ts; where warp-ts is a dependency, npm 11 skips its build step unless allowed: `npm install-scripts approve warp-ts && npm rebuild warp-ts`";
+  "To fix: install a C++ compiler (Debian/Ubuntu: apt-get install -y g++), then run `npm run build:native` in the warp-ts folder (as a dependency: node_modules/warp-ts, whose build step npm 11 skips unless allowed)";
 
 let active: ActiveBackend | null = null;
 let nativeCache: ReturnType<typeof loadNative> | null = null;
