@@ -621,8 +621,8 @@ const SIG_ZIP64_LOCATOR = 0x07064b50;
  * archives, other compression methods, entries that are not .npy files, duplicate names, corrupt
  * data, and every .npy error of `decodeNpy` (prefixed with the entry name).
  */
-/** The largest npz entry read: about the largest typed array a JavaScript engine allocates. */
-const MAX_ENTRY_BYTES = 2 ** 32;
+/** The largest npz entry read (2 GiB): larger ones would fail to allocate, or crowd out training. */
+const MAX_ENTRY_BYTES = 2 ** 31;
 
 export function decodeNpz(bytes: Uint8Array): Record<string, Tensor> {
   const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
