@@ -157,7 +157,7 @@ export {
 } from "./io/idx.js";
 export { decodeNpy, decodeNpz, encodeNpy, encodeNpz } from "./io/npy.js";
 export { decodeSafetensors, encodeSafetensors } from "./io/safetensors.js";
-export { createModel, type SequenceModel } from "./models.js";
+export { createModel } from "./models.js";
 export {
   abs,
   add,
@@ -230,6 +230,7 @@ export {
   type LossRecord,
   lossCurveSpec,
 } from "./plot/specs.js";
+export type { Batch, ForwardOptions, SequenceModel } from "./sequence-model.js";
 export {
   clearPool,
   convert,
@@ -297,14 +298,6 @@ export {
 } from "./warp/config.js";
 export { applyHead, finalActivation, type HeadOptions } from "./warp/head.js";
 export { gaussianNll, halfMse, lastStepCrossEntropy, mse, sampleSteps } from "./warp/loss.js";
-export {
-  type Batch,
-  type ForwardOptions,
-  hypernetSizes,
-  type LinearParams,
-  parallelStates,
-  WarpModel,
-  type WarpParams,
-} from "./warp/model.js";
-export { namedToParams, paramsToNamed } from "./warp/params.js";
+export { hypernetSizes, parallelStates, WarpModel } from "./warp/model.js";
+export { type LinearParams, namedToParams, paramsToNamed, type WarpParams } from "./warp/params.js";
 export { initMlpTheta, mlpDims, mlpRoot, msdRoot, type Root, sinePhaseRoot, sineRoot } from "./warp/root.js";

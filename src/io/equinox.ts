@@ -18,7 +18,8 @@ import { type FloatDType, type Tensor, tensor } from "../tensor/tensor.js";
 import { assert, fmtShape, WarpError } from "../util/assert.js";
 import { randomKey } from "../util/random.js";
 import type { ModelConfig } from "../warp/config.js";
-import { hypernetSizes, type WarpModel, type WarpParams } from "../warp/model.js";
+import { hypernetSizes, type WarpModel } from "../warp/model.js";
+import type { WarpParams } from "../warp/params.js";
 import { mlpDims } from "../warp/root.js";
 import { decodeNpy, encodeNpy } from "./npy.js";
 
