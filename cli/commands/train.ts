@@ -241,6 +241,10 @@ export async function trainRun(arg: string | undefined, o: TrainOptions): Promis
     dir = "";
   }
   const run = readRunConfig(configFile, o.set);
+  if (!run.general.train)
+    throw new WarpError(
+      `${configFile}: general.train is false (the authors' evaluate-only mode): evaluate a trained run with \`warp eval <run>\`, or set general.train: true`,
+    );
   if (!o.resume) dir = runFolder(run, o, configFile);
   const data = loadSplits(run, cwd);
   const config = modelConfigOfRun(run, configFile, {
@@ -311,7 +315,9 @@ export async function trainRun(arg: string | undefined, o: TrainOptions): Promis
     onEpoch: (record, s, improved) => {
       // One line per epoch, appended (a resume drops any line past its checkpoint, or left unfinished).
       appendFileSync(metricsPath, `${JSON.stringify(record)}\n`);
-      writeCheckpoint(join(dir, "checkpoints", "last.safetensors"), config, s, data.stats);
+      // As the authors' main.py: after 0-based epochs e with e % save_every = 0, and after the last.
+      if ((record.epoch - 1) % t.save_every === 0 || record.epoch === t.nb_epochs)
+        writeCheckpoint(join(dir, "checkpoints", "last.safetensors"), config, s, data.stats);
       // best.safetensors exists only once a validation chose it.
       if (improved) {
         writeCheckpoint(join(dir, "checkpoints", "best.safetensors"), config, s, data.stats);

@@ -461,7 +461,8 @@ describe("our configs and the reference's cfgs", () => {
 
   it("cfgs/wsm/traffic/pems08.yaml: the last repeated key wins and the causal flag 0 is false", () => {
     const { config, ignored } = resolveText(REF_PEMS08);
-    assert.deepEqual(ignored, ["model.nb_rnn_layers"]);
+    // data.data_dim is validated but unused (the arrays give D): reported.
+    assert.deepEqual(ignored, ["data.data_dim", "model.nb_rnn_layers"]);
     assert.equal(config.model.positional_encoding, null);
     assert.deepEqual(config.model.conv_embedding, [4080, 36, false]);
     assert.equal(config.data.data_dim, 510);
@@ -476,7 +477,12 @@ describe("our configs and the reference's cfgs", () => {
 
   it("cfgs/wsm/uea/eigen_worms.yaml: classification, data.traj_length and training.checkpoint_every ignored", () => {
     const { config, ignored } = resolveText(REF_EIGENWORMS);
-    assert.deepEqual(ignored, ["data.traj_length", "model.nb_rnn_layers", "training.checkpoint_every"]);
+    assert.deepEqual(ignored, [
+      "data.traj_length",
+      "data.resolution",
+      "model.nb_rnn_layers",
+      "training.checkpoint_every",
+    ]);
     assert.deepEqual(config.data.resolution, [32, 32]);
     assert.equal(config.training.val_criterion, "error_rate");
     const m = modelConfigFromRun(config, 6, 5);
@@ -488,6 +494,7 @@ describe("our configs and the reference's cfgs", () => {
   it("cfgs/wsm/pathfinder/pathfinder_32.yaml: older key names, and classification ignores NLL/stochastic", () => {
     const { config, ignored } = resolveText(REF_PATHFINDER);
     assert.deepEqual(ignored, [
+      "data.resolution",
       "model.nb_rnn_layers",
       "model.dynamic_tanh_init",
       "training.use_nll_loss",
@@ -886,6 +893,12 @@ describe("modelConfigFromRun", () => {
       'model.model_type = "transformer" is invalid: expected one of "wsm", "gru", "lstm"',
     );
     assert.equal(modelConfigFromRun(run({ model: { model_type: "gru" } }), 1, null).rnn_hidden_size, 64);
+    // WARP-only keys in a GRU/LSTM run are reported as ignored (and not part of its configuration).
+    const gru = resolveRunConfig({
+      model: { model_type: "gru", root_width_size: 8, mlp_depth: 2, weights_lim: 1, time_as_channel: false },
+    });
+    assert.deepEqual(gru.ignored, ["model.root_width_size", "model.mlp_depth", "model.weights_lim"]);
+    assert.deepEqual(gru.config.model, { model_type: "gru", time_as_channel: false });
     assertError(
       () => modelConfigFromRun(run({ model: { model_type: "gru", rnn_hidden_size: 0 } }), 1, null),
       "model.rnn_hidden_size = 0 is invalid: expected a positive integer",
