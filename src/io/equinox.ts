@@ -148,7 +148,7 @@ export function equinoxSizes(
   const dataAt = props + 4 + (o.classification ? 0 : 1) + 4;
   const scalar = (i: number, what: string) => {
     const t = leaves[i];
-    if (!t || t.ndim !== 0)
+    if (t?.ndim !== 0)
       throw new WarpError(
         `equinox file: leaf ${i + 1} (${what}) is not a scalar: the file does not match the configuration's init_state_layers, root_depth or classification`,
       );
