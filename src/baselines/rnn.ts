@@ -246,8 +246,16 @@ export class RnnModel implements SequenceModel<RnnParams> {
     }
     let eps: Tensor | null = null;
     if (force && c.stochastic && (!inference || !c.smooth_inference)) {
-      assert(kEps, () => "RnnModel: stochastic sampling needs a random key");
-      eps = normal(kEps, [N, T, D], 0, 1, dtype);
+      if (o.noise) {
+        assert(
+          o.noise.ndim === 3 && o.noise.shape[0] === N && o.noise.shape[1] === T && o.noise.shape[2] === D,
+          () => `RnnModel: noise must be (${N},${T},${D}), got ${fmtShape(o.noise!.shape)}`,
+        );
+        eps = o.noise;
+      } else {
+        assert(kEps, () => "RnnModel: stochastic sampling needs a random key");
+        eps = normal(kEps, [N, T, D], 0, 1, dtype);
+      }
     }
     const step = (a: Tensor, t: number) => {
       const w = a.shape[2]!;
