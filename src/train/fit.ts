@@ -1,5 +1,6 @@
 // The training loop: epochs of seeded shuffled minibatches, one optimiser step per batch, validation every
-// `validEvery` epochs (the autoregressive rollout from the context length when set), and reports through
+// `validEvery` epochs (the autoregressive rollout from the context length when set) choosing the best
+// model our way or the authors' (docs/model.md §3), and reports through
 // callbacks — the CLI prints them and writes checkpoints; the library does no I/O. Randomness is derived
 // from the run key and the epoch/step indices only, so resuming from a saved state equals running on.
 // Not here: run folders, checkpoint files, progress bars (cli/).
