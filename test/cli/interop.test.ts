@@ -82,6 +82,25 @@ describe("warp import / warp export", () => {
     assert.deepEqual(ck.config.conv_embedding, [3, 2, true]);
   });
 
+  it("exports a trained run folder with its sections and the authors' optimiser chain", () => {
+    const cwd = mkdtempSync(join(tmpdir(), "warp-interop-"));
+    const args = ["--set", "training.nb_epochs=1", "--set", "model.root_width_size=4", "--out", "r"];
+    assert.equal(warp(["train", ...args], cwd).status, 0);
+    const exp = warp(["export", "r", "--out", "ex"], cwd);
+    assert.equal(exp.status, 0, exp.stderr);
+    const doc = parse(readFileSync(join(cwd, "ex/config.yaml"), "utf8")) as Record<
+      string,
+      Record<string, unknown>
+    >;
+    assert.equal(doc.general!.save_path, "ex/");
+    assert.equal(doc.general!.dataset, "sine");
+    assert.deepEqual(Object.keys(doc.optimizer!), ["init_lr", "gradients_lim", "on_plateau"]);
+    assert.equal(doc.model!.root_width_size, 4);
+    const ck = loadCheckpoint(new Uint8Array(readFileSync(join(cwd, "r/checkpoints/best.safetensors"))));
+    const leaves = splitNpyStream(new Uint8Array(readFileSync(join(cwd, "ex/artefacts/model.eqx"))));
+    assert.deepEqual(Array.from(leaves[0]!.data), Array.from(ck.params.A.data));
+  });
+
   it("writes YAML PyYAML reads with the same types (exponents with a dot, floats with a fraction)", () => {
     const text = pyYaml({ optimizer: { init_lr: 1e-7, gradients_lim: 2, on_plateau: { rtol: 1e-4 } }, n: 3 });
     assert.equal(
