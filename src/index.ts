@@ -222,7 +222,7 @@ export {
 } from "./io/idx.js";
 export { decodeNpy, decodeNpz, encodeNpy, encodeNpz } from "./io/npy.js";
 export { decodeSafetensors, encodeSafetensors } from "./io/safetensors.js";
-export { createModel, type SequenceModel } from "./models.js";
+export { createModel } from "./models.js";
 export {
   abs,
   add,
@@ -303,6 +303,7 @@ export {
   type LossRecord,
   lossCurveSpec,
 } from "./plot/specs.js";
+export type { Batch, ForwardOptions, SequenceModel } from "./sequence-model.js";
 export {
   clearPool,
   convert,
@@ -376,16 +377,8 @@ export {
 } from "./warp/config.js";
 export { applyHead, finalActivation, type HeadOptions } from "./warp/head.js";
 export { gaussianNll, halfMse, lastStepCrossEntropy, mse, sampleSteps } from "./warp/loss.js";
-export {
-  type Batch,
-  type ForwardOptions,
-  hypernetSizes,
-  type LinearParams,
-  parallelStates,
-  WarpModel,
-  type WarpParams,
-} from "./warp/model.js";
-export { namedToParams, paramsToNamed } from "./warp/params.js";
+export { hypernetSizes, parallelStates, WarpModel } from "./warp/model.js";
+export { type LinearParams, namedToParams, paramsToNamed, type WarpParams } from "./warp/params.js";
 export { initMlpTheta, mlpDims, mlpRoot, msdRoot, type Root, sinePhaseRoot, sineRoot } from "./warp/root.js";
 export { denseTransition, type TransitionParams, transitionName } from "./warp/transition.js";
 export {

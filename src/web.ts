@@ -131,7 +131,8 @@ export {
 } from "./io/idx.js";
 export { decodeNpy, decodeNpz, encodeNpy, encodeNpz } from "./io/npy.js";
 export { decodeSafetensors, encodeSafetensors } from "./io/safetensors.js";
-export { createModel, type SequenceModel } from "./models.js";
+export { createModel } from "./models.js";
+export type { Batch, ForwardOptions, SequenceModel } from "./sequence-model.js";
 export {
   abs,
   add,
@@ -270,16 +271,8 @@ export {
 } from "./warp/config.js";
 export { applyHead, finalActivation, type HeadOptions } from "./warp/head.js";
 export { gaussianNll, halfMse, lastStepCrossEntropy, mse, sampleSteps } from "./warp/loss.js";
-export {
-  type Batch,
-  type ForwardOptions,
-  hypernetSizes,
-  type LinearParams,
-  parallelStates,
-  WarpModel,
-  type WarpParams,
-} from "./warp/model.js";
-export { namedToParams, paramsToNamed } from "./warp/params.js";
+export { hypernetSizes, parallelStates, WarpModel } from "./warp/model.js";
+export { type LinearParams, namedToParams, paramsToNamed, type WarpParams } from "./warp/params.js";
 export { initMlpTheta, mlpDims, mlpRoot, msdRoot, type Root, sinePhaseRoot, sineRoot } from "./warp/root.js";
 export {
   type StreamOptions,

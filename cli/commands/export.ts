@@ -84,6 +84,10 @@ export function registerExport(program: Command): void {
       const ck = loadCheckpoint<object>(readBytes(file, "checkpoint"));
       if (!(ck.model instanceof WarpModel))
         throw new WarpError(`${file}: model_type "${ck.config.model_type}": only WARP ("wsm") models export`);
+      if (ck.config.reference_commit !== "bde9a5d")
+        console.error(
+          `warp: note: ${file} follows the authors' commit ${ck.config.reference_commit}; their HEAD (bde9a5d) will compute different outputs with these weights`,
+        );
       const eqx = writeEquinoxWarp(ck.model, ck.params as WarpParams, o.float64 ? "float64" : "float32");
       const { model, training } = authorsModelKeys(ck.config);
       const runYaml = join(target, "config.yaml");

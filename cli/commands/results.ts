@@ -68,7 +68,14 @@ export function resultsMarkdown(summaries: readonly ExperimentSummary[], notes =
       const metrics = rows[0]!.e.metrics;
       lines.push(`### ${task}`, "");
       if (scale === "cpu") lines.push(`CPU scale: ${rows[0]!.e.cpuNote}.`, "");
-      const head = ["model", ...metrics.flatMap((m) => [m.label, `paper ${m.label}`]), "seeds", "time/seed"];
+      const caveat = (m: (typeof metrics)[number]) =>
+        scale === "cpu" && m.cpuCaveat ? ` (${m.cpuCaveat})` : "";
+      const head = [
+        "model",
+        ...metrics.flatMap((m) => [`${m.label}${caveat(m)}`, `paper ${m.label}`]),
+        "seeds",
+        "time/seed",
+      ];
       lines.push(`| ${head.join(" | ")} |`, `|${head.map(() => "---").join("|")}|`);
       for (const { e, s } of rows) {
         const cells = e.metrics.flatMap((m) => [

@@ -338,6 +338,10 @@ export async function trainRun(arg: string | undefined, o: TrainOptions): Promis
     configFile = configPath(arg ?? (o.data !== undefined ? "forecast" : undefined));
   }
   const run = readRunConfig(configFile, o.resume ? o.set : [...forecastSets(o), ...o.set]);
+  if (!run.general.train)
+    throw new WarpError(
+      `${configFile}: general.train is false (the authors' evaluate-only mode): evaluate a trained run with \`warp eval <run>\`, or set general.train: true`,
+    );
   const dir = o.resume ?? runFolder(run, o, configFile);
   const data = loadSplits(run, cwd);
   const spec = data.forecast?.spec ?? null;

@@ -1,9 +1,21 @@
 // The closed set of differentiable ops: their names and the static attributes each records on the tape.
 // `vjpRules` (vjp-table.ts) is typed over OpName, so adding an op here without a rule does not compile.
 
-import type { RootActivation } from "../backends/kernels.js";
-import type { StepTape } from "../ops/linear-step.js";
+import type { FloatArray, RootActivation } from "../backends/kernels.js";
 import type { Tensor } from "../tensor/tensor.js";
+
+/**
+ * The buffers of linearStep's deferred dA over up to T steps of an (N, P) recurrence (ops/linear-step.ts
+ * implements them as StepTape): θ_{t−1} and g_t of every step as (T·N, P) rows.
+ */
+export interface StepTapeBuffers {
+  readonly A: Tensor;
+  readonly T: number;
+  readonly N: number;
+  readonly written: boolean[];
+  readonly thetas: FloatArray;
+  readonly grads: FloatArray;
+}
 
 type None = Record<string, never>;
 
@@ -48,8 +60,8 @@ export interface OpAttrs {
   diagonalScan: { clip: number; chunk: number };
   diagonalStep: { clip: number; z: Tensor | null };
   rootMlp: { dims: number[]; act: RootActivation; hidden: Tensor | null };
-  linearStep: { clip: number; tape: StepTape | null; t: number };
-  stepTapeTick: { tape: StepTape };
+  linearStep: { clip: number; tape: StepTapeBuffers | null; t: number };
+  stepTapeTick: { tape: StepTapeBuffers };
 }
 
 export type OpName = keyof OpAttrs;

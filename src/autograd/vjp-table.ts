@@ -1,12 +1,12 @@
 // The one exhaustive table of vector-Jacobian products, typed over OpName: an op declared in types.ts
 // without a rule here is a compile error.
 
+import { broadcastToVjp, sumVjp } from "../ops/broadcast.js";
 import * as ew from "../ops/elementwise.js";
 import { linearStepVjp, stepTapeTickVjp } from "../ops/linear-step.js";
 import { softmaxCrossEntropyVjp } from "../ops/loss.js";
 import { matmulVjp } from "../ops/matmul.js";
 import { linearRecurrenceVjp } from "../ops/recurrence.js";
-import { broadcastToVjp, sumVjp } from "../ops/reduce.js";
 import { rootMlpVjp } from "../ops/root-mlp.js";
 import { diagonalScanVjp, diagonalStepVjp } from "../ops/scan.js";
 import { concatVjp, gatherVjp, reshapeVjp, sliceVjp, transposeVjp } from "../ops/shape.js";

@@ -47,11 +47,11 @@
 // Not here: configuration (src/warp/config.ts), losses (src/warp/loss.ts), the training loop.
 
 import { needsGrad, noGrad } from "../autograd/tape.js";
-import type { SequenceModel } from "../models.js";
 import * as ops from "../ops/elementwise.js";
 import { matmul } from "../ops/matmul.js";
 import { broadcastTo } from "../ops/reduce.js";
 import { concat, reshape, slice, stack } from "../ops/shape.js";
+import { type Batch, type ForwardOptions, type SequenceModel, sequenceTimes } from "../sequence-model.js";
 import { sameShape } from "../tensor/shape.js";
 import { type FloatDType, type Tensor, tensor, tidy, zeros } from "../tensor/tensor.js";
 import { assert, fmtShape } from "../util/assert.js";
@@ -59,7 +59,7 @@ import { bernoulli, type Key, normal, splitKey, uniform } from "../util/random.j
 import { type ModelConfig, RNN_DEFAULTS, type RnnModelType } from "../warp/config.js";
 import { applyHead, type HeadOptions } from "../warp/head.js";
 import { taskLoss } from "../warp/loss.js";
-import { type Batch, type ForwardOptions, type LinearParams, sequenceTimes } from "../warp/model.js";
+import type { LinearParams } from "../warp/params.js";
 
 /** One recurrent layer (Equinox layout). */
 export interface RnnCellParams {
@@ -246,8 +246,16 @@ export class RnnModel implements SequenceModel<RnnParams> {
     }
     let eps: Tensor | null = null;
     if (force && c.stochastic && (!inference || !c.smooth_inference)) {
-      assert(kEps, () => "RnnModel: stochastic sampling needs a random key");
-      eps = normal(kEps, [N, T, D], 0, 1, dtype);
+      if (o.noise) {
+        assert(
+          o.noise.ndim === 3 && o.noise.shape[0] === N && o.noise.shape[1] === T && o.noise.shape[2] === D,
+          () => `RnnModel: noise must be (${N},${T},${D}), got ${fmtShape(o.noise!.shape)}`,
+        );
+        eps = o.noise;
+      } else {
+        assert(kEps, () => "RnnModel: stochastic sampling needs a random key");
+        eps = normal(kEps, [N, T, D], 0, 1, dtype);
+      }
     }
     const step = (a: Tensor, t: number) => {
       const w = a.shape[2]!;

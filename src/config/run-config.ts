@@ -233,6 +233,24 @@ export const IGNORED_RUN_KEYS = [
   "training.checkpoint_every",
 ] as const;
 
+/** Model keys only WARP reads: given in a GRU/LSTM run, they are reported as ignored. */
+const WARP_ONLY_MODEL_KEYS: readonly string[] = [
+  "root_width_size",
+  "root_depth",
+  "root_activation",
+  "root_final_activation",
+  "init_state_layers",
+  "input_prev_data",
+  "weights_lim",
+  "noise_theta_init",
+  "positional_encoding",
+  "root_output_dim",
+  "reference_commit",
+];
+
+/** Data keys the reference's loaders read for datasets warp-ts loads without them: reported when given. */
+const UNUSED_DATA_KEYS = ["resolution", "mini_res", "data_dim"] as const;
+
 /** Older names of model keys in the reference's cfgs, read as the current ones. */
 export const LEGACY_MODEL_KEYS: Readonly<Record<string, string>> = {
   mlp_width_size: "root_width_size",
@@ -474,6 +492,10 @@ function resolveModelSection(s: Raw, ignored: string[]): Raw {
   const used = (k: string) => rnn && (RNN_MODEL_KEYS as readonly string[]).includes(k);
   for (const [k, v] of Object.entries(s)) {
     const target = LEGACY_MODEL_KEYS[k];
+    if (rnn && WARP_ONLY_MODEL_KEYS.includes(target ?? k)) {
+      ignored.push(`model.${k}`);
+      continue;
+    }
     if (target === undefined) {
       if (ignoredIn("model").includes(k) && !used(k)) ignored.push(`model.${k}`);
       else out[k] = v;
@@ -488,7 +510,7 @@ function resolveModelSection(s: Raw, ignored: string[]): Raw {
     out[target] = v;
   }
   // The reference before init_state_layers existed learned θ_0 directly.
-  if (legacy && out.init_state_layers === undefined) out.init_state_layers = null;
+  if (legacy && !rnn && out.init_state_layers === undefined) out.init_state_layers = null;
   const ce = out.conv_embedding;
   if (Array.isArray(ce) && ce.length === 3 && (ce[2] === 0 || ce[2] === 1))
     out.conv_embedding = [ce[0], ce[1], ce[2] === 1];
@@ -632,6 +654,7 @@ export function resolveRunConfig(doc: unknown): { config: RunConfig; ignored: st
     for (const k of Object.keys(raw[s])) if (!OWN_KEYS[s].includes(k)) ignored.push(`${s}.${k}`);
   const general = resolveGeneral(raw.general);
   const data = resolveData(raw.data);
+  for (const k of UNUSED_DATA_KEYS) if (data[k] !== null) ignored.push(`data.${k}`);
   const model = resolveModelSection(raw.model, ignored);
   const optimizer = resolveOptimizer(raw.optimizer);
   for (const k of Object.keys(raw.optimizer))
@@ -639,6 +662,8 @@ export function resolveRunConfig(doc: unknown): { config: RunConfig; ignored: st
   for (const k of Object.keys(raw.training))
     if (!OWN_KEYS.training.includes(k)) ignored.push(`training.${k}`);
   const training = resolveTraining(raw.training, general.classification, ignored);
+  // Validated, not used: `warp train` checkpoints every epoch so that no finished epoch is lost.
+  if (raw.training.save_every !== undefined) ignored.push("training.save_every");
   return { config: { general, data, model, optimizer, training }, ignored };
 }
 

@@ -3,10 +3,10 @@
 // walks one epoch in a seeded random order. Arrays are validated once, when the dataset is made.
 // Not here: file parsing (npy-dataset.ts), normalisation (normalize.ts), generators (sine.ts), training.
 
+import type { Batch } from "../sequence-model.js";
 import { allocate, type DType, Tensor } from "../tensor/tensor.js";
 import { assert, fmtShape } from "../util/assert.js";
 import { type Key, permutation } from "../util/random.js";
-import type { Batch } from "../warp/model.js";
 
 /** A finite collection of sequences, all with T steps of D values, that returns batches by index. */
 export interface Dataset {

@@ -15,7 +15,8 @@ import {
   type SeriesScaling,
 } from "../config/run-config.js";
 import { type CsvSeries, windowSeries } from "../data/csv.js";
-import { createModel, type SequenceModel } from "../models.js";
+import { createModel } from "../models.js";
+import type { SequenceModel } from "../sequence-model.js";
 import { optimizerFromConfig } from "../optim/from-config.js";
 import { treeLeaves } from "../optim/transform.js";
 import { type FitState, fit } from "../train/fit.js";

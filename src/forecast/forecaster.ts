@@ -16,7 +16,7 @@ import {
 import type { CsvSeries } from "../data/csv.js";
 import { arrayDataset, type Dataset } from "../data/dataset.js";
 import { type ForecastWindows, forecastWindows } from "../data/windows.js";
-import type { SequenceModel } from "../models.js";
+import type { SequenceModel } from "../sequence-model.js";
 import { Tensor } from "../tensor/tensor.js";
 import { assert, WarpError } from "../util/assert.js";
 import {

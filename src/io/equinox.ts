@@ -18,7 +18,8 @@ import { type FloatDType, type Tensor, tensor } from "../tensor/tensor.js";
 import { assert, fmtShape, WarpError } from "../util/assert.js";
 import { randomKey } from "../util/random.js";
 import type { ModelConfig } from "../warp/config.js";
-import { hypernetSizes, type WarpModel, type WarpParams } from "../warp/model.js";
+import { hypernetSizes, type WarpModel } from "../warp/model.js";
+import type { WarpParams } from "../warp/params.js";
 import { mlpDims } from "../warp/root.js";
 import { decodeNpy, encodeNpy } from "./npy.js";
 
@@ -147,7 +148,7 @@ export function equinoxSizes(
   const dataAt = props + 4 + (o.classification ? 0 : 1) + 4;
   const scalar = (i: number, what: string) => {
     const t = leaves[i];
-    if (!t || t.ndim !== 0)
+    if (t?.ndim !== 0)
       throw new WarpError(
         `equinox file: leaf ${i + 1} (${what}) is not a scalar: the file does not match the configuration's init_state_layers, root_depth or classification`,
       );

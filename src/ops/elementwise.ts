@@ -9,7 +9,7 @@ import { kernelsFor } from "../backends/registry.js";
 import { broadcastShapes, broadcastStrides, sameShape } from "../tensor/shape.js";
 import { convert, type DType, empty, scalar, Tensor, zeros } from "../tensor/tensor.js";
 import { assert, fmtShape } from "../util/assert.js";
-import { broadcastTo, sumTo } from "./reduce.js";
+import { broadcastTo, sumTo } from "./broadcast.js";
 
 /** A tensor operand or a JS number (taken as a scalar of the other operand's dtype). */
 export type Operand = Tensor | number;

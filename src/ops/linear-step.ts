@@ -7,7 +7,7 @@
 // N sequences, T steps, P state size.
 
 import { needsGrad, record } from "../autograd/tape.js";
-import type { Vjp } from "../autograd/types.js";
+import type { StepTapeBuffers, Vjp } from "../autograd/types.js";
 import type { FloatArray } from "../backends/kernels.js";
 import { kernelsFor } from "../backends/registry.js";
 import { empty, type Tensor, zeros } from "../tensor/tensor.js";
@@ -19,7 +19,7 @@ import { checkFloat } from "./elementwise.js";
  * `tidy` returns them to the buffer pool and the next training step reuses them (fresh gigabyte-sized
  * allocations cost seconds of page faults).
  */
-export class StepTape {
+export class StepTape implements StepTapeBuffers {
   private readonly thetaT: Tensor;
   private readonly gradT: Tensor;
   readonly written: boolean[];

@@ -1,5 +1,6 @@
 // The training loop: epochs of seeded shuffled minibatches, one optimiser step per batch, validation every
-// `validEvery` epochs (the autoregressive rollout from the context length when set), and reports through
+// `validEvery` epochs (the autoregressive rollout from the context length when set) choosing the best
+// model our way or the authors' (docs/model.md §3), and reports through
 // callbacks — the CLI prints them and writes checkpoints; the library does no I/O. Randomness is derived
 // from the run key and the epoch/step indices only, so resuming from a saved state equals running on.
 // Not here: run folders, checkpoint files, progress bars (cli/).
@@ -9,8 +10,8 @@ import type { ValCriterion } from "../config/run-config.js";
 import type { Dataset } from "../data/dataset.js";
 import { batches } from "../data/dataset.js";
 import type { MinMaxStats } from "../data/normalize.js";
-import type { SequenceModel } from "../models.js";
 import { applyUpdates, type GradientTransformation, treeLeaves } from "../optim/transform.js";
+import type { SequenceModel } from "../sequence-model.js";
 import { dispose, type Tensor, tidy } from "../tensor/tensor.js";
 import { WarpError } from "../util/assert.js";
 import { foldIn, type Key, splitKey } from "../util/random.js";

@@ -4,11 +4,12 @@
 // Bytes only: the CLI reads and writes files. Not here: the optimiser's own state layout.
 
 import { decodeSafetensors, encodeSafetensors } from "../io/safetensors.js";
-import { createModel, type SequenceModel } from "../models.js";
+import { createModel } from "../models.js";
+import type { SequenceModel } from "../sequence-model.js";
 import type { Tensor } from "../tensor/tensor.js";
 import { assert, WarpError } from "../util/assert.js";
 import { type ModelConfig, resolveModelConfig } from "./config.js";
-import type { WarpParams } from "./model.js";
+import type { WarpParams } from "./params.js";
 
 export const CHECKPOINT_FORMAT = "warp-ts/1";
 

@@ -6,11 +6,11 @@ import * as ops from "../ops/elementwise.js";
 import { softmaxCrossEntropy } from "../ops/loss.js";
 import { mean } from "../ops/reduce.js";
 import { gather, reshape, slice } from "../ops/shape.js";
+import type { Batch } from "../sequence-model.js";
 import type { Tensor } from "../tensor/tensor.js";
 import { assert, fmtShape } from "../util/assert.js";
 import { type Key, randint } from "../util/random.js";
 import type { ModelConfig } from "./config.js";
-import type { Batch } from "./model.js";
 
 /** mean over (N, T, D) of log σ + ½((y − μ)/σ)²; out (N, T, 2D) = [μ, σ], y (N, T, D). */
 export function gaussianNll(out: Tensor, y: Tensor): Tensor {

@@ -6,70 +6,29 @@
 // Not here: losses (loss.ts), checkpoints (checkpoint.ts), the training loop.
 
 import { noGrad } from "../autograd/tape.js";
-import type { SequenceModel } from "../models.js";
 import * as ops from "../ops/elementwise.js";
 import { matmul } from "../ops/matmul.js";
 import { linearRecurrence } from "../ops/recurrence.js";
 import { broadcastTo } from "../ops/reduce.js";
 import { concat, reshape, slice, stack, transpose } from "../ops/shape.js";
+import type { Batch, ForwardOptions, SequenceModel } from "../sequence-model.js";
+import { sequenceTimes } from "../sequence-model.js";
 import { type FloatDType, type Tensor, tensor, zeros } from "../tensor/tensor.js";
 import { assert, fmtShape } from "../util/assert.js";
 import { bernoulli, type Key, normal, splitKey, uniform } from "../util/random.js";
 import type { ModelConfig } from "./config.js";
 import { applyHead, finalActivation, type HeadOptions } from "./head.js";
 import { taskLoss } from "./loss.js";
-import { namedToParams, paramsToNamed } from "./params.js";
+import { namedToParams, paramsToNamed, type WarpParams } from "./params.js";
 import { mlpDims, mlpRoot, msdRoot, type Root, sinePhaseRoot, sineRoot } from "./root.js";
 import {
   checkTransitionSizes,
   initTransition,
-  type TransitionParams,
   transitionName,
   transitionStates,
   transitionStepper,
 } from "./transition.js";
 import { type StreamOptions, StreamSession } from "./stream.js";
-
-/** One Linear layer of the hypernetwork (Equinox layout: weight (out, in), bias (out)). */
-export interface LinearParams {
-  weight: Tensor;
-  bias: Tensor;
-}
-
-/** Trainable parameters of a WARP model. Absent entries are not part of this configuration. */
-export interface WarpParams extends TransitionParams {
-  /**
-   * Transition, initialised to I (transition.ts): (P, P) dense; its diagonal (P) for diagonal and
-   * lowrank (with U, V (P, r) as AU, AV); (⌈P/k⌉, k, k) blocks.
-   */
-  A: Tensor;
-  /** Input matrix, (P, Din), initialised to 0. */
-  B: Tensor;
-  /** Learned initial state (P) when init_state_layers is null. */
-  theta0?: Tensor;
-  /** Hypernetwork φ: x_0 ↦ θ_0 when init_state_layers is 0, 1 or 2. */
-  phi?: { layers: LinearParams[] };
-  /** Trainable [a, b, α, β] of a dtanh final activation. */
-  dtanh?: Tensor;
-  /** Convolution embedding (C, D, kernel) and its de-embedding, a (1, 1, 3) convolution along time. */
-  conv_embedding?: Tensor;
-  conv_de_embedding?: Tensor;
-}
-
-/** Observation times as (N, T) for x (N, T, …): `t` given as (T) or (N, T), else linspace(0, 1, T). */
-export function sequenceTimes(x: Tensor, t: Tensor | undefined, who: string): Tensor {
-  const [N, T] = x.shape as [number, number];
-  if (!t) {
-    const v = Array.from({ length: T }, (_, i) => (T > 1 ? i / (T - 1) : 0));
-    return broadcastTo(tensor(v, [1, T], x.dtype), [N, T]);
-  }
-  assert(
-    (t.ndim === 1 && t.shape[0] === T) || (t.ndim === 2 && t.shape[0] === N && t.shape[1] === T),
-    () => `${who}: times must be (T) or (N, T) = (${T}) or (${N},${T}), got ${fmtShape(t.shape)}`,
-  );
-  const tt = t.dtype === x.dtype ? t : ops.cast(t, x.dtype as FloatDType);
-  return t.ndim === 1 ? broadcastTo(reshape(tt, [1, T]), [N, T]) : tt;
-}
 
 /** Hidden sizes of the reference's GradualMLP hypernetwork with k hidden layers. */
 export function hypernetSizes(inDim: number, outDim: number, k: 0 | 1 | 2): number[] {
@@ -82,35 +41,6 @@ export function hypernetSizes(inDim: number, outDim: number, k: 0 | 1 | 2): numb
     ];
   if (k === 1) return [inDim, Math.trunc(0.5 * inDim + 0.5 * outDim), outDim];
   return [inDim, outDim];
-}
-
-/** A training batch: inputs x (N, T, D), optional target (default x), labels, times and forcing. */
-export interface Batch {
-  x: Tensor;
-  target?: Tensor;
-  /** int32 (N) class labels for classification. */
-  labels?: Tensor;
-  times?: Tensor;
-  forceMask?: Tensor;
-}
-
-/** Per-call options of the forward pass. */
-export interface ForwardOptions {
-  /** Observation times, (T) or (N, T); default linspace(0, 1, T). */
-  times?: Tensor;
-  /** Randomness for teacher forcing, θ_0 noise and stochastic sampling (required when they are used). */
-  key?: Key;
-  /**
-   * Inference from a context length: the autoregressive rollout uses the true x_t while t < context,
-   * then its own predictions (as the reference's `inference_start`).
-   */
-  context?: number;
-  /** Explicit teacher-forcing decisions (N, T): 1 = feed the true x_t (overrides forcing_prob). */
-  forceMask?: Tensor;
-  /** Non-autoregressive mode only: compute θ_t with the parallel form (default: model.parallel_scan). */
-  parallel?: boolean;
-  /** Explicit standard-normal draws (N, T, D) of the stochastic rollout (instead of drawing from `key`). */
-  noise?: Tensor;
 }
 
 /** A WARP model: static configuration and root; parameters are passed to every call (model = data). */

@@ -1,12 +1,38 @@
-// WARP's parameters under the reference-style checkpoint names (A, B, theta0, phi.layers.{i}.weight/bias,
-// dtanh, conv_embedding.weight, conv_de_embedding.weight; a structured transition's A under its own name,
-// and A.U, A.V for lowrank), and back.
+// WARP's parameter tree (WarpParams) and its reference-style checkpoint names (A, B, theta0,
+// phi.layers.{i}.weight/bias, dtanh, conv_embedding.weight, conv_de_embedding.weight; a structured
+// transition's A under its own name, and A.U, A.V for lowrank), and back.
 // Not here: the checkpoint format (checkpoint.ts).
 
 import { sameShape } from "../tensor/shape.js";
 import type { Tensor } from "../tensor/tensor.js";
 import { assert, fmtShape } from "../util/assert.js";
-import type { WarpParams } from "./model.js";
+import type { TransitionParams } from "./transition.js";
+
+/** One Linear layer of the hypernetwork (Equinox layout: weight (out, in), bias (out)). */
+export interface LinearParams {
+  weight: Tensor;
+  bias: Tensor;
+}
+
+/** Trainable parameters of a WARP model. Absent entries are not part of this configuration. */
+export interface WarpParams extends TransitionParams {
+  /**
+   * Transition, initialised to I (transition.ts): (P, P) dense; its diagonal (P) for diagonal and
+   * lowrank (with U, V (P, r) as AU, AV); (⌈P/k⌉, k, k) blocks.
+   */
+  A: Tensor;
+  /** Input matrix, (P, Din), initialised to 0. */
+  B: Tensor;
+  /** Learned initial state (P) when init_state_layers is null. */
+  theta0?: Tensor;
+  /** Hypernetwork φ: x_0 ↦ θ_0 when init_state_layers is 0, 1 or 2. */
+  phi?: { layers: LinearParams[] };
+  /** Trainable [a, b, α, β] of a dtanh final activation. */
+  dtanh?: Tensor;
+  /** Convolution embedding (C, D, kernel) and its de-embedding, a (1, 1, 3) convolution along time. */
+  conv_embedding?: Tensor;
+  conv_de_embedding?: Tensor;
+}
 
 /** The parameters as a flat name → tensor map (checkpoint names; `aName`: A's, see transitionName). */
 export function paramsToNamed(p: WarpParams, aName = "A"): Record<string, Tensor> {

@@ -14,7 +14,8 @@ import { type FloatDType, type Tensor, tensor, tidy } from "../tensor/tensor.js"
 import { assert, fmtShape } from "../util/assert.js";
 import type { Key } from "../util/random.js";
 import { applyHead } from "./head.js";
-import type { WarpModel, WarpParams } from "./model.js";
+import type { WarpModel } from "./model.js";
+import type { WarpParams } from "./params.js";
 import { transitionApply } from "./transition.js";
 
 export interface StreamOptions {

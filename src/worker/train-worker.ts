@@ -13,7 +13,8 @@ import { type FitState, fit } from "../train/fit.js";
 import { randomKey, splitKey } from "../util/random.js";
 import { saveCheckpoint } from "../warp/checkpoint.js";
 import { resolveModelConfig } from "../warp/config.js";
-import { WarpModel, type WarpParams } from "../warp/model.js";
+import { WarpModel } from "../warp/model.js";
+import type { WarpParams } from "../warp/params.js";
 import { type Endpoint, type FromWorker, listen, type TrainRequest, type TrainResult } from "./protocol.js";
 
 /** Thrown inside a step to stop the run when the shared cancel flag is set. */

@@ -325,6 +325,30 @@ describe("forward modes", () => {
     assertAllClose(model.forward(p, x), masked, { atol: 1e-13, rtol: 1e-13 }, "forcing_prob 1");
   });
 
+  it("a stochastic rollout takes explicit noise draws: zero noise feeds back the means", () => {
+    const sto = new RnnModel({ ...model.config, stochastic: true });
+    const half = tensor(
+      Array.from({ length: N * T }, (_, i) => i % 2),
+      [N, T],
+      "float64",
+    );
+    const zero = tensor(new Array(N * T * 2).fill(0), [N, T, 2], "float64");
+    const plain = model.forward(p, x, { forceMask: half });
+    assertAllClose(sto.forward(p, x, { forceMask: half, noise: zero }), plain, { atol: 0, rtol: 0 }, "ε = 0");
+    const eps = tensor(
+      Array.from({ length: N * T * 2 }, (_, i) => Math.sin(i)),
+      [N, T, 2],
+      "float64",
+    );
+    const a = sto.forward(p, x, { forceMask: half, noise: eps });
+    assert.notDeepEqual([...a.data], [...plain.data]);
+    assert.deepEqual([...sto.forward(p, x, { forceMask: half, noise: eps }).data], [...a.data]);
+    assert.throws(
+      () => sto.forward(p, x, { forceMask: half, noise: tensor([0], [1], "float64") }),
+      /RnnModel: noise must be \(2,5,2\), got \(1\)/,
+    );
+  });
+
   it("teacher forcing with forcing_prob < 1 is seeded by the key, and needs one", () => {
     const m = new RnnModel({ ...model.config, forcing_prob: 0.5 });
     const a = m.forward(p, x, { key: randomKey(4) });

@@ -74,6 +74,19 @@ describe("warp results", () => {
     assert.ok(md.includes("commit abc1234; test machine"));
     assert.ok(!md.includes("MSD"), "no section for tasks without runs");
     assert.ok(!md.includes("## Notes"));
+    // A CPU-scale metric that is not comparable with the paper's says why beside the number (the header).
+    const mnist = resultsMarkdown([
+      {
+        ...summary("mnist-600", [0]),
+        runs: [{ seed: 0, dir: "d", metrics: { image_mse: 0.05, bpd: -0.2 }, seconds: 9 }],
+      },
+    ]);
+    assert.ok(
+      mnist.includes(
+        "| model | MSE | paper MSE | BPD (σ ≥ 0.05 here, 0.5 in the paper: not comparable) | paper BPD |",
+      ),
+      mnist,
+    );
     const withNotes = resultsMarkdown([summary("sine-warp", [1e-4])], "WARP-Phys wins here.\n");
     assert.ok(withNotes.endsWith("## Notes\n\nWARP-Phys wins here.\n"), withNotes);
   });

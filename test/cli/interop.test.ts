@@ -22,7 +22,7 @@ describe("warp import / warp export", () => {
     };
     writeFileSync(
       join(cwd, "their.yaml"),
-      pyYaml({ general: { dataset: "sine", data_path: "./data/" }, ...fx.config }),
+      pyYaml({ ...fx.config, general: { dataset: "sine", data_path: "./data/" } }),
     );
     const imp = warp(
       ["import", fixture("equinox-wsm.eqx"), "--config", "their.yaml", "--out", "m.safetensors"],
@@ -57,6 +57,48 @@ describe("warp import / warp export", () => {
     );
     assert.notEqual(bad.status, 0);
     assert.match(bad.stderr, /equinox-wsm\.eqx: equinox file: 33 leaves, but the configuration's WSM has 32/);
+  });
+
+  it("imports a classifier: the class count comes from the file", () => {
+    const cwd = mkdtempSync(join(tmpdir(), "warp-interop-"));
+    const fx = JSON.parse(readFileSync(fixture("equinox-wsm-classification.json"), "utf8")) as {
+      config: Record<string, Record<string, unknown>>;
+    };
+    writeFileSync(join(cwd, "their.yaml"), pyYaml(fx.config));
+    const imp = warp(
+      [
+        "import",
+        fixture("equinox-wsm-classification.eqx"),
+        "--config",
+        "their.yaml",
+        "--out",
+        "c.safetensors",
+      ],
+      cwd,
+    );
+    assert.equal(imp.status, 0, imp.stderr);
+    const ck = loadCheckpoint(new Uint8Array(readFileSync(join(cwd, "c.safetensors"))));
+    assert.equal(ck.config.nb_classes, 3);
+    assert.deepEqual(ck.config.conv_embedding, [3, 2, true]);
+  });
+
+  it("exports a trained run folder with its sections and the authors' optimiser chain", () => {
+    const cwd = mkdtempSync(join(tmpdir(), "warp-interop-"));
+    const args = ["--set", "training.nb_epochs=1", "--set", "model.root_width_size=4", "--out", "r"];
+    assert.equal(warp(["train", ...args], cwd).status, 0);
+    const exp = warp(["export", "r", "--out", "ex"], cwd);
+    assert.equal(exp.status, 0, exp.stderr);
+    const doc = parse(readFileSync(join(cwd, "ex/config.yaml"), "utf8")) as Record<
+      string,
+      Record<string, unknown>
+    >;
+    assert.equal(doc.general!.save_path, "ex/");
+    assert.equal(doc.general!.dataset, "sine");
+    assert.deepEqual(Object.keys(doc.optimizer!), ["init_lr", "gradients_lim", "on_plateau"]);
+    assert.equal(doc.model!.root_width_size, 4);
+    const ck = loadCheckpoint(new Uint8Array(readFileSync(join(cwd, "r/checkpoints/best.safetensors"))));
+    const leaves = splitNpyStream(new Uint8Array(readFileSync(join(cwd, "ex/artefacts/model.eqx"))));
+    assert.deepEqual(Array.from(leaves[0]!.data), Array.from(ck.params.A.data));
   });
 
   it("writes YAML PyYAML reads with the same types (exponents with a dot, floats with a fraction)", () => {

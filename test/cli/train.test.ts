@@ -167,6 +167,17 @@ describe("warp train", () => {
     assert.match(bad.stderr, /nowhere: no such file or folder/);
   });
 
+  it("does not train a config whose general.train is false (the authors' evaluate-only mode)", () => {
+    const cwd = mkdtempSync(join(tmpdir(), "warp-train-"));
+    const r = warp(["train", ...SHORT, "--set", "general.train=false", "--out", "run"], cwd);
+    assert.equal(r.status, 1);
+    assert.match(
+      r.stderr,
+      /general\.train is false \(the authors' evaluate-only mode\): evaluate a trained run with `warp eval <run>`/,
+    );
+    assert.ok(!existsSync(join(cwd, "run")));
+  });
+
   it("resumed with --resume ends exactly where the uninterrupted run does", () => {
     const cwd = mkdtempSync(join(tmpdir(), "warp-train-"));
     assert.equal(

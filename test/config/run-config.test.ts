@@ -369,7 +369,7 @@ describe("our configs and the reference's cfgs", () => {
     assert.equal(config.optimizer.on_plateau, null);
   });
 
-  it("every other configs/*.yaml (the reference's format) resolves, ignoring only model.nb_rnn_layers", () => {
+  it("every other configs/*.yaml (the reference's format) resolves, ignoring only model.nb_rnn_layers and training.save_every", () => {
     // forecast.yaml is our forecasting recipe (tested in test/forecast/api.test.ts), not the reference's.
     const files = readdirSync(CONFIGS).filter(
       (f) => f.endsWith(".yaml") && f !== "default.yaml" && f !== "forecast.yaml",
@@ -377,7 +377,7 @@ describe("our configs and the reference's cfgs", () => {
     assert.ok(files.length >= 4, `found ${files.join(", ")}`);
     for (const f of files) {
       const { config, ignored } = resolveText(readFileSync(CONFIGS + f, "utf8"));
-      assert.deepEqual(ignored, ["model.nb_rnn_layers"], f);
+      assert.deepEqual(ignored, ["model.nb_rnn_layers", "training.save_every"], f);
       assert.equal(config.optimizer.name, "adabelief", f);
       assert.deepEqual(config.optimizer.on_plateau, PLATEAU_DEFAULTS, f);
       assert.equal("nb_rnn_layers" in config.model, false, f);
@@ -386,7 +386,7 @@ describe("our configs and the reference's cfgs", () => {
 
   it("cfgs/wsm/mnist/mnist.yaml resolves to the reference's values", () => {
     const { config, ignored } = resolveText(REF_MNIST);
-    assert.deepEqual(ignored, ["model.nb_rnn_layers"]);
+    assert.deepEqual(ignored, ["model.nb_rnn_layers", "training.save_every"]);
     const expected: RunConfig = {
       general: {
         seed: 2028,
@@ -464,7 +464,7 @@ describe("our configs and the reference's cfgs", () => {
 
   it("cfgs/wsm/msd/original_physics.yaml resolves and builds the MSD model", () => {
     const { config, ignored } = resolveText(REF_MSD_PHYSICS);
-    assert.deepEqual(ignored, ["model.nb_rnn_layers"]);
+    assert.deepEqual(ignored, ["model.nb_rnn_layers", "training.save_every"]);
     assert.equal(config.general.data_path, "./data/dynamics/mass-spring-damper/");
     assert.equal(config.optimizer.init_lr, 1e-5);
     const m = modelConfigFromRun(config, 2, null);
@@ -476,7 +476,8 @@ describe("our configs and the reference's cfgs", () => {
 
   it("cfgs/wsm/traffic/pems08.yaml: the last repeated key wins and the causal flag 0 is false", () => {
     const { config, ignored } = resolveText(REF_PEMS08);
-    assert.deepEqual(ignored, ["model.nb_rnn_layers"]);
+    // data.data_dim is validated but unused (the arrays give D): reported.
+    assert.deepEqual(ignored, ["data.data_dim", "model.nb_rnn_layers", "training.save_every"]);
     assert.equal(config.model.positional_encoding, null);
     assert.deepEqual(config.model.conv_embedding, [4080, 36, false]);
     assert.equal(config.data.data_dim, 510);
@@ -491,7 +492,13 @@ describe("our configs and the reference's cfgs", () => {
 
   it("cfgs/wsm/uea/eigen_worms.yaml: classification, data.traj_length and training.checkpoint_every ignored", () => {
     const { config, ignored } = resolveText(REF_EIGENWORMS);
-    assert.deepEqual(ignored, ["data.traj_length", "model.nb_rnn_layers", "training.checkpoint_every"]);
+    assert.deepEqual(ignored, [
+      "data.traj_length",
+      "data.resolution",
+      "model.nb_rnn_layers",
+      "training.checkpoint_every",
+      "training.save_every",
+    ]);
     assert.deepEqual(config.data.resolution, [32, 32]);
     assert.equal(config.training.val_criterion, "error_rate");
     const m = modelConfigFromRun(config, 6, 5);
@@ -503,10 +510,12 @@ describe("our configs and the reference's cfgs", () => {
   it("cfgs/wsm/pathfinder/pathfinder_32.yaml: older key names, and classification ignores NLL/stochastic", () => {
     const { config, ignored } = resolveText(REF_PATHFINDER);
     assert.deepEqual(ignored, [
+      "data.resolution",
       "model.nb_rnn_layers",
       "model.dynamic_tanh_init",
       "training.use_nll_loss",
       "training.stochastic",
+      "training.save_every",
     ]);
     assert.equal(config.model.root_width_size, 512);
     assert.equal(config.model.root_depth, 1);
@@ -906,6 +915,12 @@ describe("modelConfigFromRun", () => {
       'model.model_type = "transformer" is invalid: expected one of "wsm", "gru", "lstm"',
     );
     assert.equal(modelConfigFromRun(run({ model: { model_type: "gru" } }), 1, null).rnn_hidden_size, 64);
+    // WARP-only keys in a GRU/LSTM run are reported as ignored (and not part of its configuration).
+    const gru = resolveRunConfig({
+      model: { model_type: "gru", root_width_size: 8, mlp_depth: 2, weights_lim: 1, time_as_channel: false },
+    });
+    assert.deepEqual(gru.ignored, ["model.root_width_size", "model.mlp_depth", "model.weights_lim"]);
+    assert.deepEqual(gru.config.model, { model_type: "gru", time_as_channel: false });
     assertError(
       () => modelConfigFromRun(run({ model: { model_type: "gru", rnn_hidden_size: 0 } }), 1, null),
       "model.rnn_hidden_size = 0 is invalid: expected a positive integer",

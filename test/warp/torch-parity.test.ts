@@ -9,7 +9,8 @@ import { describe, it } from "node:test";
 import { type Tensor, tensor, valueAndGrad } from "../../src/index.js";
 import { resolveModelConfig } from "../../src/warp/config.js";
 import { gaussianNll, halfMse } from "../../src/warp/loss.js";
-import { WarpModel, type WarpParams } from "../../src/warp/model.js";
+import { WarpModel } from "../../src/warp/model.js";
+import type { WarpParams } from "../../src/warp/params.js";
 import { assertAllClose } from "../helpers/index.js";
 
 interface Case {

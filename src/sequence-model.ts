@@ -1,0 +1,77 @@
+// The vocabulary every sequence model shares (WARP in warp/model.ts, the GRU/LSTM baselines in
+// baselines/rnn.ts): the SequenceModel interface the trainer, evaluation, checkpoints and CLI work with,
+// a training Batch, the per-call ForwardOptions, and the observation times of a batch. It imports no
+// model, so the models, their losses and the model factory (models.ts) depend on it without a cycle.
+
+import * as ops from "./ops/elementwise.js";
+import { broadcastTo } from "./ops/reduce.js";
+import { reshape } from "./ops/shape.js";
+import { type FloatDType, type Tensor, tensor } from "./tensor/tensor.js";
+import { assert, fmtShape } from "./util/assert.js";
+import type { Key } from "./util/random.js";
+import type { ModelConfig } from "./warp/config.js";
+
+/** What the trainer needs from a model with parameters P (a tree of tensors). */
+export interface SequenceModel<P extends object = object> {
+  readonly config: ModelConfig;
+  /** Width of the output per step: D (2D with the uncertainty head), or nb_classes. */
+  readonly outDim: number;
+  /** One line for logs, e.g. "WARP, root mlp, Dθ = 1298". */
+  readonly description: string;
+  /** Fresh parameters. */
+  init(key: Key, dtype?: FloatDType): P;
+  /** Outputs (N, T, outDim) for inputs x (N, T, D): the rollout from `o.context` when given. */
+  forward(p: P, x: Tensor, o?: ForwardOptions): Tensor;
+  /** The training loss of a batch (a scalar). */
+  loss(p: P, batch: Batch, key?: Key): Tensor;
+  /** The forward pass without gradients. */
+  predict(p: P, x: Tensor, o?: ForwardOptions): Tensor;
+  /** The parameters under their checkpoint names. */
+  namedParams(p: P): Record<string, Tensor>;
+  /** The parameter tree from checkpoint names (names and shapes checked against `template`). */
+  paramsFromNamed(named: Record<string, Tensor>, template: P): P;
+}
+
+/** Observation times as (N, T) for x (N, T, …): `t` given as (T) or (N, T), else linspace(0, 1, T). */
+export function sequenceTimes(x: Tensor, t: Tensor | undefined, who: string): Tensor {
+  const [N, T] = x.shape as [number, number];
+  if (!t) {
+    const v = Array.from({ length: T }, (_, i) => (T > 1 ? i / (T - 1) : 0));
+    return broadcastTo(tensor(v, [1, T], x.dtype), [N, T]);
+  }
+  assert(
+    (t.ndim === 1 && t.shape[0] === T) || (t.ndim === 2 && t.shape[0] === N && t.shape[1] === T),
+    () => `${who}: times must be (T) or (N, T) = (${T}) or (${N},${T}), got ${fmtShape(t.shape)}`,
+  );
+  const tt = t.dtype === x.dtype ? t : ops.cast(t, x.dtype as FloatDType);
+  return t.ndim === 1 ? broadcastTo(reshape(tt, [1, T]), [N, T]) : tt;
+}
+
+/** A training batch: inputs x (N, T, D), optional target (default x), labels, times and forcing. */
+export interface Batch {
+  x: Tensor;
+  target?: Tensor;
+  /** int32 (N) class labels for classification. */
+  labels?: Tensor;
+  times?: Tensor;
+  forceMask?: Tensor;
+}
+
+/** Per-call options of the forward pass. */
+export interface ForwardOptions {
+  /** Observation times, (T) or (N, T); default linspace(0, 1, T). */
+  times?: Tensor;
+  /** Randomness for teacher forcing, θ_0 noise and stochastic sampling (required when they are used). */
+  key?: Key;
+  /**
+   * Inference from a context length: the autoregressive rollout uses the true x_t while t < context,
+   * then its own predictions (as the reference's `inference_start`).
+   */
+  context?: number;
+  /** Explicit teacher-forcing decisions (N, T): 1 = feed the true x_t (overrides forcing_prob). */
+  forceMask?: Tensor;
+  /** Non-autoregressive mode only: compute θ_t with the parallel form (default: model.parallel_scan). */
+  parallel?: boolean;
+  /** Explicit standard-normal draws (N, T, D) of the stochastic rollout (instead of drawing from `key`). */
+  noise?: Tensor;
+}
