@@ -282,7 +282,8 @@ describe("faults of a live run", () => {
     }
     const r = warp(["train", "--resume", "run", "--set", "training.nb_epochs=30"], cwd);
     assert.equal(r.status, 0, r.stderr);
-    assert.match(r.stdout, /removed 1 unfinished temporary file/);
+    // Ours, and whatever the kill left half-written.
+    assert.match(r.stdout, /removed [1-9]\d* unfinished temporary files?/);
     assert.deepEqual(epochsIn(join(cwd, "run")), Array.from({ length: 30 }, (_, i) => i + 1));
     assert.deepEqual(tree(join(cwd, "run", "checkpoints")), ["best.safetensors", "last.safetensors"]);
   });
