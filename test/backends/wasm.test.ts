@@ -71,6 +71,29 @@ describeKernels("wasm backend", wasm, false, () => {
     assert.deepEqual(Array.from(small), [19, 22, 43, 50]);
   });
 
+  it("takes the packed path when M·N·K exceeds 2^31 (no int32 overflow into the scalar loops)", () => {
+    const k = K();
+    const n = 1300; // n³ = 2.197e9 > 2^31
+    const a = new Float32Array(n * n);
+    const b = new Float32Array(n * n);
+    for (let i = 0; i < a.length; i++) {
+      a[i] = ((i * 7919) % 13) / 13 - 0.5;
+      b[i] = ((i * 104729) % 17) / 17 - 0.5;
+    }
+    const out = new Float32Array(n * n);
+    const t0 = performance.now();
+    k.matmul(a, b, out, mm(n, n, n));
+    const ms = performance.now() - t0;
+    for (let s = 0; s < 50; s++) {
+      const [i, j] = [(s * 37) % n, (s * 101) % n];
+      let want = 0;
+      for (let q = 0; q < n; q++) want += a[i * n + q]! * b[q * n + j]!;
+      assert.ok(Math.abs(out[i * n + j]! - want) < 1e-3, `out[${i},${j}] = ${out[i * n + j]}, want ${want}`);
+    }
+    // The scalar loops take minutes here; the packed kernel well under this bound even on a loaded machine.
+    assert.ok(ms < 60_000, `${ms} ms`);
+  });
+
   it("the committed module.ts is what scripts/build-wasm.mjs builds from wasm/assembly/", () => {
     const r = spawnSync(process.execPath, ["scripts/build-wasm.mjs", "--check"], {
       cwd: ROOT,

@@ -104,7 +104,7 @@ export function gemm(
   if (M <= 0 || N <= 0) return;
   scaleC(M, N, beta, c, ldc);
   if (K <= 0 || alpha == 0) return;
-  if (M * N * K <= SMALL_WORK) gemmLoops(transA, transB, M, N, K, alpha, a, lda, b, ldb, c, ldc);
+  if (<i64>M * N * K <= SMALL_WORK) gemmLoops(transA, transB, M, N, K, alpha, a, lda, b, ldb, c, ldc);
   else if (M < MR) gemmFewRows(transA, transB, M, N, K, alpha, a, lda, b, ldb, c, ldc);
   else if (N < MR && transB && !transA) gemmDots(M, N, K, alpha, a, lda, b, ldb, c, ldc);
   else if (N < MR) gemmLoops(transA, transB, M, N, K, alpha, a, lda, b, ldb, c, ldc);
@@ -213,7 +213,7 @@ function gemmPacked(
     const nc = min(NC, N - j0);
     for (let k0 = 0; k0 < K; k0 += kcMax) {
       const kc = min(kcMax, K - k0);
-      packB(transB, b, ldb, k0, j0, kc, nc);
+      packB(PACK_B, transB, b, ldb, k0, j0, kc, nc);
       for (let i0 = 0; i0 < M; i0 += mcMax) {
         const mc = min(mcMax, M - i0);
         packA(transA, a, lda, i0, k0, mc, kc, alpha);
@@ -231,9 +231,51 @@ function gemmPacked(
   }
 }
 
-/** op(B)[k0:k0+kc, j0:j0+nc] into NR-wide panels, k-major inside a panel, zero-padded on the right. */
-function packB(transB: bool, b: usize, ldb: i32, k0: i32, j0: i32, kc: i32, nc: i32): void {
-  let p = PACK_B;
+// ---- a constant B operand packed once ---------------------------------------------------------
+// The recurrences multiply by the same A at every step: packing it once for all T steps removes the
+// per-step packing that dominates when the state has few rows (N sequences).
+
+/** Floats prepackB writes for a K×N op(B): K rows of N rounded up to whole panels. */
+export function prepackedSize(K: i32, N: i32): i32 {
+  return K * (((N + NR - 1) / NR) * NR);
+}
+
+/** Packs all of op(B) (K×N) at dst: k-blocks of blockSize(K, KC) rows, each as NR-wide panels. */
+export function prepackB(dst: usize, transB: bool, b: usize, ldb: i32, K: i32, N: i32): void {
+  const kcMax = blockSize(K, KC, 1);
+  const nPad = ((N + NR - 1) / NR) * NR;
+  for (let k0 = 0; k0 < K; k0 += kcMax) {
+    packB(dst + (<usize>(k0 * nPad) << 2), transB, b, ldb, k0, 0, min(kcMax, K - k0), N);
+  }
+}
+
+/** C += A·B for A (M×K, row-major, leading dimension lda) and B packed by prepackB(…, K, N). */
+export function gemmPrepacked(M: i32, N: i32, K: i32, a: usize, lda: i32, pb: usize, c: usize, ldc: i32): void {
+  if (M <= 0 || N <= 0 || K <= 0) return;
+  const kcMax = blockSize(K, KC, 1);
+  const mcMax = blockSize(M, MC, MR);
+  const nPad = ((N + NR - 1) / NR) * NR;
+  for (let k0 = 0; k0 < K; k0 += kcMax) {
+    const kc = min(kcMax, K - k0);
+    const block = pb + (<usize>(k0 * nPad) << 2);
+    for (let i0 = 0; i0 < M; i0 += mcMax) {
+      const mc = min(mcMax, M - i0);
+      packA(false, a, lda, i0, k0, mc, kc, 1);
+      for (let jr = 0; jr < N; jr += NR) {
+        const nr = min(NR, N - jr);
+        const panel = block + (<usize>(jr * kc) << 2);
+        for (let ir = 0; ir < mc; ir += MR) {
+          const cp = c + (<usize>((i0 + ir) * ldc + jr) << 2);
+          kernel(kc, PACK_A + (<usize>(ir * kc) << 2), panel, cp, ldc, min(MR, mc - ir), nr);
+        }
+      }
+    }
+  }
+}
+
+/** op(B)[k0:k0+kc, j0:j0+nc] into NR-wide panels at dst, k-major inside a panel, zero-padded on the right. */
+function packB(dst: usize, transB: bool, b: usize, ldb: i32, k0: i32, j0: i32, kc: i32, nc: i32): void {
+  let p = dst;
   for (let jr = 0; jr < nc; jr += NR) {
     const nr = min(NR, nc - jr);
     if (!transB && nr == NR) {

@@ -4,9 +4,9 @@
 // this module's memory, filled and read back by the host (src/backends/wasm/index.ts), which also lays
 // out each call's scratch. Semantics follow src/backends/kernels.ts; the cpu backend is the reference.
 
-import { axpy, dot, gemm } from "./gemm";
+import { axpy, dot, gemm, gemmPrepacked, prepackB } from "./gemm";
 
-export { scratchEnd } from "./gemm";
+export { prepackedSize, scratchEnd } from "./gemm";
 
 // @ts-ignore: decorator
 @inline
@@ -69,17 +69,31 @@ function clipping(c: f32): bool {
   return c > 0 && c < Infinity;
 }
 
-/** θ_t = clip(A θ_{t−1} + U_t): out (N, T, P) from A (P, P), U (N, T, P), theta0 (N, P). */
-export function linearRecurrence(A: usize, U: usize, theta0: usize, out: usize, N: i32, T: i32, P: i32, clip: f32): void {
+/**
+ * θ_t = clip(A θ_{t−1} + U_t): out (N, T, P) from A (P, P), U (N, T, P), theta0 (N, P); `packed` holds
+ * prepackedSize(P, P) floats of scratch for Aᵀ.
+ */
+export function linearRecurrence(
+  A: usize,
+  U: usize,
+  theta0: usize,
+  out: usize,
+  packed: usize,
+  N: i32,
+  T: i32,
+  P: i32,
+  clip: f32,
+): void {
   const ld_ = T * P;
   memory.copy(out, U, <usize>(N * T * P) << 2);
+  prepackB(packed, true, A, P, P, P);
   const doClip = clipping(clip);
   const hi = f32x4.splat(clip);
   const lo = f32x4.splat(-clip);
   for (let t = 0; t < T; t++) {
     const cur = out + (<usize>(t * P) << 2);
-    if (t == 0) gemm(false, true, N, P, P, 1, theta0, P, A, P, 1, out, ld_);
-    else gemm(false, true, N, P, P, 1, cur - (<usize>P << 2), ld_, A, P, 1, cur, ld_);
+    if (t == 0) gemmPrepacked(N, P, P, theta0, P, packed, out, ld_);
+    else gemmPrepacked(N, P, P, cur - (<usize>P << 2), ld_, packed, cur, ld_);
     if (!doClip) continue;
     for (let n = 0; n < N; n++) {
       const row = cur + (<usize>(n * ld_) << 2);
@@ -99,7 +113,7 @@ export function linearRecurrence(A: usize, U: usize, theta0: usize, out: usize, 
 /**
  * Backward of linearRecurrence: g_t = (dOut_t + g_{t+1} A) ⊙ [θ_t not clipped], dU = g, dθ_0 = g_1 A,
  * dA = Σ_t g_tᵀ θ_{t−1} (one GEMM over the N·T rows shifted by one, plus a rank-N correction that needs
- * `diff`, N·P floats of scratch).
+ * `diff`, N·P floats of scratch); `packed` holds prepackedSize(P, P) floats of scratch for A.
  */
 export function linearRecurrenceVjp(
   A: usize,
@@ -110,6 +124,7 @@ export function linearRecurrenceVjp(
   dU: usize,
   dTheta0: usize,
   diff: usize,
+  packed: usize,
   N: i32,
   T: i32,
   P: i32,
@@ -118,6 +133,7 @@ export function linearRecurrenceVjp(
   const ld_ = T * P;
   const doClip = clipping(clip);
   memory.copy(dU, dOut, <usize>(N * T * P) << 2);
+  prepackB(packed, false, A, P, P, P);
   for (let t = T - 1; t >= 0; t--) {
     if (doClip) {
       for (let n = 0; n < N; n++) {
@@ -129,8 +145,11 @@ export function linearRecurrenceVjp(
       }
     }
     const g = dU + (<usize>(t * P) << 2);
-    if (t > 0) gemm(false, false, N, P, P, 1, g, ld_, A, P, 1, g - (<usize>P << 2), ld_);
-    else gemm(false, false, N, P, P, 1, dU, ld_, A, P, 0, dTheta0, P);
+    if (t > 0) gemmPrepacked(N, P, P, g, ld_, packed, g - (<usize>P << 2), ld_);
+    else {
+      memory.fill(dTheta0, 0, <usize>(N * P) << 2);
+      gemmPrepacked(N, P, P, dU, ld_, packed, dTheta0, P);
+    }
   }
   const R = N * T;
   if (R > 1) gemm(true, false, P, P, R - 1, 1, dU + (<usize>P << 2), P, out, P, 0, dA, P);

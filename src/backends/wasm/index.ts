@@ -16,6 +16,7 @@ export type WasmLoad = { ok: true; kernels: Partial<Kernels>; info: string } | {
 interface Exports {
   memory: { buffer: ArrayBuffer; grow(pages: number): number };
   scratchEnd(): number;
+  prepackedSize(K: number, N: number): number;
   matmul(
     a: number,
     b: number,
@@ -35,6 +36,7 @@ interface Exports {
     U: number,
     theta0: number,
     out: number,
+    packed: number,
     N: number,
     T: number,
     P: number,
@@ -49,6 +51,7 @@ interface Exports {
     dU: number,
     dTheta0: number,
     diff: number,
+    packed: number,
     N: number,
     T: number,
     P: number,
@@ -210,11 +213,17 @@ function kernelsOf(ex: Exports): Partial<Kernels> {
       need(U, size, "U");
       need(theta0, N * P, "theta0");
       need(out, size, "out");
-      const [pA, pU, p0, po] = heap.reserve(P * P, size, N * P, size) as [number, number, number, number];
+      const [pA, pU, p0, po, pk] = heap.reserve(P * P, size, N * P, size, ex.prepackedSize(P, P)) as [
+        number,
+        number,
+        number,
+        number,
+        number,
+      ];
       heap.put(pA, A.subarray(0, P * P));
       heap.put(pU, U.subarray(0, size));
       heap.put(p0, theta0.subarray(0, N * P));
-      ex.linearRecurrence(pA, pU, p0, po, N, T, P, clip);
+      ex.linearRecurrence(pA, pU, p0, po, pk, N, T, P, clip);
       heap.get(po, out.subarray(0, size));
     },
     linearRecurrenceVjp(A, theta0, out, dOut, dA, dU, dTheta0, { N, T, P, clip }) {
@@ -226,7 +235,7 @@ function kernelsOf(ex: Exports): Partial<Kernels> {
       need(dA, P * P, "dA");
       need(dU, size, "dU");
       need(dTheta0, N * P, "dTheta0");
-      const [pA, p0, po, pdo, pdA, pdU, pd0, pdiff] = heap.reserve(
+      const [pA, p0, po, pdo, pdA, pdU, pd0, pdiff, pk] = heap.reserve(
         P * P,
         N * P,
         size,
@@ -235,12 +244,13 @@ function kernelsOf(ex: Exports): Partial<Kernels> {
         size,
         N * P,
         N * P,
-      ) as [number, number, number, number, number, number, number, number];
+        ex.prepackedSize(P, P),
+      ) as [number, number, number, number, number, number, number, number, number];
       heap.put(pA, A.subarray(0, P * P));
       heap.put(p0, theta0.subarray(0, N * P));
       heap.put(po, out.subarray(0, size));
       heap.put(pdo, dOut.subarray(0, size));
-      ex.linearRecurrenceVjp(pA, p0, po, pdo, pdA, pdU, pd0, pdiff, N, T, P, clip);
+      ex.linearRecurrenceVjp(pA, p0, po, pdo, pdA, pdU, pd0, pdiff, pk, N, T, P, clip);
       heap.get(pdA, dA.subarray(0, P * P));
       heap.get(pdU, dU.subarray(0, size));
       heap.get(pd0, dTheta0.subarray(0, N * P));
