@@ -210,7 +210,7 @@ describe("warp train", () => {
     assert.equal(r.status, 1);
     assert.match(
       r.stderr,
-      /^warp: training diverged at epoch 2, step 1: the loss is NaN \(last finite loss [0-9.]+\)\n$/,
+      /^warp: training diverged at epoch 2, step 1: the loss is NaN \(last finite loss [0-9.]+\)\. What usually helps: a lower optimizer\.init_lr.*\n$/,
     );
     const ck = loadCheckpoint(new Uint8Array(readFileSync(join(cwd, "nan/checkpoints/last.safetensors"))));
     assert.equal(ck.metadata.epoch, "1");
