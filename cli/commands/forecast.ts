@@ -112,6 +112,7 @@ export async function writeForecastReport(
         baseline: { name: best.name, mean: full(cmp.forecasts[best.name]!) },
         context: L,
         contextLabel: `context: ${L} steps`,
+        dimNames: spec.columns,
         title: `${what} window ${i} of ${n}: ${own.toUpperCase()} vs ${best.name} (steps after the context)`,
       }),
     );

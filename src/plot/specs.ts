@@ -116,6 +116,8 @@ export interface ForecastInput {
   baseline?: { name: string; mean: readonly (readonly number[])[] } | null;
   /** Names the context rule in the legend (e.g. "context: 56 steps"); default unnamed. */
   contextLabel?: string;
+  /** Axis title of each dimension's panel (default "dim d"). */
+  dimNames?: readonly string[];
 }
 
 function checkSeries(
@@ -183,7 +185,7 @@ export function forecastSpec(input: ForecastInput): PlotSpec {
         mark: { type: "area", color: PLOT_COLOURS.second, opacity: 0.2 },
         encoding: {
           x: { field: "t", type: "quantitative", title: "time" },
-          y: { field: "lo", type: "quantitative", title: `dim ${d}` },
+          y: { field: "lo", type: "quantitative", title: input.dimNames?.[d] ?? `dim ${d}` },
           y2: { field: "hi" },
         },
       });
@@ -193,7 +195,7 @@ export function forecastSpec(input: ForecastInput): PlotSpec {
       mark: { type: "line", strokeWidth: 1.5 },
       encoding: {
         x: { field: "t", type: "quantitative", title: "time" },
-        y: { field: "y", type: "quantitative", title: `dim ${d}`, scale: { zero: false } },
+        y: { field: "y", type: "quantitative", title: input.dimNames?.[d] ?? `dim ${d}`, scale: { zero: false } },
         color: {
           field: "series",
           type: "nominal",
