@@ -195,7 +195,12 @@ export function forecastSpec(input: ForecastInput): PlotSpec {
       mark: { type: "line", strokeWidth: 1.5 },
       encoding: {
         x: { field: "t", type: "quantitative", title: "time" },
-        y: { field: "y", type: "quantitative", title: input.dimNames?.[d] ?? `dim ${d}`, scale: { zero: false } },
+        y: {
+          field: "y",
+          type: "quantitative",
+          title: input.dimNames?.[d] ?? `dim ${d}`,
+          scale: { zero: false },
+        },
         color: {
           field: "series",
           type: "nominal",
