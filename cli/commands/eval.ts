@@ -1,12 +1,11 @@
 // `warp eval <run-dir|model.safetensors> [--data x.npy] [--context L] [--json]` and
 // `warp info <model.safetensors>`: metrics of a trained model, and what a checkpoint holds.
 
-import { existsSync, statSync } from "node:fs";
 import { join } from "node:path";
 import type { Command } from "commander";
-import { compareForecasts } from "../../src/forecast/forecaster.js";
 import {
   arrayDataset,
+  compareForecasts,
   type Dataset,
   evaluate,
   loadCheckpoint,
@@ -21,18 +20,8 @@ import { loadSplits, readSeriesFile } from "../data-sources.js";
 import { readBytes } from "../files.js";
 import { readRunConfig } from "../model-config.js";
 import { intOption } from "../options.js";
-import { loadForecastModel, writeForecastReport } from "./forecast.js";
+import { checkpointFile, loadForecastModel, writeForecastReport } from "./forecast.js";
 import { imageSide, readArray } from "./train.js";
-
-function checkpointOf(target: string): { file: string; runDir: string | null } {
-  if (existsSync(target) && statSync(target).isDirectory()) {
-    const file = join(target, "checkpoints", "best.safetensors");
-    if (!existsSync(file))
-      throw new WarpError(`${target} is not a run folder: no checkpoints/best.safetensors`);
-    return { file, runDir: target };
-  }
-  return { file: target, runDir: null };
-}
 
 /**
  * A forecasting model: horizon-only MAE/RMSE/MASE of the model and the baselines in original units, on the
@@ -85,7 +74,7 @@ export function registerEval(program: Command): void {
       "\nExamples:\n  warp eval runs/sine-1\n  warp eval model.safetensors --data test.npy --context 100 --json",
     )
     .action(async (target: string, o: { data?: string; context?: number; json?: boolean }) => {
-      const { file, runDir } = checkpointOf(target);
+      const { file, runDir } = checkpointFile(target);
       const ck = loadCheckpoint<object>(readBytes(file, "model"));
       if (ck.metadata.forecast) {
         await evalForecast(file, runDir, o.data);
