@@ -3,9 +3,9 @@
 
 import { join } from "node:path";
 import type { Command } from "commander";
-import { compareForecasts } from "../../src/forecast/forecaster.js";
 import {
   arrayDataset,
+  compareForecasts,
   type Dataset,
   evaluate,
   normalize,

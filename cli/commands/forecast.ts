@@ -4,14 +4,14 @@
 // report `warp train` and `warp eval` write for such runs: horizon-only MAE/RMSE/MASE of WARP and the
 // classical baselines on the test windows (forecast-eval.{json,md}) and plots of a few test windows.
 
-import { existsSync, statSync } from "node:fs";
 import { join } from "node:path";
 import type { Command } from "commander";
 import { compareForecasts, type ForecastSpec, forecastSeries } from "../../src/forecast/forecaster.js";
-import { encodeNpy, loadCheckpoint, type SequenceModel, Tensor, WarpError } from "../../src/index.js";
+import { encodeNpy, type SequenceModel, Tensor, WarpError } from "../../src/index.js";
 import { forecastSpec } from "../../src/plot/specs.js";
+import { checkpointTarget, metadataJson, readCheckpoint } from "../checkpoints.js";
 import { readSeriesFile } from "../data-sources.js";
-import { readBytes, writeAtomic } from "../files.js";
+import { writeAtomic } from "../files.js";
 import { intOption } from "../options.js";
 import { writePlot } from "../plots.js";
 
@@ -22,26 +22,16 @@ export interface ForecastModel {
   spec: ForecastSpec;
 }
 
-/** The checkpoint of a run folder (its best) or a .safetensors path. */
-export function checkpointFile(target: string): { file: string; runDir: string | null } {
-  if (existsSync(target) && statSync(target).isDirectory()) {
-    const file = join(target, "checkpoints", "best.safetensors");
-    if (!existsSync(file))
-      throw new WarpError(`${target} is not a run folder: no checkpoints/best.safetensors`);
-    return { file, runDir: target };
-  }
-  return { file: target, runDir: null };
-}
-
 /** Reads a forecasting checkpoint; a model trained without data.horizon is a clear error. */
 export function loadForecastModel(file: string): ForecastModel {
-  const ck = loadCheckpoint<object>(readBytes(file, "model"));
-  const meta = ck.metadata.forecast;
-  if (!meta)
+  const ck = readCheckpoint<object>(file);
+  if (!ck.metadata.forecast)
     throw new WarpError(
       `${file}: not a forecasting model (train one on a series with --data FILE --context L --horizon H)`,
     );
-  return { model: ck.model, params: ck.params, spec: JSON.parse(meta) as ForecastSpec };
+  const spec = metadataJson(file, ck, "forecast");
+  if (!spec || typeof spec !== "object") throw new WarpError(`${file}: metadata "forecast" is not a JSON object`);
+  return { model: ck.model, params: ck.params, spec: spec as ForecastSpec };
 }
 
 const fmt = (v: number) =>
@@ -112,6 +102,7 @@ export async function writeForecastReport(
         baseline: { name: best.name, mean: full(cmp.forecasts[best.name]!) },
         context: L,
         contextLabel: `context: ${L} steps`,
+        dimNames: spec.columns,
         title: `${what} window ${i} of ${n}: ${own.toUpperCase()} vs ${best.name} (steps after the context)`,
       }),
     );
@@ -162,7 +153,7 @@ export function registerForecast(program: Command): void {
     .action((target: string, o: ForecastOptions) => {
       if (!/\.(csv|npy)$/i.test(o.out)) throw new WarpError(`--out ${o.out}: write a .csv or .npy file`);
       if (o.horizon < 1) throw new WarpError("--horizon must be ≥ 1");
-      const fm = loadForecastModel(checkpointFile(target).file);
+      const fm = loadForecastModel(checkpointTarget(target).file);
       const { spec } = fm;
       const npy = /\.npy$/i.test(o.input);
       const series = readSeriesFile(o.input, {

@@ -107,8 +107,10 @@ const NUMBER = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/;
  * the header's number of fields (else a WarpError naming the line). Empty cells and "?", "NA", "NaN",
  * "null", … are missing values, filled per column by linear interpolation between the nearest observed
  * rows (the first observed value before the first observation, the last after the last; a column with
- * no value at all is an error). Any other non-numeric cell in a chosen column is a WarpError naming the
- * line, column and text. Unknown column names or indices are errors listing the header.
+ * no value at all is an error), or rejected with `missing: "error"`. Any other non-numeric cell in a
+ * chosen column is a WarpError naming the line, column and text; by default the chosen columns are those
+ * whose non-missing cells are mostly numbers, so a stray "oops" or "Infinity" is reported, never a reason
+ * to drop its column. Unknown column names or indices are errors listing the header.
  */
 export function parseCsvSeries(text: string, options: CsvOptions = {}): CsvSeries {
   const delim = options.delimiter ?? detectDelimiter(text);

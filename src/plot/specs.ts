@@ -122,6 +122,8 @@ export interface ForecastInput {
   contextLabel?: string;
   /** The units of the values plotted, for the y axes (e.g. "original units", "normalised"). */
   units?: string;
+  /** Axis title of each dimension's panel (default "dim d"). */
+  dimNames?: readonly string[];
 }
 
 function checkSeries(
@@ -151,7 +153,10 @@ export function forecastSpec(input: ForecastInput): PlotSpec {
   const predName = input.predictionName ?? "prediction";
   // The dashed rule is in the legend too: the end of the context, where the forecast starts.
   const contextLabel = input.contextLabel ?? "end of context";
-  const yTitle = (d: number) => (units ? `dim ${d} (${units})` : `dim ${d}`);
+  const yTitle = (d: number) => {
+    const name = input.dimNames?.[d] ?? `dim ${d}`;
+    return units ? `${name} (${units})` : name;
+  };
   if (!Array.isArray(times) || times.length === 0) fail("times: need at least one time step");
   times.forEach((t, i) => checkFinite(t, `times[${i}]`));
   const steps = times.length;
