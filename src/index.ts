@@ -1,19 +1,6 @@
-// warp-ts public surface: explicit named re-exports only.
-
-export { backward, grad, type TensorTree, valueAndGrad } from "./autograd/grad.js";
-export { type GradcheckOptions, type GradcheckReport, gradcheck } from "./autograd/gradcheck.js";
-export { noGrad } from "./autograd/tape.js";
-export { ROOT_ACTIVATIONS, type RootActivation } from "./backends/kernels.js";
-export {
-  availableBackends,
-  type BackendName,
-  backendInfo,
-  getBackend,
-  nativeUnavailableReason,
-  setBackend,
-  wasmUnavailableReason,
-  withBackend,
-} from "./backends/registry.js";
+// warp-ts public surface: everything of the browser entry (src/web.ts), then the named re-exports of what
+// the browser entry leaves out (the YAML run configuration and what is built on it: forecasting, baselines).
+export * from "./web.js";
 export {
   type ArModel,
   arForecast,
@@ -29,8 +16,6 @@ export {
   persistenceForecast,
   seasonalNaiveForecast,
 } from "./baselines/classical.js";
-export { initWasm } from "./backends/wasm/index.js";
-export { type RnnCellParams, RnnModel, type RnnParams } from "./baselines/rnn.js";
 export {
   applyOverrides,
   type DataConfig,
@@ -58,107 +43,6 @@ export {
   VAL_CRITERIA,
   type ValCriterion,
 } from "./config/run-config.js";
-export {
-  type CsvOptions,
-  type CsvSeries,
-  chronologicalSplit,
-  fillGaps,
-  MISSING_TOKENS,
-  parseCsvSeries,
-  type RowSplit,
-  roundHalfEven,
-  type SeriesSplitOptions,
-  splitSeriesWindows,
-  type WindowOptions,
-  type WindowSplits,
-  windowSeries,
-} from "./data/csv.js";
-export {
-  type ArrayDatasetArrays,
-  type ArrayDatasetOptions,
-  arrayDataset,
-  type BatchesOptions,
-  batches,
-  type Dataset,
-  subset,
-} from "./data/dataset.js";
-export {
-  DYNAMICS_SIZES,
-  type DynamicsOptions,
-  type DynamicsSplit,
-  type Interval,
-  LOTKA_RANGES,
-  type LotkaDataset,
-  type LotkaOptions,
-  type LotkaRanges,
-  type LotkaSplitsOptions,
-  lotkaDataset,
-  lotkaSplits,
-  MSD_RANGES,
-  type MsdDataset,
-  type MsdOptions,
-  type MsdRanges,
-  type MsdSplitsOptions,
-  msdDataset,
-  msdSplits,
-  msdZeroDataset,
-  msdZeroSplits,
-  repeatCopy,
-} from "./data/dynamics.js";
-export {
-  type DataSplits,
-  type FileReader,
-  generatorCommand,
-  LAYOUTS,
-  type LayoutOptions,
-  loadLayout,
-  seriesSplits,
-} from "./data/layouts.js";
-export {
-  type DownsampleMode,
-  downsampledSize,
-  idxLabels,
-  type MnistDatasetOptions,
-  mnistDataset,
-  type PixelSequenceOptions,
-  pixelSequences,
-} from "./data/mnist.js";
-export {
-  type DenormalizeOptions,
-  denormalize,
-  type FitMinMaxOptions,
-  fitMinMax,
-  type MinMaxStats,
-  normalize,
-} from "./data/normalize.js";
-export {
-  datasetFromNpy,
-  datasetFromNpz,
-  type NpyDatasetOptions,
-  type NpzDatasetOptions,
-} from "./data/npy-dataset.js";
-export { type OdeFunction, type OdeOptions, odeSolve } from "./data/ode.js";
-export { type OscillationOptions, oscillationClasses } from "./data/oscillations.js";
-export {
-  type SineDataset,
-  type SineOptions,
-  type SineSplitsOptions,
-  sineDataset,
-  sineSplits,
-} from "./data/sine.js";
-export {
-  type PemsWindowOptions,
-  pemsWindows,
-  type TrafficSequences,
-  trafficSequencesFromNpz,
-} from "./data/traffic.js";
-export {
-  parseUeaTs,
-  parseUeaTsPair,
-  type UeaData,
-  type UeaParseOptions,
-  ueaArraysFromNpz,
-} from "./data/uea.js";
 export { type ForecastWindowOptions, type ForecastWindows, forecastWindows } from "./data/windows.js";
 export {
   type FitForecasterAsyncOptions,
@@ -213,53 +97,6 @@ export {
   writeEquinoxWarp,
 } from "./io/equinox.js";
 export {
-  type DecodeIdxOptions,
-  decodeIdx,
-  encodeIdx,
-  type IdxArray,
-  type IdxData,
-  type IdxDType,
-} from "./io/idx.js";
-export { decodeNpy, decodeNpz, encodeNpy, encodeNpz } from "./io/npy.js";
-export { decodeSafetensors, encodeSafetensors } from "./io/safetensors.js";
-export { createModel } from "./models.js";
-export {
-  abs,
-  add,
-  cast,
-  clip,
-  cos,
-  div,
-  equal,
-  exp,
-  greater,
-  less,
-  log,
-  maximum,
-  minimum,
-  mul,
-  neg,
-  type Operand,
-  pow,
-  relu,
-  sigmoid,
-  sin,
-  softplus,
-  sqrt,
-  square,
-  stopGradient,
-  sub,
-  swish,
-  tanh,
-  where,
-} from "./ops/elementwise.js";
-export { type LinearStepOptions, linearStep, StepTape, stepTape } from "./ops/linear-step.js";
-export { softmaxCrossEntropy } from "./ops/loss.js";
-export { type MatmulOptions, matmul } from "./ops/matmul.js";
-export { linearRecurrence, linearRecurrenceRef, type RecurrenceOptions } from "./ops/recurrence.js";
-export { broadcastTo, mean, sum, sumTo } from "./ops/reduce.js";
-export { type RootMlpOptions, rootMlp, rootMlpRef, rootParamCount } from "./ops/root-mlp.js";
-export {
   diagonalScan,
   diagonalScanRef,
   diagonalStep,
@@ -267,60 +104,6 @@ export {
   type LowRank,
   type ScanOptions,
 } from "./ops/scan.js";
-export { concat, gather, reshape, slice, split, stack, transpose } from "./ops/shape.js";
-export { clipByGlobalNorm, clipElementwise, globalNorm } from "./optim/clip.js";
-export { type ConfiguredOptimizer, optimizerFromConfig } from "./optim/from-config.js";
-export {
-  type AdamOptions,
-  type AdamState,
-  type AdamwOptions,
-  adabelief,
-  adam,
-  adamw,
-  type DecayMask,
-  type SgdState,
-  sgd,
-} from "./optim/optimizers.js";
-export { type PlateauOptions, type PlateauState, reduceOnPlateau } from "./optim/plateau.js";
-export { type ReferenceOptimizerOptions, referenceOptimizer } from "./optim/reference.js";
-export {
-  applyUpdates,
-  chain,
-  type EmptyState,
-  type GradientTransformation,
-  scaleEntries,
-  type Tree,
-  treeLeaves,
-  treeMap,
-  type UpdateExtra,
-} from "./optim/transform.js";
-export {
-  type ForecastInput,
-  forecastSpec,
-  type ImageGridInput,
-  imageGridSpec,
-  type LossCurveOptions,
-  type LossRecord,
-  lossCurveSpec,
-} from "./plot/specs.js";
-export type { Batch, ForwardOptions, SequenceModel } from "./sequence-model.js";
-export {
-  clearPool,
-  convert,
-  type DType,
-  dispose,
-  eye,
-  type FloatDType,
-  full,
-  ones,
-  pooledByteCount,
-  scalar,
-  Tensor,
-  tensor,
-  tidy,
-  zeros,
-} from "./tensor/tensor.js";
-export { type EvaluateOptions, evaluate } from "./train/evaluate.js";
 export {
   criterionScore,
   DIVERGENCE_HINT,
@@ -335,27 +118,6 @@ export {
   TrainingDiverged,
 } from "./train/fit.js";
 // Metrics as a namespace (metrics.mse, metrics.accuracy, …): `mse` is already the tensor loss above.
-export * as metrics from "./train/metrics.js";
-export { decodeState, encodeState } from "./train/state.js";
-export { WarpError } from "./util/assert.js";
-export {
-  bernoulli,
-  foldIn,
-  type Key,
-  normal,
-  permutation,
-  randint,
-  randomBits,
-  randomKey,
-  splitKey,
-  uniform,
-} from "./util/random.js";
-export {
-  CHECKPOINT_FORMAT,
-  type Checkpoint,
-  loadCheckpoint,
-  saveCheckpoint,
-} from "./warp/checkpoint.js";
 export {
   type FinalActivation,
   IGNORED_MODEL_KEYS,
@@ -375,18 +137,4 @@ export {
   TRANSITIONS,
   type Transition,
 } from "./warp/config.js";
-export { applyHead, finalActivation, type HeadOptions } from "./warp/head.js";
-export { gaussianNll, halfMse, lastStepCrossEntropy, mse, sampleSteps } from "./warp/loss.js";
-export { hypernetSizes, parallelStates, WarpModel } from "./warp/model.js";
-export { type LinearParams, namedToParams, paramsToNamed, type WarpParams } from "./warp/params.js";
-export { initMlpTheta, mlpDims, mlpRoot, msdRoot, type Root, sinePhaseRoot, sineRoot } from "./warp/root.js";
 export { denseTransition, type TransitionParams, transitionName } from "./warp/transition.js";
-export {
-  type StreamOptions,
-  type StreamPrediction,
-  type StreamRollout,
-  StreamSession,
-} from "./warp/stream.js";
-export { type TrainJob, trainInWorker } from "./worker/client.js";
-export type { Endpoint, TrainProgress, TrainRequest, TrainResult } from "./worker/protocol.js";
-export { serveTraining } from "./worker/train-worker.js";
