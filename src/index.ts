@@ -1,21 +1,6 @@
 // warp-ts public surface: everything of the browser entry (src/web.ts), then the named re-exports of what
 // the browser entry leaves out (the YAML run configuration and what is built on it: forecasting, baselines).
-export * from "./web.js";
-export {
-  type ArModel,
-  arForecast,
-  type ClassicalBaselines,
-  classicalForecasts,
-  detectSeason,
-  fitAr,
-  fitClassicalBaselines,
-  type HorizonMetrics,
-  horizonMetrics,
-  horizonOf,
-  naiveScale,
-  persistenceForecast,
-  seasonalNaiveForecast,
-} from "./baselines/classical.js";
+
 export {
   applyOverrides,
   type DataConfig,
@@ -43,7 +28,6 @@ export {
   VAL_CRITERIA,
   type ValCriterion,
 } from "./config/run-config.js";
-export { type ForecastWindowOptions, type ForecastWindows, forecastWindows } from "./data/windows.js";
 export {
   type FitForecasterAsyncOptions,
   type FitForecasterOptions,
@@ -56,85 +40,4 @@ export {
   loadForecaster,
   type SeriesInput,
 } from "./forecast/api.js";
-export {
-  compareForecasts,
-  EXPLODING_LIMIT,
-  type ForecastComparison,
-  type ForecastData,
-  type ForecastDataOptions,
-  type ForecastSpec,
-  forecastData,
-  forecastSeries,
-  rolloutForecast,
-  type WindowForecast,
-} from "./forecast/forecaster.js";
-export {
-  applyAffine,
-  fitSeriesNormalization,
-  globalStats,
-  INSTANCE_SCALE_FLOOR,
-  type SeriesNormalization,
-  type SeriesNormalizationOptions,
-  undoAffine,
-  type WindowAffine,
-  windowAffine,
-} from "./forecast/normalization.js";
-export { FORECAST_RECIPE } from "./forecast/recipe.js";
-export {
-  jsonSeries,
-  parseSeries,
-  type SeriesFormat,
-  type SeriesOptions,
-  seriesFormat,
-} from "./forecast/series.js";
-export {
-  authorsModelKeys,
-  type EquinoxLeaf,
-  equinoxLayout,
-  equinoxSizes,
-  readEquinoxWarp,
-  splitNpyStream,
-  writeEquinoxWarp,
-} from "./io/equinox.js";
-export {
-  diagonalScan,
-  diagonalScanRef,
-  diagonalStep,
-  diagonalStepRef,
-  type LowRank,
-  type ScanOptions,
-} from "./ops/scan.js";
-export {
-  criterionScore,
-  DIVERGENCE_HINT,
-  type EpochRecord,
-  epochKeys,
-  type FitOptions,
-  type FitState,
-  fit,
-  fitAsync,
-  fitSteps,
-  TrainingInterrupted,
-  TrainingDiverged,
-} from "./train/fit.js";
-// Metrics as a namespace (metrics.mse, metrics.accuracy, …): `mse` is already the tensor loss above.
-export {
-  type FinalActivation,
-  IGNORED_MODEL_KEYS,
-  MODEL_DEFAULTS,
-  MODEL_TYPES,
-  type ModelConfig,
-  type ModelType,
-  nearest,
-  RNN_DEFAULTS,
-  RNN_MODEL_KEYS,
-  RNN_MODEL_TYPES,
-  type RnnModelType,
-  ROOT_PHYSICS,
-  type RootPhysics,
-  resolveModelConfig,
-  TRAINING_MODEL_KEYS,
-  TRANSITIONS,
-  type Transition,
-} from "./warp/config.js";
-export { denseTransition, type TransitionParams, transitionName } from "./warp/transition.js";
+export * from "./web.js";

@@ -19,6 +19,21 @@ export {
   withBackend,
 } from "./backends/registry.js";
 export { initWasm } from "./backends/wasm/index.js";
+export {
+  type ArModel,
+  arForecast,
+  type ClassicalBaselines,
+  classicalForecasts,
+  detectSeason,
+  fitAr,
+  fitClassicalBaselines,
+  type HorizonMetrics,
+  horizonMetrics,
+  horizonOf,
+  naiveScale,
+  persistenceForecast,
+  seasonalNaiveForecast,
+} from "./baselines/classical.js";
 export { type RnnCellParams, RnnModel, type RnnParams } from "./baselines/rnn.js";
 export {
   type CsvOptions,
@@ -121,6 +136,47 @@ export {
   type UeaParseOptions,
   ueaArraysFromNpz,
 } from "./data/uea.js";
+export { type ForecastWindowOptions, type ForecastWindows, forecastWindows } from "./data/windows.js";
+export {
+  compareForecasts,
+  EXPLODING_LIMIT,
+  type ForecastComparison,
+  type ForecastData,
+  type ForecastDataOptions,
+  type ForecastSpec,
+  forecastData,
+  forecastSeries,
+  rolloutForecast,
+  type WindowForecast,
+} from "./forecast/forecaster.js";
+export {
+  applyAffine,
+  fitSeriesNormalization,
+  globalStats,
+  INSTANCE_SCALE_FLOOR,
+  type SeriesNormalization,
+  type SeriesNormalizationOptions,
+  undoAffine,
+  type WindowAffine,
+  windowAffine,
+} from "./forecast/normalization.js";
+export { FORECAST_RECIPE } from "./forecast/recipe.js";
+export {
+  jsonSeries,
+  parseSeries,
+  type SeriesFormat,
+  type SeriesOptions,
+  seriesFormat,
+} from "./forecast/series.js";
+export {
+  authorsModelKeys,
+  type EquinoxLeaf,
+  equinoxLayout,
+  equinoxSizes,
+  readEquinoxWarp,
+  splitNpyStream,
+  writeEquinoxWarp,
+} from "./io/equinox.js";
 export {
   type DecodeIdxOptions,
   decodeIdx,
@@ -132,7 +188,6 @@ export {
 export { decodeNpy, decodeNpz, encodeNpy, encodeNpz } from "./io/npy.js";
 export { decodeSafetensors, encodeSafetensors } from "./io/safetensors.js";
 export { createModel } from "./models.js";
-export type { Batch, ForwardOptions, SequenceModel } from "./sequence-model.js";
 export {
   abs,
   add,
@@ -169,6 +224,14 @@ export { type MatmulOptions, matmul } from "./ops/matmul.js";
 export { linearRecurrence, linearRecurrenceRef, type RecurrenceOptions } from "./ops/recurrence.js";
 export { broadcastTo, mean, sum, sumTo } from "./ops/reduce.js";
 export { type RootMlpOptions, rootMlp, rootMlpRef, rootParamCount } from "./ops/root-mlp.js";
+export {
+  diagonalScan,
+  diagonalScanRef,
+  diagonalStep,
+  diagonalStepRef,
+  type LowRank,
+  type ScanOptions,
+} from "./ops/scan.js";
 export { concat, gather, reshape, slice, split, stack, transpose } from "./ops/shape.js";
 export { clipByGlobalNorm, clipElementwise, globalNorm } from "./optim/clip.js";
 export { type ConfiguredOptimizer, optimizerFromConfig } from "./optim/from-config.js";
@@ -205,6 +268,7 @@ export {
   type LossRecord,
   lossCurveSpec,
 } from "./plot/specs.js";
+export type { Batch, ForwardOptions, SequenceModel } from "./sequence-model.js";
 export {
   clearPool,
   convert,
@@ -224,12 +288,16 @@ export {
 export { type EvaluateOptions, evaluate } from "./train/evaluate.js";
 export {
   criterionScore,
+  DIVERGENCE_HINT,
   type EpochRecord,
   epochKeys,
   type FitOptions,
   type FitState,
   fit,
+  fitAsync,
+  fitSteps,
   TrainingDiverged,
+  TrainingInterrupted,
 } from "./train/fit.js";
 export * as metrics from "./train/metrics.js";
 export { decodeState, encodeState } from "./train/state.js";
@@ -268,6 +336,8 @@ export {
   type RootPhysics,
   resolveModelConfig,
   TRAINING_MODEL_KEYS,
+  TRANSITIONS,
+  type Transition,
 } from "./warp/config.js";
 export { applyHead, finalActivation, type HeadOptions } from "./warp/head.js";
 export { gaussianNll, halfMse, lastStepCrossEntropy, mse, sampleSteps } from "./warp/loss.js";
@@ -280,6 +350,7 @@ export {
   type StreamRollout,
   StreamSession,
 } from "./warp/stream.js";
+export { denseTransition, type TransitionParams, transitionName } from "./warp/transition.js";
 export { type TrainJob, trainInWorker } from "./worker/client.js";
 export type { Endpoint, TrainProgress, TrainRequest, TrainResult } from "./worker/protocol.js";
 export { serveTraining } from "./worker/train-worker.js";

@@ -12,7 +12,7 @@ import { gzipSync } from "node:zlib";
 import { build } from "esbuild";
 
 /** Budget for the minified, gzipped (level 9) browser bundle, in bytes. */
-const GZIP_BUDGET = 72 * 1024;
+const GZIP_BUDGET = 80 * 1024;
 
 const ENTRY = new URL("../../src/web.js", import.meta.url).pathname;
 
@@ -51,11 +51,12 @@ describe("browser bundle of warp-ts/web", () => {
     assert.ok(gz <= GZIP_BUDGET, `gzipped bundle is ${gz} bytes, over the ${GZIP_BUDGET}-byte budget`);
   });
 
-  it("exports every name of the main entry except the YAML run configuration's", async () => {
+  it("exports every name of the main entry except the YAML run configuration's and what is built on it", async () => {
     const main = await import("../../src/index.js");
     const web = await import("../../src/web.js");
     const runConfig = await import("../../src/config/run-config.js");
-    const missing = Object.keys(main).filter((k) => !(k in web) && !(k in runConfig));
+    const forecastApi = await import("../../src/forecast/api.js");
+    const missing = Object.keys(main).filter((k) => !(k in web) && !(k in runConfig) && !(k in forecastApi));
     assert.deepEqual(missing, [], "add these to src/web.ts");
     assert.deepEqual(
       Object.keys(web).filter((k) => k in runConfig),
