@@ -35,6 +35,7 @@ describeKernels("wasm backend", wasm, false, () => {
     if (!wasm.ok) assert.fail(wasm.reason);
     assert.match(wasm.info, /SIMD128/);
     for (const name of [
+      "binary",
       "matmul",
       "linearRecurrence",
       "linearRecurrenceVjp",

@@ -338,3 +338,87 @@ function scaleInto(a: f32, x: usize, y: usize, n: i32): void {
   }
   for (; k < n; k++) st(y, k, a * ld(x, k));
 }
+
+// ---- element-wise binary ops -------------------------------------------------------------------
+
+/** Binary op codes: the order of BINARY_OPS in src/backends/kernels.ts (pow, code 4, stays on the host). */
+const ADD = 0;
+const SUB = 1;
+const MUL = 2;
+const DIV = 3;
+const MAXIMUM = 5;
+const MINIMUM = 6;
+const GREATER = 7;
+const LESS = 8;
+
+// @ts-ignore: decorator
+@inline
+function applyV(op: i32, x: v128, y: v128): v128 {
+  switch (op) {
+    case ADD:
+      return f32x4.add(x, y);
+    case SUB:
+      return f32x4.sub(x, y);
+    case MUL:
+      return f32x4.mul(x, y);
+    case DIV:
+      return f32x4.div(x, y);
+    case MAXIMUM:
+      return f32x4.max(x, y);
+    case MINIMUM:
+      return f32x4.min(x, y);
+    case GREATER:
+      return v128.and(f32x4.gt(x, y), f32x4.splat(1));
+    case LESS:
+      return v128.and(f32x4.lt(x, y), f32x4.splat(1));
+    default:
+      return v128.and(f32x4.eq(x, y), f32x4.splat(1));
+  }
+}
+
+// @ts-ignore: decorator
+@inline
+function applyS(op: i32, x: f32, y: f32): f32 {
+  switch (op) {
+    case ADD:
+      return x + y;
+    case SUB:
+      return x - y;
+    case MUL:
+      return x * y;
+    case DIV:
+      return x / y;
+    case MAXIMUM:
+      return max(x, y);
+    case MINIMUM:
+      return min(x, y);
+    case GREATER:
+      return x > y ? 1 : 0;
+    case LESS:
+      return x < y ? 1 : 0;
+    default:
+      return x == y ? 1 : 0;
+  }
+}
+
+/**
+ * out (outer × inner, dense) = a ∘ b, row r of a starting at a + r·sa0 floats and read with step ia ∈ {0, 1}
+ * along the row (0 broadcasts one value), likewise b.
+ */
+export function binary(op: i32, a: usize, sa0: i32, ia: i32, b: usize, sb0: i32, ib: i32, out: usize, outer: i32, inner: i32): void {
+  for (let r = 0; r < outer; r++) {
+    const pa = a + (<usize>(r * sa0) << 2);
+    const pb = b + (<usize>(r * sb0) << 2);
+    const po = out + (<usize>(r * inner) << 2);
+    const av = v128.load32_splat(pa);
+    const bv = v128.load32_splat(pb);
+    let j = 0;
+    for (; j + 4 <= inner; j += 4) {
+      const o = <usize>j << 2;
+      const x = ia ? v128.load(pa + o) : av;
+      const y = ib ? v128.load(pb + o) : bv;
+      v128.store(po + o, applyV(op, x, y));
+    }
+    for (; j < inner; j++) st(po, j, applyS(op, ld(pa, j * ia), ld(pb, j * ib)));
+  }
+}

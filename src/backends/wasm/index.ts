@@ -6,8 +6,9 @@
 // Not here: backend choice and the fallback notice (src/backends/registry.ts), the kernels' maths (wasm/).
 
 import { WarpError } from "../../util/assert.js";
+import { binaryCpu, coalesce } from "../cpu/elementwise.js";
 import type { FloatArray, Kernels, RootMlpArgs } from "../kernels.js";
-import { ROOT_ACTIVATIONS } from "../kernels.js";
+import { BINARY_OPS, ROOT_ACTIVATIONS } from "../kernels.js";
 import { WASM_BASE64 } from "./module.js";
 
 export type WasmLoad = { ok: true; kernels: Partial<Kernels>; info: string } | { ok: false; reason: string };
@@ -17,6 +18,18 @@ interface Exports {
   memory: { buffer: ArrayBuffer; grow(pages: number): number };
   scratchEnd(): number;
   prepackedSize(K: number, N: number): number;
+  binary(
+    op: number,
+    a: number,
+    sa0: number,
+    ia: number,
+    b: number,
+    sb0: number,
+    ib: number,
+    out: number,
+    outer: number,
+    inner: number,
+  ): void;
   matmul(
     a: number,
     b: number,
@@ -91,6 +104,8 @@ interface WasmApi {
 }
 
 const PAGE = 65536;
+/** Below this many elements an element-wise op stays on the cpu kernel (the copies would dominate). */
+const ELEMENTWISE_MIN = 4096;
 
 function api(): WasmApi | undefined {
   return (globalThis as { WebAssembly?: WasmApi }).WebAssembly;
@@ -195,6 +210,43 @@ function rootSizes(dims: readonly number[]): { P: number; H: number; width: numb
 function kernelsOf(ex: Exports): Partial<Kernels> {
   const heap = new Heap(ex);
   return {
+    binary(op, a, aStrides, b, bStrides, out, shape) {
+      const total = shape.reduce((p, d) => p * d, 1);
+      const dense = shape.map((_, d) => shape.slice(d + 1).reduce((p, n) => p * n, 1));
+      const c = coalesce(shape, [aStrides, bStrides, dense]);
+      const nd = c.shape.length;
+      const [sa, sb] = c.strides as [number[], number[]];
+      const [ia, ib] = [sa[nd - 1]!, sb[nd - 1]!];
+      if (
+        op === "pow" ||
+        total < ELEMENTWISE_MIN ||
+        nd > 2 ||
+        ia > 1 ||
+        ib > 1 ||
+        !(a instanceof Float32Array && b instanceof Float32Array && out instanceof Float32Array)
+      ) {
+        binaryCpu(op, a, aStrides, b, bStrides, out, shape);
+        return;
+      }
+      const inner = c.shape[nd - 1]!;
+      const outer = total / inner;
+      const [pa, pb, po] = heap.reserve(a.length, b.length, total) as [number, number, number];
+      heap.put(pa, a);
+      heap.put(pb, b);
+      ex.binary(
+        BINARY_OPS.indexOf(op),
+        pa,
+        nd === 2 ? sa[0]! : 0,
+        ia,
+        pb,
+        nd === 2 ? sb[0]! : 0,
+        ib,
+        po,
+        outer,
+        inner,
+      );
+      heap.get(po, out.subarray(0, total));
+    },
     matmul(a, b, out, m) {
       const { batch, M, N, K } = m;
       need(a, batch > 0 ? (batch - 1) * m.strideA + M * K : 0, "a");

@@ -37,8 +37,7 @@ function check(err: unknown, m: Matcher | undefined, message?: string): void {
     if (!m.test(text)) fail(message ?? `error "${text}" does not match ${m}`);
   } else if (typeof m === "function") {
     if (m.prototype !== undefined && err instanceof (m as new () => unknown)) return;
-    if (m.prototype !== undefined && Error.isPrototypeOf(m))
-      fail(message ?? `error "${text}" is not a ${m.name}`);
+    if (m === Error || m.prototype instanceof Error) fail(message ?? `error "${text}" is not a ${m.name}`);
     if ((m as (e: unknown) => boolean)(err) !== true) fail(message ?? `error "${text}" failed validation`);
   } else {
     for (const [k, v] of Object.entries(m)) {
