@@ -10,7 +10,10 @@ import { readBytes } from "./files.js";
  * What a `<run-dir|model.safetensors>` argument names: the checkpoint file, and the run folder it belongs
  * to (a folder given directly, or the folder above a file in `<run>/checkpoints/`), or null.
  */
-export function checkpointTarget(target: string, which: "best" | "last" = "best"): { file: string; runDir: string | null } {
+export function checkpointTarget(
+  target: string,
+  which: "best" | "last" = "best",
+): { file: string; runDir: string | null } {
   if (!existsSync(target)) throw new WarpError(`${target}: no such file or folder`);
   if (statSync(target).isDirectory()) {
     const file = join(target, "checkpoints", `${which}.safetensors`);
@@ -18,7 +21,9 @@ export function checkpointTarget(target: string, which: "best" | "last" = "best"
     // No validation chose a best model (no held-out split, or training.val_on_test: false): the last one.
     const last = join(target, "checkpoints", "last.safetensors");
     if (which === "best" && existsSync(last)) {
-      console.error(`warp: note: ${target}: no validation chose a best model; using checkpoints/last.safetensors`);
+      console.error(
+        `warp: note: ${target}: no validation chose a best model; using checkpoints/last.safetensors`,
+      );
       return { file: last, runDir: target };
     }
     throw new WarpError(`${target} is not a run folder: no checkpoints/${which}.safetensors`);
@@ -29,7 +34,10 @@ export function checkpointTarget(target: string, which: "best" | "last" = "best"
 }
 
 /** A checkpoint file, its errors prefixed with the path ("runs/x/checkpoints/last.safetensors: …"). */
-export function readCheckpoint<P extends object = object>(path: string, expected?: ModelConfig): Checkpoint<P> {
+export function readCheckpoint<P extends object = object>(
+  path: string,
+  expected?: ModelConfig,
+): Checkpoint<P> {
   const bytes = readBytes(path, "checkpoint");
   try {
     return loadCheckpoint<P>(bytes, expected);

@@ -259,7 +259,9 @@ function loadAllSplits(run: RunConfig, cwd: string): Splits {
   const dataset = run.general.dataset;
   if (run.data.generate) {
     if (dataset !== "sine")
-      throw new WarpError(`data.generate: only the "sine" dataset is generated here, not "${dataset}" (see \`warp data --help\`)`);
+      throw new WarpError(
+        `data.generate: only the "sine" dataset is generated here, not "${dataset}" (see \`warp data --help\`)`,
+      );
     const s = sineSplits(randomKey(run.general.seed), { train: 10, val: 1000, test: 1000 });
     return { train: s.train, val: s.val, test: s.test, stats: null };
   }

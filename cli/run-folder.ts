@@ -38,10 +38,13 @@ export function lockRunFolder(dir: string): () => void {
       process.on("exit", release);
       return release;
     } catch (e) {
-      if ((e as { code?: string }).code !== "EEXIST") throw new WarpError(`cannot lock ${dir}: ${(e as Error).message}`);
+      if ((e as { code?: string }).code !== "EEXIST")
+        throw new WarpError(`cannot lock ${dir}: ${(e as Error).message}`);
       const pid = Number.parseInt(readFileSync(path, "utf8"), 10);
       if (Number.isInteger(pid) && pid !== process.pid && alive(pid)) {
-        throw new WarpError(`run folder ${dir} is in use by another warp process (pid ${pid}); wait for it or stop it`);
+        throw new WarpError(
+          `run folder ${dir} is in use by another warp process (pid ${pid}); wait for it or stop it`,
+        );
       }
       rmSync(path, { force: true }); // stale: its process is gone
     }

@@ -5,7 +5,16 @@
 
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, describe, it } from "node:test";
@@ -58,7 +67,10 @@ function assertPrints(got: string, want: string): void {
     const a = Number(g[i]);
     const b = Number(w[i]);
     if (Number.isFinite(b) && /\d/.test(w[i]!)) {
-      assert.ok(Math.abs(a - b) <= 2e-4 + 1e-3 * Math.abs(b), `printed ${g[i]} where the README says ${w[i]}`);
+      assert.ok(
+        Math.abs(a - b) <= 2e-4 + 1e-3 * Math.abs(b),
+        `printed ${g[i]} where the README says ${w[i]}`,
+      );
     } else {
       assert.equal(g[i], w[i], `printed:\n${got}\nREADME says:\n${want}`);
     }
@@ -81,8 +93,15 @@ describe("README.md", () => {
     const proj = join(scratch, "user");
     mkdirSync(join(proj, "node_modules", "@types"), { recursive: true });
     symlinkSync(ROOT, join(proj, "node_modules", "warp-ts"), "dir");
-    symlinkSync(join(ROOT, "node_modules", "@types", "node"), join(proj, "node_modules", "@types", "node"), "dir");
-    writeFileSync(join(proj, "package.json"), JSON.stringify({ name: "readme-user", type: "module", private: true }));
+    symlinkSync(
+      join(ROOT, "node_modules", "@types", "node"),
+      join(proj, "node_modules", "@types", "node"),
+      "dir",
+    );
+    writeFileSync(
+      join(proj, "package.json"),
+      JSON.stringify({ name: "readme-user", type: "module", private: true }),
+    );
     writeFileSync(
       join(proj, "tsconfig.json"),
       JSON.stringify({
@@ -103,7 +122,9 @@ describe("README.md", () => {
     const r = spawnSync(process.execPath, [tsc, "-p", proj], { encoding: "utf8" });
     assert.equal(r.status, 0, `README's TypeScript does not compile:\n${r.stdout}${r.stderr}`);
     assert.deepEqual(
-      readdirSync(join(proj, "out")).filter((f) => f.endsWith(".js")).sort(),
+      readdirSync(join(proj, "out"))
+        .filter((f) => f.endsWith(".js"))
+        .sort(),
       ts.map((b) => `block-${b.i}.js`).sort(),
     );
   });
@@ -128,7 +149,9 @@ describe("README.md", () => {
 
 const frontDoor = process.env.CI === "true" || process.env.WARP_FRONTDOOR === "1";
 
-describe("the front door on a fresh clone", { skip: frontDoor ? false : "runs with CI=true or WARP_FRONTDOOR=1" }, () => {
+describe("the front door on a fresh clone", {
+  skip: frontDoor ? false : "runs with CI=true or WARP_FRONTDOOR=1",
+}, () => {
   const clone = join(scratch, "clone");
   const first = blocks(README).find((b) => b.lang === "sh");
   const commands = (first?.code ?? "")
@@ -158,11 +181,20 @@ describe("the front door on a fresh clone", { skip: frontDoor ? false : "runs wi
     const packed = sh("npm pack --silent", clone).trim().split("\n").pop()!;
     const user = join(scratch, "packed-user");
     mkdirSync(user);
-    writeFileSync(join(user, "package.json"), JSON.stringify({ name: "u", version: "1.0.0", type: "module" }));
+    writeFileSync(
+      join(user, "package.json"),
+      JSON.stringify({ name: "u", version: "1.0.0", type: "module" }),
+    );
     sh(`npm install --no-audit --no-fund "${join(clone, packed)}"`, user);
     // npm 11 skips a dependency's build step; the README's command builds the native backend.
     sh("cd node_modules/warp-ts && npm run build:native", user);
-    assert.match(sh(`node --input-type=module -e 'import { getBackend } from "warp-ts"; console.log(getBackend())'`, user), /^native$/m);
+    assert.match(
+      sh(
+        `node --input-type=module -e 'import { getBackend } from "warp-ts"; console.log(getBackend())'`,
+        user,
+      ),
+      /^native$/m,
+    );
     assert.match(sh("npx warp --version", user), /^\d+\.\d+\.\d+/);
     const lib = `import { randomKey, uniform } from "warp-ts"; console.log(uniform(randomKey(0), [2, 3]).shape.join("x"));`;
     assert.match(sh(`node --input-type=module -e '${lib}'`, user), /^2x3$/m);
@@ -171,9 +203,15 @@ describe("the front door on a fresh clone", { skip: frontDoor ? false : "runs wi
   it("a git dependency installs a working `warp` bin and library", () => {
     const user = join(scratch, "git-user");
     mkdirSync(user);
-    writeFileSync(join(user, "package.json"), JSON.stringify({ name: "g", version: "1.0.0", type: "module" }));
+    writeFileSync(
+      join(user, "package.json"),
+      JSON.stringify({ name: "g", version: "1.0.0", type: "module" }),
+    );
     sh(`npm install --no-audit --no-fund "git+file://${clone}"`, user);
     assert.match(sh("npx warp --version", user), /^\d+\.\d+\.\d+/);
-    assert.match(sh(`node --input-type=module -e 'import * as w from "warp-ts"; console.log(typeof w.WarpModel)'`, user), /function/);
+    assert.match(
+      sh(`node --input-type=module -e 'import * as w from "warp-ts"; console.log(typeof w.WarpModel)'`, user),
+      /function/,
+    );
   });
 });

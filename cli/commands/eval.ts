@@ -14,8 +14,8 @@ import {
   WarpError,
   windowSeries,
 } from "../../src/index.js";
-import { loadSplits, readSeriesFile } from "../data-sources.js";
 import { checkpointTarget, readCheckpoint } from "../checkpoints.js";
+import { loadSplits, readSeriesFile } from "../data-sources.js";
 import { readRunConfig } from "../model-config.js";
 import { intOption } from "../options.js";
 import { loadForecastModel, writeForecastReport } from "./forecast.js";
@@ -85,13 +85,18 @@ export function registerEval(program: Command): void {
         const x = readArray(o.data);
         const D = x.shape[2]!;
         if (D !== ck.config.data_size)
-          throw new WarpError(`${o.data}: ${D} channel(s) (shape ${x.shape.join("×")}) but the model was trained on ${ck.config.data_size}`);
+          throw new WarpError(
+            `${o.data}: ${D} channel(s) (shape ${x.shape.join("×")}) but the model was trained on ${ck.config.data_size}`,
+          );
         const bad = x.data.findIndex((v) => !Number.isFinite(v));
-        if (bad >= 0) throw new WarpError(`${o.data}: value ${x.data[bad]} at flat index ${bad} is not finite`);
+        if (bad >= 0)
+          throw new WarpError(`${o.data}: value ${x.data[bad]} at flat index ${bad} is not finite`);
         data = arrayDataset({ x: stats ? normalize(x, stats) : x });
       } else {
         if (!runDir)
-          throw new WarpError(`${file} is not inside a run folder (<run>/checkpoints/ beside <run>/config.yaml): give --data x.npy`);
+          throw new WarpError(
+            `${file} is not inside a run folder (<run>/checkpoints/ beside <run>/config.yaml): give --data x.npy`,
+          );
         const split = loadSplits(run!, process.cwd());
         const held = split.test ?? split.val;
         if (!held)

@@ -30,7 +30,8 @@ export function loadForecastModel(file: string): ForecastModel {
       `${file}: not a forecasting model (train one on a series with --data FILE --context L --horizon H)`,
     );
   const spec = metadataJson(file, ck, "forecast");
-  if (!spec || typeof spec !== "object") throw new WarpError(`${file}: metadata "forecast" is not a JSON object`);
+  if (!spec || typeof spec !== "object")
+    throw new WarpError(`${file}: metadata "forecast" is not a JSON object`);
   return { model: ck.model, params: ck.params, spec: spec as ForecastSpec };
 }
 

@@ -37,7 +37,7 @@ import { forecastSpec, imageGridSpec, lossCurveSpec } from "../../src/plot/specs
 import { evaluate } from "../../src/train/evaluate.js";
 import { DIVERGENCE_HINT } from "../../src/train/fit.js";
 import { decodeState, encodeState } from "../../src/train/state.js";
-import { readCheckpoint, metadataJson } from "../checkpoints.js";
+import { metadataJson, readCheckpoint } from "../checkpoints.js";
 import { loadSplits, type Splits } from "../data-sources.js";
 import { readBytes, readText, writeAtomic } from "../files.js";
 import { checkModelSize, modelConfigOfRun, readRunConfig } from "../model-config.js";
@@ -266,9 +266,19 @@ export class RunInterrupted extends WarpError {
 export function checkpointStats(path: string, ck: Checkpoint<object>): MinMaxStats | null {
   const s = metadataJson(path, ck, "normalization") as MinMaxStats | undefined;
   if (s === undefined) return null;
-  const nums = (a: unknown) => Array.isArray(a) && a.length > 0 && a.every((v) => typeof v === "number" && Number.isFinite(v));
-  if (!s || typeof s !== "object" || typeof s.perChannel !== "boolean" || !nums(s.min) || !nums(s.max) || s.min.length !== s.max.length)
-    throw new WarpError(`${path}: metadata "normalization" is not {perChannel, min: [numbers], max: [numbers]}`);
+  const nums = (a: unknown) =>
+    Array.isArray(a) && a.length > 0 && a.every((v) => typeof v === "number" && Number.isFinite(v));
+  if (
+    !s ||
+    typeof s !== "object" ||
+    typeof s.perChannel !== "boolean" ||
+    !nums(s.min) ||
+    !nums(s.max) ||
+    s.min.length !== s.max.length
+  )
+    throw new WarpError(
+      `${path}: metadata "normalization" is not {perChannel, min: [numbers], max: [numbers]}`,
+    );
   return s;
 }
 
@@ -281,7 +291,9 @@ function resumeState(
   const ck = readCheckpoint<object>(path, config);
   const epoch = Number(ck.metadata.epoch);
   if (ck.metadata.epoch === undefined || !Number.isSafeInteger(epoch) || epoch < 0)
-    throw new WarpError(`${path}: metadata "epoch" is ${JSON.stringify(ck.metadata.epoch ?? null)}, not a non-negative integer`);
+    throw new WarpError(
+      `${path}: metadata "epoch" is ${JSON.stringify(ck.metadata.epoch ?? null)}, not a non-negative integer`,
+    );
   const best = metadataJson(path, ck, "best") ?? null;
   if (best !== null && typeof best !== "number")
     throw new WarpError(`${path}: metadata "best" is ${JSON.stringify(best)}, not a number or null`);
@@ -293,9 +305,13 @@ function resumeState(
   }
   // The optimiser of the config must be able to continue from it: same structure, same tensor shapes.
   const shapeOf = (x: unknown): string =>
-    JSON.stringify(x, (_k, v) => (v instanceof Tensor ? `T${v.shape.join("x")}` : typeof v === "number" ? 0 : v));
+    JSON.stringify(x, (_k, v) =>
+      v instanceof Tensor ? `T${v.shape.join("x")}` : typeof v === "number" ? 0 : v,
+    );
   if (shapeOf(optState) !== shapeOf(fresh.optState))
-    throw new WarpError(`${path}: the optimiser state does not match the run's optimiser (${config.model_type}; see config.yaml's optimizer section)`);
+    throw new WarpError(
+      `${path}: the optimiser state does not match the run's optimiser (${config.model_type}; see config.yaml's optimizer section)`,
+    );
   checkpointStats(path, ck);
   const record = metadataJson(path, ck, "record") as EpochRecord | undefined;
   return {
@@ -308,9 +324,15 @@ function resumeState(
 function checkContext(run: RunConfig, data: Splits): void {
   const L = run.training.inference_start;
   if (L === null) return;
-  for (const [name, ds] of [["train", data.train], ["val", data.val], ["test", data.test]] as const) {
+  for (const [name, ds] of [
+    ["train", data.train],
+    ["val", data.val],
+    ["test", data.test],
+  ] as const) {
     if (ds && L >= ds.seqLength)
-      throw new WarpError(`training.inference_start = ${L} is not shorter than the ${name} sequences (T = ${ds.seqLength})`);
+      throw new WarpError(
+        `training.inference_start = ${L} is not shorter than the ${name} sequences (T = ${ds.seqLength})`,
+      );
   }
 }
 
@@ -321,9 +343,13 @@ export async function trainRun(arg: string | undefined, o: TrainOptions): Promis
   if (o.backend !== undefined && o.backend !== "cpu" && o.backend !== "wasm" && o.backend !== "native")
     throw new WarpError(`--backend must be cpu, wasm or native, got "${o.backend}"`);
   if (o.resume && arg !== undefined)
-    throw new WarpError(`--resume ${o.resume} continues with the run's own config.yaml: drop the config argument "${arg}" (change keys with --set)`);
+    throw new WarpError(
+      `--resume ${o.resume} continues with the run's own config.yaml: drop the config argument "${arg}" (change keys with --set)`,
+    );
   if (o.resume && forecastSets(o).length > 0)
-    throw new WarpError(`--resume ${o.resume} continues with the run's own data: drop --data/--column/--time-column/--context/--horizon`);
+    throw new WarpError(
+      `--resume ${o.resume} continues with the run's own data: drop --data/--column/--time-column/--context/--horizon`,
+    );
   if (o.resume && o.out !== undefined)
     throw new WarpError(`--resume ${o.resume} writes into that folder: drop --out ${o.out}`);
   if (o.backend) setBackend(o.backend);
@@ -359,7 +385,12 @@ export async function trainRun(arg: string | undefined, o: TrainOptions): Promis
   const { optimizer, lrScale } = optimizerFromConfig(run.optimizer);
   const dtype: FloatDType = "float32";
   const params = model.init(randomKey(run.general.seed), dtype);
-  const fresh: FitState<unknown[], object> = { params, optState: optimizer.init(params) as unknown[], epoch: 0, best: null };
+  const fresh: FitState<unknown[], object> = {
+    params,
+    optState: optimizer.init(params) as unknown[],
+    epoch: 0,
+    best: null,
+  };
   const metricsPath = join(dir, "metrics.jsonl");
   const lastPath = join(dir, "checkpoints", "last.safetensors");
   const bestPath = join(dir, "checkpoints", "best.safetensors");
@@ -396,7 +427,8 @@ export async function trainRun(arg: string | undefined, o: TrainOptions): Promis
             .split("\n")
             .filter((l) => epochOf(l) !== null && epochOf(l)! <= state.epoch)
         : [];
-      if (resumedRecord && !kept.some((l) => epochOf(l) === state.epoch)) kept.push(JSON.stringify(resumedRecord));
+      if (resumedRecord && !kept.some((l) => epochOf(l) === state.epoch))
+        kept.push(JSON.stringify(resumedRecord));
       writeAtomic(metricsPath, kept.map((l) => `${l}\n`).join(""));
       console.log(
         `resuming ${dir} at epoch ${state.epoch}/${run.training.nb_epochs}${removed ? ` (removed ${removed} unfinished temporary file${removed === 1 ? "" : "s"})` : ""}; backend ${getBackend()} (${backendInfo()})`,
@@ -438,7 +470,9 @@ export async function trainRun(arg: string | undefined, o: TrainOptions): Promis
           lrScale,
           onStep: (s) => progress.step(s),
           onEpoch: (record, s, improved) => {
-            const bad = record.val ? Object.entries(record.val).find(([, v]) => !Number.isFinite(v)) : undefined;
+            const bad = record.val
+              ? Object.entries(record.val).find(([, v]) => !Number.isFinite(v))
+              : undefined;
             if (bad)
               console.error(
                 `warp: warning: validation ${bad[0]} is ${bad[1]} at epoch ${record.epoch} (the rollout blows up); this epoch is not kept as best. ${DIVERGENCE_HINT}`,
@@ -483,7 +517,9 @@ export async function trainRun(arg: string | undefined, o: TrainOptions): Promis
         epoch: chosen ? Number(chosen.metadata.epoch) : final.epoch,
         context: t.inference_start,
         sequences: test.size,
-        metrics: Object.fromEntries(Object.entries(metrics).map(([k, v]) => [k, Number.isFinite(v) ? v : null])),
+        metrics: Object.fromEntries(
+          Object.entries(metrics).map(([k, v]) => [k, Number.isFinite(v) ? v : null]),
+        ),
       };
       writeAtomic(join(dir, "test-metrics.json"), `${JSON.stringify(report, null, 2)}\n`);
       console.log(metricsTable(report, metrics));
@@ -500,8 +536,21 @@ export async function trainRun(arg: string | undefined, o: TrainOptions): Promis
           for (const [k, v] of Object.entries(m)) finalMetrics[`horizon_${k}_${name}`] = v;
       }
     }
-    await writeRunPlots(dir, metricsPath, model, final.params, spec ? null : test, t.inference_start, t.val_criterion, config.use_nll_loss, side, data.stats);
-    console.log(`checkpoints in ${join(dir, "checkpoints")}; plots in ${join(dir, "plots")}; metrics in ${join(dir, "test-metrics.json")}`);
+    await writeRunPlots(
+      dir,
+      metricsPath,
+      model,
+      final.params,
+      spec ? null : test,
+      t.inference_start,
+      t.val_criterion,
+      config.use_nll_loss,
+      side,
+      data.stats,
+    );
+    console.log(
+      `checkpoints in ${join(dir, "checkpoints")}; plots in ${join(dir, "plots")}; metrics in ${join(dir, "test-metrics.json")}`,
+    );
     return { dir, metrics: finalMetrics, seconds: (performance.now() - started) / 1000 };
   } finally {
     process.off("SIGINT", onSignal);
@@ -512,11 +561,23 @@ export async function trainRun(arg: string | undefined, o: TrainOptions): Promis
 
 /** Final metrics as a short table: what was evaluated, then one metric a line (4 significant digits). */
 export function metricsTable(
-  r: { split: string; checkpoint: string; chosen_on: string | null; epoch: number; context: number | null; sequences: number },
+  r: {
+    split: string;
+    checkpoint: string;
+    chosen_on: string | null;
+    epoch: number;
+    context: number | null;
+    sequences: number;
+  },
   metrics: Record<string, number>,
 ): string {
   const head = `final metrics on the ${r.split} split (${r.sequences} sequences; ${r.checkpoint} checkpoint${r.chosen_on ? ` (chosen on ${r.chosen_on})` : ""}, epoch ${r.epoch}; ${r.context === null ? "teacher-forced" : `rollout after ${r.context} context step${r.context === 1 ? "" : "s"}`})`;
-  const fmt = (v: number) => (Number.isFinite(v) ? (Math.abs(v) >= 1e4 || (Math.abs(v) < 1e-3 && v !== 0) ? v.toExponential(3) : v.toPrecision(4)) : String(v));
+  const fmt = (v: number) =>
+    Number.isFinite(v)
+      ? Math.abs(v) >= 1e4 || (Math.abs(v) < 1e-3 && v !== 0)
+        ? v.toExponential(3)
+        : v.toPrecision(4)
+      : String(v);
   const width = Math.max(...Object.keys(metrics).map((k) => k.length));
   return [head, ...Object.entries(metrics).map(([k, v]) => `  ${k.padEnd(width)}  ${fmt(v)}`)].join("\n");
 }

@@ -84,7 +84,9 @@ function resolve(): ActiveBackend {
   else active.info = `plain TypeScript (native backend unavailable: ${n.reason}; wasm: ${w.reason})`;
   if (!noticeGiven && env("WARP_QUIET") !== "1") {
     noticeGiven = true;
-    const cost = w.ok ? "WebAssembly SIMD, slower than native" : "plain TypeScript, about 40x slower than native";
+    const cost = w.ok
+      ? "WebAssembly SIMD, slower than native"
+      : "plain TypeScript, about 40x slower than native";
     console.warn(
       `warp-ts: using the ${active.name} backend (${cost}) because ${why}${w.ok ? "" : ` (wasm: ${w.reason})`}. ${NATIVE_FIX}`,
     );

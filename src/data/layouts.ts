@@ -119,17 +119,26 @@ function checkPart(p: Part, name: string, train: Part | null): void {
   const where = p.source ?? `the ${name} split`;
   const [n, T, D] = p.x.shape as [number, number, number];
   if (n === 0 || T === 0 || D === 0)
-    throw new WarpError(`${where}: holds no data (shape ${fmtShape(p.x.shape)}); every split needs at least one sequence of one step`);
+    throw new WarpError(
+      `${where}: holds no data (shape ${fmtShape(p.x.shape)}); every split needs at least one sequence of one step`,
+    );
   if (train && D !== train.x.shape[2])
-    throw new WarpError(`${where}: ${D} channel(s) (shape ${fmtShape(p.x.shape)}) but the training data has ${train.x.shape[2]} (${train.source ?? "train"} ${fmtShape(train.x.shape)})`);
-  for (const [what, t] of [["x", p.x], ["target", p.target]] as const) {
+    throw new WarpError(
+      `${where}: ${D} channel(s) (shape ${fmtShape(p.x.shape)}) but the training data has ${train.x.shape[2]} (${train.source ?? "train"} ${fmtShape(train.x.shape)})`,
+    );
+  for (const [what, t] of [
+    ["x", p.x],
+    ["target", p.target],
+  ] as const) {
     if (!t) continue;
     const d = t.data;
     for (let i = 0; i < d.length; i++) {
       if (!Number.isFinite(d[i]!)) {
         const [, tt, dd] = t.shape as [number, number, number];
         const idx = [Math.floor(i / (tt * dd)), Math.floor(i / dd) % tt, i % dd];
-        throw new WarpError(`${where}: ${what === "x" ? "" : "target: "}value ${d[i]} at [sequence ${idx[0]}, step ${idx[1]}, channel ${idx[2]}] is not finite`);
+        throw new WarpError(
+          `${where}: ${what === "x" ? "" : "target: "}value ${d[i]} at [sequence ${idx[0]}, step ${idx[1]}, channel ${idx[2]}] is not finite`,
+        );
       }
     }
   }

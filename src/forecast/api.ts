@@ -16,9 +16,9 @@ import {
 } from "../config/run-config.js";
 import { type CsvSeries, windowSeries } from "../data/csv.js";
 import { createModel } from "../models.js";
-import type { SequenceModel } from "../sequence-model.js";
 import { optimizerFromConfig } from "../optim/from-config.js";
 import { treeLeaves } from "../optim/transform.js";
+import type { SequenceModel } from "../sequence-model.js";
 import { type FitState, fit } from "../train/fit.js";
 import { WarpError } from "../util/assert.js";
 import { randomKey } from "../util/random.js";

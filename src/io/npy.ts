@@ -692,7 +692,8 @@ export function decodeNpz(bytes: Uint8Array): Record<string, Tensor> {
     // A deflated entry can claim any size: refuse one that no typed array can hold before allocating it.
     assert(
       size <= MAX_ENTRY_BYTES,
-      () => `${where} inflates to ${size} bytes (${(size / 2 ** 30).toFixed(1)} GiB), over the ${MAX_ENTRY_BYTES / 2 ** 30} GiB an array can hold here`,
+      () =>
+        `${where} inflates to ${size} bytes (${(size / 2 ** 30).toFixed(1)} GiB), over the ${MAX_ENTRY_BYTES / 2 ** 30} GiB an array can hold here`,
     );
     const stored = bytes.subarray(start, start + compSize);
     const data = prefixErrors(where, () => (method === 0 ? stored : inflateRaw(stored, size)));

@@ -146,7 +146,8 @@ export function decodeSafetensors(bytes: Uint8Array): {
   const n = Number(n64);
   assert(
     8 + n <= bytes.length,
-    () => `not a safetensors file: its header length field reads ${n}, past the end of the ${bytes.length}-byte file`,
+    () =>
+      `not a safetensors file: its header length field reads ${n}, past the end of the ${bytes.length}-byte file`,
   );
   let text: string;
   try {

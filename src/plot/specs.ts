@@ -64,7 +64,8 @@ export function lossCurveSpec(records: readonly LossRecord[], options: LossCurve
   records.forEach((r, i) => {
     checkFinite(r.epoch, `records[${i}].epoch`);
     if (typeof r.train_loss !== "number") fail(`records[${i}].train_loss must be a number`);
-    if (Number.isFinite(r.train_loss)) values.push({ epoch: r.epoch, series: TRAIN_SERIES, loss: r.train_loss });
+    if (Number.isFinite(r.train_loss))
+      values.push({ epoch: r.epoch, series: TRAIN_SERIES, loss: r.train_loss });
     const v = r.val;
     const val = v === null || v === undefined ? undefined : typeof v === "number" ? v : v[valName];
     if (typeof val === "number" && Number.isFinite(val))
@@ -166,12 +167,7 @@ export function forecastSpec(input: ForecastInput): PlotSpec {
   checkSeries("mean", mean, dims, steps);
   if (std !== undefined && std !== null) checkSeries("std", std, dims, steps);
   if (baseline) checkSeries("baseline.mean", baseline.mean, dims, steps);
-  const domain = [
-    "truth",
-    predName,
-    ...(baseline ? [baseline.name] : []),
-    contextLabel,
-  ];
+  const domain = ["truth", predName, ...(baseline ? [baseline.name] : []), contextLabel];
   const range = [
     PLOT_COLOURS.first,
     PLOT_COLOURS.second,

@@ -167,7 +167,10 @@ export function* fitSteps<S, P extends object>(
       const score =
         authors && o.valCriterion === "mse" ? val.half_mse_all! : criterionScore(val, o.valCriterion);
       // A non-finite score (a rollout that blew up) is never "best".
-      if (Number.isFinite(score) && (state.best === null || score < state.best || (authors && score === state.best))) {
+      if (
+        Number.isFinite(score) &&
+        (state.best === null || score < state.best || (authors && score === state.best))
+      ) {
         improved = true;
         state = { ...state, best: score };
       }

@@ -61,7 +61,9 @@ export function loadCheckpoint<P extends object = WarpParams>(
     throw new WarpError("checkpoint: metadata config is not valid JSON");
   }
   if (raw === null || typeof raw !== "object" || Array.isArray(raw))
-    throw new WarpError(`checkpoint: metadata config is ${raw === null ? "null" : Array.isArray(raw) ? "an array" : `a ${typeof raw}`}, not a JSON object`);
+    throw new WarpError(
+      `checkpoint: metadata config is ${raw === null ? "null" : Array.isArray(raw) ? "an array" : `a ${typeof raw}`}, not a JSON object`,
+    );
   let config: ModelConfig;
   try {
     config = resolveModelConfig(raw as Record<string, unknown>);
@@ -84,7 +86,10 @@ export function loadCheckpoint<P extends object = WarpParams>(
   for (const [k, t] of Object.entries(model.namedParams(params))) {
     const d = t.data;
     for (let i = 0; i < d.length; i++) {
-      if (!Number.isFinite(d[i]!)) throw new WarpError(`checkpoint: parameter "${k}" holds ${d[i]} (element ${i}): refusing non-finite weights`);
+      if (!Number.isFinite(d[i]!))
+        throw new WarpError(
+          `checkpoint: parameter "${k}" holds ${d[i]} (element ${i}): refusing non-finite weights`,
+        );
     }
   }
   // Extra tensors are optimiser state ("opt.*"); anything else would be a parameter this model does not have.

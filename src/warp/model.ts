@@ -21,6 +21,7 @@ import { applyHead, finalActivation, type HeadOptions } from "./head.js";
 import { taskLoss } from "./loss.js";
 import { namedToParams, paramsToNamed, type WarpParams } from "./params.js";
 import { mlpDims, mlpRoot, msdRoot, type Root, sinePhaseRoot, sineRoot } from "./root.js";
+import { type StreamOptions, StreamSession } from "./stream.js";
 import {
   checkTransitionSizes,
   initTransition,
@@ -28,7 +29,6 @@ import {
   transitionStates,
   transitionStepper,
 } from "./transition.js";
-import { type StreamOptions, StreamSession } from "./stream.js";
 
 /** Hidden sizes of the reference's GradualMLP hypernetwork with k hidden layers. */
 export function hypernetSizes(inDim: number, outDim: number, k: 0 | 1 | 2): number[] {

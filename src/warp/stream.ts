@@ -103,7 +103,9 @@ export class StreamSession {
       this.times = Array.from({ length: T }, (_, i) => (T > 1 ? i / (T - 1) : 0));
     }
     // The root query of every step, as the batch forward computes it (shared by all N streams).
-    this.query = noGrad(() => model.arQuery(tensor(this.times, [1, this.times.length], params.A.dtype as FloatDType))).keep();
+    this.query = noGrad(() =>
+      model.arQuery(tensor(this.times, [1, this.times.length], params.A.dtype as FloatDType)),
+    ).keep();
     this.state = this.initial();
   }
 

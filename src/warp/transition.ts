@@ -175,7 +175,13 @@ export function transitionStepper(
 }
 
 /** One step θ' = A θ + u (clipped to ±clip when clip > 0) without a tape, for inference (streaming). */
-export function transitionApply(c: ModelConfig, p: TransitionParams, theta: Tensor, u: Tensor, clip: number): Tensor {
+export function transitionApply(
+  c: ModelConfig,
+  p: TransitionParams,
+  theta: Tensor,
+  u: Tensor,
+  clip: number,
+): Tensor {
   if (c.transition === "dense") return linearStep(theta, p.A, u, { clip });
   return transitionStepper(c, p, 1, theta.shape[0]!, clip)(theta, u, 0);
 }

@@ -61,7 +61,11 @@ describe("loadSplits", () => {
       join(root, "nothing-here", "train.npy"),
       "warp data sine --out",
     );
-    throwsWith(() => loadSplits(run({ dataset: "lotka" }, { generate: true }), root), "data.generate", '"sine"');
+    throwsWith(
+      () => loadSplits(run({ dataset: "lotka" }, { generate: true }), root),
+      "data.generate",
+      '"sine"',
+    );
     folder("sine", { "train.npy": encodeNpy(seq(4, 16, 1)), "val.npy": encodeNpy(seq(2, 16, 1)) });
     const read = loadSplits(run({ dataset: "sine", data_path: "sine" }, { normalize: true }), root);
     assert.deepEqual([read.train.size, read.val!.size, read.test], [4, 2, null]);

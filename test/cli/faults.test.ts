@@ -5,7 +5,15 @@
 
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
@@ -47,7 +55,8 @@ const seqs = (n: number, T: number, D: number, bad?: number) =>
     ),
   );
 
-const npyYaml = (path: string) => `general:\n  dataset: "mass_spring_damper"\n  data_path: "${path}"\nmodel:\n  root_width_size: 6\ntraining:\n  use_nll_loss: false\n  nb_epochs: 2\n  batch_size: 4\n  inference_start: 2\n`;
+const npyYaml = (path: string) =>
+  `general:\n  dataset: "mass_spring_damper"\n  data_path: "${path}"\nmodel:\n  root_width_size: 6\ntraining:\n  use_nll_loss: false\n  nb_epochs: 2\n  batch_size: 4\n  inference_start: 2\n`;
 
 interface Case {
   name: string;
@@ -58,13 +67,37 @@ interface Case {
 }
 
 const START_CASES: Case[] = [
-  { name: "misspelt --set key", args: ["train", "--set", "training.nb_epoch=5"], stderr: /^warp: --set training\.nb_epoch=5: unknown key .*did you mean "training\.nb_epochs"/ },
-  { name: "invalid --set value", args: ["train", "--set", "training.nb_epochs=-1"], stderr: /^warp: --set training\.nb_epochs=-1: .*positive integer/ },
-  { name: "unknown backend", args: ["train", "--backend", "gpu"], stderr: /^warp: --backend must be cpu, wasm or native, got "gpu"/ },
-  { name: "a model too large for memory", args: ["train", "--set", "model.root_width_size=100000"], stderr: /^warp: model too large: .*model\.root_width_size 100000/ },
-  { name: "a context as long as the sequences", args: ["train", "--set", "training.inference_start=16"], stderr: /^warp: training\.inference_start = 16 is not shorter than the train sequences \(T = 16\)/ },
+  {
+    name: "misspelt --set key",
+    args: ["train", "--set", "training.nb_epoch=5"],
+    stderr: /^warp: --set training\.nb_epoch=5: unknown key .*did you mean "training\.nb_epochs"/,
+  },
+  {
+    name: "invalid --set value",
+    args: ["train", "--set", "training.nb_epochs=-1"],
+    stderr: /^warp: --set training\.nb_epochs=-1: .*positive integer/,
+  },
+  {
+    name: "unknown backend",
+    args: ["train", "--backend", "gpu"],
+    stderr: /^warp: --backend must be cpu, wasm or native, got "gpu"/,
+  },
+  {
+    name: "a model too large for memory",
+    args: ["train", "--set", "model.root_width_size=100000"],
+    stderr: /^warp: model too large: .*model\.root_width_size 100000/,
+  },
+  {
+    name: "a context as long as the sequences",
+    args: ["train", "--set", "training.inference_start=16"],
+    stderr: /^warp: training\.inference_start = 16 is not shorter than the train sequences \(T = 16\)/,
+  },
   { name: "a config file that does not exist", args: ["train", "nosuch.yaml"], stderr: /nosuch\.yaml/ },
-  { name: "--resume of a folder without a run", args: ["train", "--resume", "nothing"], stderr: /^warp: cannot resume nothing: no checkpoints\/last\.safetensors/ },
+  {
+    name: "--resume of a folder without a run",
+    args: ["train", "--resume", "nothing"],
+    stderr: /^warp: cannot resume nothing: no checkpoints\/last\.safetensors/,
+  },
   {
     name: "a data folder that does not exist",
     args: ["train", "run.yaml"],
@@ -100,8 +133,17 @@ const START_CASES: Case[] = [
     args: ["train", "--set", "data.generate=false", "--set", "general.data_path=./data/sin/"],
     stderr: /data\/sin\/train\.npy does not exist; generate it with `warp data sine/,
   },
-  { name: "info of a file that is not a checkpoint", args: ["info", "x.npy"], files: { "x.npy": seqs(1, 4, 1) }, stderr: /^warp: x\.npy: not a safetensors file/ },
-  { name: "info of a missing file", args: ["info", "nope.safetensors"], stderr: /^warp: nope\.safetensors: no such file or folder/ },
+  {
+    name: "info of a file that is not a checkpoint",
+    args: ["info", "x.npy"],
+    files: { "x.npy": seqs(1, 4, 1) },
+    stderr: /^warp: x\.npy: not a safetensors file/,
+  },
+  {
+    name: "info of a missing file",
+    args: ["info", "nope.safetensors"],
+    stderr: /^warp: nope\.safetensors: no such file or folder/,
+  },
 ];
 
 describe("refused starts: one line, exit 1, nothing created", () => {
@@ -140,18 +182,90 @@ describe("a run folder's checkpoints and metrics survive every refused resume", 
   };
 
   const cases: [string, Parameters<typeof corrupt>[0], RegExp][] = [
-    ["config null", (m) => { m.config = "null"; }, /metadata config is null, not a JSON object/],
-    ["config an array", (m) => { m.config = "[1]"; }, /metadata config is an array/],
-    ["config a string", (m) => { m.config = '"wsm"'; }, /metadata config is a string/],
-    ["config not JSON", (m) => { m.config = "{"; }, /metadata config is not valid JSON/],
-    ["epoch missing", (m) => { delete m.epoch; }, /metadata "epoch" is null, not a non-negative integer/],
-    ["epoch not an integer", (m) => { m.epoch = "1.5"; }, /metadata "epoch" is "1\.5"/],
-    ["best not a number", (m) => { m.best = '"x"'; }, /metadata "best" is "x"/],
-    ["optimiser state not JSON", (m) => { m.opt_state = "{"; }, /optimiser state: the state skeleton is not valid JSON/],
-    ["optimiser state of another shape", (m) => { m.opt_state = "[]"; }, /optimiser state does not match/],
-    ["normalisation garbage", (m) => { m.normalization = '{"min": 1}'; }, /metadata "normalization" is not/],
-    ["NaN weights", (_m, t) => { t.A = full(t.A!.shape, Number.NaN, "float32"); }, /parameter "A" holds NaN .*refusing non-finite weights/],
-    ["an unexpected tensor", (_m, t) => { t.thetaZero = full([3], 0, "float32"); }, /tensors "thetaZero" are not parameters of this model/],
+    [
+      "config null",
+      (m) => {
+        m.config = "null";
+      },
+      /metadata config is null, not a JSON object/,
+    ],
+    [
+      "config an array",
+      (m) => {
+        m.config = "[1]";
+      },
+      /metadata config is an array/,
+    ],
+    [
+      "config a string",
+      (m) => {
+        m.config = '"wsm"';
+      },
+      /metadata config is a string/,
+    ],
+    [
+      "config not JSON",
+      (m) => {
+        m.config = "{";
+      },
+      /metadata config is not valid JSON/,
+    ],
+    [
+      "epoch missing",
+      (m) => {
+        delete m.epoch;
+      },
+      /metadata "epoch" is null, not a non-negative integer/,
+    ],
+    [
+      "epoch not an integer",
+      (m) => {
+        m.epoch = "1.5";
+      },
+      /metadata "epoch" is "1\.5"/,
+    ],
+    [
+      "best not a number",
+      (m) => {
+        m.best = '"x"';
+      },
+      /metadata "best" is "x"/,
+    ],
+    [
+      "optimiser state not JSON",
+      (m) => {
+        m.opt_state = "{";
+      },
+      /optimiser state: the state skeleton is not valid JSON/,
+    ],
+    [
+      "optimiser state of another shape",
+      (m) => {
+        m.opt_state = "[]";
+      },
+      /optimiser state does not match/,
+    ],
+    [
+      "normalisation garbage",
+      (m) => {
+        m.normalization = '{"min": 1}';
+      },
+      /metadata "normalization" is not/,
+    ],
+    [
+      "NaN weights",
+      (_m, t) => {
+        t.A = full(t.A!.shape, Number.NaN, "float32");
+      },
+      /parameter "A" holds NaN .*refusing non-finite weights/,
+    ],
+    [
+      "an unexpected tensor",
+      (_m, t) => {
+        t.thetaZero = full([3], 0, "float32");
+      },
+      /tensors "thetaZero" are not parameters of this model/,
+    ],
   ];
   for (const [name, edit, message] of cases) {
     it(name, () => {
@@ -171,7 +285,10 @@ describe("a run folder's checkpoints and metrics survive every refused resume", 
     const files = snapshot(run);
     const a = warp(["train", "other.yaml", "--resume", "run"], cwd);
     assert.equal(a.status, 1);
-    assert.match(a.stderr, /--resume run continues with the run's own config\.yaml: drop the config argument "other\.yaml"/);
+    assert.match(
+      a.stderr,
+      /--resume run continues with the run's own config\.yaml: drop the config argument "other\.yaml"/,
+    );
     const b = warp(["train", "--resume", "run", "--out", "elsewhere"], cwd);
     assert.equal(b.status, 1);
     assert.match(b.stderr, /--resume run writes into that folder: drop --out elsewhere/);
@@ -183,7 +300,10 @@ describe("a run folder's checkpoints and metrics survive every refused resume", 
     writeFileSync(join(run, ".warp-lock"), `${process.pid}\n`);
     const held = warp(["train", "--resume", "run"], cwd);
     assert.equal(held.status, 1);
-    assert.match(held.stderr, new RegExp(`run folder run is in use by another warp process \\(pid ${process.pid}\\)`));
+    assert.match(
+      held.stderr,
+      new RegExp(`run folder run is in use by another warp process \\(pid ${process.pid}\\)`),
+    );
     writeFileSync(join(run, ".warp-lock"), "999999999\n");
     const r = warp(["train", "--resume", "run", "--set", "training.nb_epochs=3"], cwd);
     assert.equal(r.status, 0, r.stderr);
@@ -215,7 +335,10 @@ describe("a run folder's checkpoints and metrics survive every refused resume", 
 
 /** Starts `warp train …` without waiting; resolves when its stdout has matched `ready`. */
 function startRun(args: string[], cwd: string, ready: RegExp) {
-  const child = spawn(process.execPath, [CLI, "train", ...args], { cwd, env: { ...process.env, WARP_QUIET: "1" } });
+  const child = spawn(process.execPath, [CLI, "train", ...args], {
+    cwd,
+    env: { ...process.env, WARP_QUIET: "1" },
+  });
   let stdout = "";
   let stderr = "";
   const exited = new Promise<number | null>((done) => child.on("close", (code) => done(code)));
@@ -249,17 +372,28 @@ describe("faults of a live run", () => {
     first.child.kill("SIGKILL");
     await first.exited;
     assert.equal(second.status, 1);
-    assert.match(second.stderr, new RegExp(`run folder run is in use by another warp process \\(pid ${first.child.pid}\\)`));
+    assert.match(
+      second.stderr,
+      new RegExp(`run folder run is in use by another warp process \\(pid ${first.child.pid}\\)`),
+    );
   });
 
   it("SIGINT and SIGTERM stop a run with the epoch and the resume command", async () => {
-    for (const [signal, code] of [["SIGINT", 130], ["SIGTERM", 143]] as const) {
+    for (const [signal, code] of [
+      ["SIGINT", 130],
+      ["SIGTERM", 143],
+    ] as const) {
       const cwd = mkdtempSync(join(root, "sig-"));
       const run = startRun([...LONG, "--out", "run"], cwd, /epoch 3\//);
       await run.matched;
       run.child.kill(signal);
       assert.equal(await run.exited, code);
-      assert.match(run.out().stderr, new RegExp(`^warp: interrupted by ${signal} during epoch \\d+/100000; checkpoints hold epoch \\d+: continue with  warp train --resume run`));
+      assert.match(
+        run.out().stderr,
+        new RegExp(
+          `^warp: interrupted by ${signal} during epoch \\d+/100000; checkpoints hold epoch \\d+: continue with  warp train --resume run`,
+        ),
+      );
       assert.ok(!existsSync(join(cwd, "run", ".warp-lock")));
     }
   });
@@ -276,15 +410,23 @@ describe("faults of a live run", () => {
       await run.exited;
       writeFileSync(join(cwd, "run", "checkpoints", "last.safetensors.tmp-0badc0de"), "partial");
       const epochs = epochsIn(join(cwd, "run"));
-      const { metadata } = decodeSafetensors(readFileSync(join(cwd, "run", "checkpoints", "last.safetensors")));
+      const { metadata } = decodeSafetensors(
+        readFileSync(join(cwd, "run", "checkpoints", "last.safetensors")),
+      );
       // Every epoch with a metrics line is in the checkpoint (the line is written after it).
-      assert.ok(Number(metadata.epoch) >= epochs[epochs.length - 1]!, `checkpoint ${metadata.epoch}, metrics up to ${epochs.at(-1)}`);
+      assert.ok(
+        Number(metadata.epoch) >= epochs[epochs.length - 1]!,
+        `checkpoint ${metadata.epoch}, metrics up to ${epochs.at(-1)}`,
+      );
     }
     const r = warp(["train", "--resume", "run", "--set", "training.nb_epochs=30"], cwd);
     assert.equal(r.status, 0, r.stderr);
     // Ours, and whatever the kill left half-written.
     assert.match(r.stdout, /removed [1-9]\d* unfinished temporary files?/);
-    assert.deepEqual(epochsIn(join(cwd, "run")), Array.from({ length: 30 }, (_, i) => i + 1));
+    assert.deepEqual(
+      epochsIn(join(cwd, "run")),
+      Array.from({ length: 30 }, (_, i) => i + 1),
+    );
     assert.deepEqual(tree(join(cwd, "run", "checkpoints")), ["best.safetensors", "last.safetensors"]);
   });
 });

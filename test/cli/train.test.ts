@@ -130,7 +130,10 @@ describe("warp train", () => {
       /final metrics on the test split \(1000 sequences; best checkpoint \(chosen on validation\), epoch 4; rollout after 1 context step\)\n {2}mse {3}[0-9.e-]+\n {2}mae {3}[0-9.e-]+\n {2}rmse {2}[0-9.e-]+\n/,
     );
     const saved = testMetricsOf(join(cwd, "run"));
-    assert.deepEqual([saved.split, saved.checkpoint, saved.chosen_on, saved.epoch, saved.context], ["test", "best", "validation", 4, 1]);
+    assert.deepEqual(
+      [saved.split, saved.checkpoint, saved.chosen_on, saved.epoch, saved.context],
+      ["test", "best", "validation", 4, 1],
+    );
     assert.deepEqual(Object.keys(saved.metrics), ["mse", "mae", "rmse"]);
     for (const f of [
       "config.yaml",
@@ -190,7 +193,9 @@ describe("warp train", () => {
     assert.match(r.stdout, /resuming split at epoch 2\/4/);
     // Same parameters, optimiser state and metadata; only the wall times in the epoch record differ.
     const ck = (dir: string) => {
-      const { tensors, metadata } = decodeSafetensors(readFileSync(join(cwd, dir, "checkpoints/last.safetensors")));
+      const { tensors, metadata } = decodeSafetensors(
+        readFileSync(join(cwd, dir, "checkpoints/last.safetensors")),
+      );
       const record = JSON.parse(metadata.record!) as Record<string, unknown>;
       delete record.seconds;
       return { tensors, metadata: { ...metadata, record } };
@@ -287,7 +292,10 @@ describe("warp train", () => {
       assert.deepEqual(Object.keys(val).sort(), ["accuracy", "cross_entropy", "error_rate", "f1_score"]);
       assert.ok(Math.abs(val.accuracy! + val.error_rate! - 1) < 1e-12);
     }
-    assert.match(r.stdout, /final metrics on the test split \(20 sequences; best checkpoint \(chosen on validation\), epoch \d; teacher-forced\)\n {2}accuracy/);
+    assert.match(
+      r.stdout,
+      /final metrics on the test split \(20 sequences; best checkpoint \(chosen on validation\), epoch \d; teacher-forced\)\n {2}accuracy/,
+    );
     const ev = warp(["eval", "run", "--json"], cwd);
     assert.equal(ev.status, 0, ev.stderr);
     assert.ok((JSON.parse(ev.stdout) as Record<string, number>).f1_score! >= 0);

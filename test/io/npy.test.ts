@@ -467,7 +467,8 @@ describe("decodeNpz errors", () => {
   it("refuses by size an entry too large to hold, before allocating it", () => {
     const deflated = zlib.deflateRawSync(npy);
     throwsWith(
-      () => decodeNpz(zipOf([{ name: "huge.npy", data: npy, method: 8, payload: deflated, size: 0xf0000000 }])),
+      () =>
+        decodeNpz(zipOf([{ name: "huge.npy", data: npy, method: 8, payload: deflated, size: 0xf0000000 }])),
       'entry "huge.npy" inflates to 4026531840 bytes (3.8 GiB), over the 2 GiB',
     );
   });

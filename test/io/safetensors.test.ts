@@ -167,8 +167,14 @@ describe("decodeSafetensors errors", () => {
   });
 
   it("rejects a header length beyond the file or over 100 MB", () => {
-    throwsWith(() => decodeSafetensors(file(ok, data8, 5000)), "header length field reads 5000, past the end");
-    throwsWith(() => decodeSafetensors(file(ok, data8, 100_000_001)), "header length field reads 100000001, over the");
+    throwsWith(
+      () => decodeSafetensors(file(ok, data8, 5000)),
+      "header length field reads 5000, past the end",
+    );
+    throwsWith(
+      () => decodeSafetensors(file(ok, data8, 100_000_001)),
+      "header length field reads 100000001, over the",
+    );
     const huge = file(ok, data8);
     huge.fill(0xff, 0, 8);
     throwsWith(() => decodeSafetensors(huge), "header length field reads 18446744073709551615, over the");
