@@ -98,6 +98,21 @@ export function resultsMarkdown(summaries: readonly ExperimentSummary[], notes =
   return `${lines.join("\n").trimEnd()}\n`;
 }
 
+/** Headings `resultsMarkdown` writes; every other `## ` section of an existing RESULTS.md is kept. */
+const GENERATED = ["CPU scale (minutes on 2 cores)", "Paper scale", "Notes"];
+
+/**
+ * The hand-maintained `## ` sections of an existing RESULTS.md (measured elsewhere, with their own
+ * commands: structured transitions, forecasting), in their order, to append after the generated ones.
+ */
+export function keptSections(previous: string): string {
+  const parts = previous.split(/^(?=## )/m).slice(1);
+  return parts
+    .filter((p) => !GENERATED.includes(p.slice(3, p.indexOf("\n")).trim()))
+    .map((p) => p.trimEnd())
+    .join("\n\n");
+}
+
 export function registerResults(program: Command): void {
   program
     .command("results")
@@ -107,13 +122,15 @@ export function registerResults(program: Command): void {
     .option("--notes <file>", "Markdown appended under a Notes heading (commentary, no numbers)")
     .addHelpText(
       "after",
-      "\nExamples:\n  warp results\n  warp results --runs runs/experiments --out RESULTS.md --notes docs/results-notes.md",
+      "\nSections of an existing output file other than the generated ones (hand-maintained, with their own\ncommands) are kept after them.\n\nExamples:\n  warp results\n  warp results --runs runs/experiments --out RESULTS.md --notes docs/results-notes.md",
     )
     .action((o: { runs: string; out: string; notes?: string }) => {
       const summaries = readSummaries(o.runs);
       if (summaries.every((s) => s.runs.length === 0))
         throw new WarpError(`no finished experiment runs in ${o.runs}`);
-      writeAtomic(o.out, resultsMarkdown(summaries, o.notes ? readText(o.notes, "notes") : ""));
+      const kept = existsSync(o.out) ? keptSections(readText(o.out, "results")) : "";
+      const text = resultsMarkdown(summaries, o.notes ? readText(o.notes, "notes") : "");
+      writeAtomic(o.out, kept ? `${text}\n${kept}\n` : text);
       console.log(`wrote ${o.out} (${summaries.length} experiments)`);
     });
 }

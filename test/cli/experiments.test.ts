@@ -9,7 +9,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, it } from "node:test";
 import type { ExperimentSummary } from "../../cli/commands/experiment.js";
-import { meanStd, resultsMarkdown } from "../../cli/commands/results.js";
+import { keptSections, meanStd, resultsMarkdown } from "../../cli/commands/results.js";
 import { EXPERIMENTS, experimentConfig } from "../../cli/experiments.js";
 import { modelConfigOfRun, readRunConfig } from "../../cli/model-config.js";
 import { warp } from "../helpers/cli.js";
@@ -89,6 +89,10 @@ describe("warp results", () => {
     );
     const withNotes = resultsMarkdown([summary("sine-warp", [1e-4])], "WARP-Phys wins here.\n");
     assert.ok(withNotes.endsWith("## Notes\n\nWARP-Phys wins here.\n"), withNotes);
+    // Regenerating keeps the hand-maintained sections of the previous file, and only those.
+    const previous = `${withNotes}\n## Forecasting real series\n\n| a | b |\n\n## Structured\n\nrows\n`;
+    assert.equal(keptSections(previous), "## Forecasting real series\n\n| a | b |\n\n## Structured\n\nrows");
+    assert.equal(keptSections(withNotes), "");
   });
 
   it("refuses a folder without runs", () => {
