@@ -260,7 +260,7 @@ function loadAllSplits(run: RunConfig, cwd: string): Splits {
   if (run.data.generate) {
     if (dataset !== "sine")
       throw new WarpError(
-        `data.generate: only the "sine" dataset is generated here, not "${dataset}" (see \`warp data --help\`)`,
+        `data.generate is true but only the "sine" dataset is generated, not "${dataset}": set data.generate: false (--set data.generate=false) to read it (other generators: \`warp data --help\`)`,
       );
     const s = sineSplits(randomKey(run.general.seed), { train: 10, val: 1000, test: 1000 });
     return { train: s.train, val: s.val, test: s.test, stats: null };
