@@ -17,9 +17,8 @@ import {
 import { type CsvSeries, windowSeries } from "../data/csv.js";
 import { createModel } from "../models.js";
 import { optimizerFromConfig } from "../optim/from-config.js";
-import { treeLeaves } from "../optim/transform.js";
 import type { SequenceModel } from "../sequence-model.js";
-import { type FitState, fit } from "../train/fit.js";
+import { type FitState, fitSteps } from "../train/fit.js";
 import { WarpError } from "../util/assert.js";
 import { randomKey } from "../util/random.js";
 import { loadCheckpoint, saveCheckpoint } from "../warp/checkpoint.js";
@@ -154,7 +153,7 @@ export function loadForecaster(bytes: Uint8Array): Forecaster {
   return Forecaster.load(bytes);
 }
 
-/** The training loop of both forms: one epoch per `tick`, best-validation parameters kept as bytes. */
+/** The training loop of both forms (`fitSteps`), yielding after every epoch; best-validation parameters kept as bytes. */
 function* training(series: SeriesInput, o: FitForecasterAsyncOptions): Generator<void, Forecaster> {
   const sets = Object.entries({
     "general.seed": o.seed,
@@ -183,43 +182,40 @@ function* training(series: SeriesInput, o: FitForecasterAsyncOptions): Generator
   const model = createModel(config);
   const { optimizer, lrScale } = optimizerFromConfig(run.optimizer);
   const params = model.init(randomKey(run.general.seed), "float32");
-  let state: FitState<unknown[], object> = { params, optState: optimizer.init(params), epoch: 0, best: null };
+  const start: FitState<unknown[], object> = {
+    params,
+    optState: optimizer.init(params),
+    epoch: 0,
+    best: null,
+  };
   const meta = { forecast: JSON.stringify(data.spec) };
   const t = run.training;
   let best: Uint8Array | null = null;
-  for (let epoch = 0; epoch < t.nb_epochs; epoch++) {
-    const last = epoch === t.nb_epochs - 1;
-    const validate = last || (t.valid_every !== null && (epoch + 1) % t.valid_every === 0);
-    const prev = state;
-    state = fit(state, {
-      model,
-      optimizer,
-      train: data.train,
-      val: validate ? data.val : null,
-      epochs: epoch + 1,
-      batchSize: t.batch_size,
-      key: randomKey(run.general.seed + 1),
-      validEvery: t.valid_every,
-      valCriterion: t.val_criterion,
-      context: o.context,
-      stats: globalStats(data.spec.normalization),
-      lrScale,
-      onStep: (s) => {
-        if (o.signal?.aborted) throw o.signal.reason;
-        o.onProgress?.({ epoch: epoch + 1, epochs: t.nb_epochs, step: s.step, steps: s.steps, loss: s.loss });
-      },
-      onEpoch: (_, s, improved) => {
-        if (improved || !data.val) best = saveCheckpoint(config, s.params, {}, meta);
-      },
-    });
-    // fit keeps the state it started from; free it once the epoch has replaced it.
-    const keep = new Set([...treeLeaves(state.params), ...treeLeaves(state.optState)]);
-    for (const leaf of [...treeLeaves(prev.params), ...treeLeaves(prev.optState)])
-      if (!keep.has(leaf)) leaf.dispose();
-    yield;
-  }
+  const steps = fitSteps(start, {
+    model,
+    optimizer,
+    train: data.train,
+    val: data.val,
+    epochs: t.nb_epochs,
+    batchSize: t.batch_size,
+    key: randomKey(run.general.seed + 1),
+    validEvery: t.valid_every,
+    valCriterion: t.val_criterion,
+    context: o.context,
+    stats: globalStats(data.spec.normalization),
+    lrScale,
+    onStep: (s) => {
+      if (o.signal?.aborted) throw o.signal.reason;
+      o.onProgress?.({ epoch: s.epoch + 1, epochs: t.nb_epochs, step: s.step, steps: s.steps, loss: s.loss });
+    },
+    onEpoch: (_, s, improved) => {
+      if (improved || !data.val) best = saveCheckpoint(config, s.params, {}, meta);
+    },
+  });
+  let r = steps.next();
+  for (; !r.done; r = steps.next()) if (r.value.epochDone) yield;
   // No finite validation score at all: the last parameters.
-  return Forecaster.load(best ?? saveCheckpoint(config, state.params, {}, meta));
+  return Forecaster.load(best ?? saveCheckpoint(config, r.value.params, {}, meta));
 }
 
 /** Trains a forecaster on one long series with the built-in recipe (synchronously). */
