@@ -33,7 +33,10 @@ export interface CsvOptions {
    * none. Default: the first column whose header contains "date" or "time" (any case), if any.
    */
   dateColumn?: string | number | null;
-  /** Field separator (default: "," unless the header has none and has tabs or semicolons). */
+  /**
+   * Field separator, or WHITESPACE for runs of spaces and tabs (default: detected — ",", tab or ";" from
+   * the header, else whitespace when the header and the first row split into the same number of fields).
+   */
   delimiter?: string;
   /**
    * Missing cells (empty, "NA", "NaN", …): "interpolate" fills them linearly (default), "error" rejects
@@ -91,12 +94,35 @@ function records(text: string, delim: string): { fields: string[]; line: number 
   return out;
 }
 
+/** The delimiter meaning "runs of spaces and tabs" (text tables such as sensor logs; no quoting). */
+export const WHITESPACE = "whitespace";
+
+/**
+ * ",", tab or ";" when the header has one (in that order); else runs of whitespace when the header and
+ * the first data line both split on whitespace into the same number (> 1) of fields (a header written
+ * with spaces over tab-separated rows, as loggers do); else "," (a single column).
+ */
 function detectDelimiter(text: string): string {
-  const first = text.slice(0, text.search(/\r?\n|$/));
+  const lines = text.replace(/^\ufeff/, "").split(/\r?\n/, 64).filter((l) => l.trim() !== "");
+  const first = lines[0] ?? "";
   if (first.includes(",")) return ",";
   if (first.includes("\t")) return "\t";
   if (first.includes(";")) return ";";
+  const fields = (l: string) => l.trim().split(/[ \t]+/).length;
+  if (lines.length >= 2 && fields(first) > 1 && fields(first) === fields(lines[1]!)) return WHITESPACE;
   return ",";
+}
+
+/** Records of a whitespace-separated table: each non-blank line split on runs of spaces and tabs. */
+function whitespaceRecords(text: string): { fields: string[]; line: number }[] {
+  const out: { fields: string[]; line: number }[] = [];
+  text
+    .replace(/^\ufeff/, "")
+    .split(/\r?\n|\r/)
+    .forEach((l, i) => {
+      if (l.trim() !== "") out.push({ fields: l.trim().split(/[ \t]+/), line: i + 1 });
+    });
+  return out;
 }
 
 const isMissing = (cell: string) => cell === "" || MISSING_TOKENS.includes(cell.toLowerCase());
@@ -115,7 +141,7 @@ const NUMBER = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/;
 export function parseCsvSeries(text: string, options: CsvOptions = {}): CsvSeries {
   const delim = options.delimiter ?? detectDelimiter(text);
   assert(delim.length > 0, () => "csv: the delimiter must not be empty");
-  const recs = records(text, delim);
+  const recs = delim === WHITESPACE ? whitespaceRecords(text) : records(text, delim);
   assert(recs.length >= 1, () => "csv: no header row (the text is empty)");
   const header = recs[0]!.fields.map((h) => h.trim());
   const body = recs.slice(1);

@@ -45,6 +45,16 @@ describe("parseCsvSeries", () => {
     assert.deepEqual([u.columns, u.dates], [["co2"], ["1958", "1959"]]);
   });
 
+  it("reads a whitespace table (a logger's header with spaces over tab-separated rows)", () => {
+    const log = "Reading# Mote-ID Humidity Temperature\n1\t3\t35.3\t33.25\n\n2\t3   35.33 33.5\r\n";
+    const s = parseCsvSeries(log, { columns: ["Temperature"] });
+    assert.deepEqual([s.columns, Array.from(s.values)], [["Temperature"], [33.25, 33.5]]);
+    throwsWith(() => parseCsvSeries(`${log}3\t3\t1\n`), "line 5", "3 fields", "header has 4");
+    // One column whose name has a space stays one column.
+    const one = parseCsvSeries("units sold\n5\n6\n");
+    assert.deepEqual([one.columns, Array.from(one.values)], [["units sold"], [5, 6]]);
+  });
+
   it("names the line, column and text of a problem", () => {
     throwsWith(() => parseCsvSeries("a,b\n1,2\n3\n"), "line 3", "1 fields", "header has 2");
     throwsWith(() => parseCsvSeries(WEATHER, { columns: ["weather"] }), "line 2", '"weather"', '"rain"');
