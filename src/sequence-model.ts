@@ -8,7 +8,7 @@ import { broadcastTo } from "./ops/reduce.js";
 import { reshape } from "./ops/shape.js";
 import { type FloatDType, type Tensor, tensor } from "./tensor/tensor.js";
 import { assert, fmtShape } from "./util/assert.js";
-import type { Key } from "./util/random.js";
+import { bernoulli, type Key } from "./util/random.js";
 import type { ModelConfig } from "./warp/config.js";
 
 /** What the trainer needs from a model with parameters P (a tree of tensors). */
@@ -55,6 +55,12 @@ export interface Batch {
   labels?: Tensor;
   times?: Tensor;
   forceMask?: Tensor;
+  /**
+   * Train as a forecast runs from a context of this many steps: the true x_t is fed while t < context
+   * (then with probability forcing_prob, else the model's own prediction), and the loss counts the steps
+   * t ≥ context only (what a forecast is scored on). Autoregressive models only.
+   */
+  context?: number;
 }
 
 /** Per-call options of the forward pass. */
@@ -74,4 +80,34 @@ export interface ForwardOptions {
   parallel?: boolean;
   /** Explicit standard-normal draws (N, T, D) of the stochastic rollout (instead of drawing from `key`). */
   noise?: Tensor;
+}
+
+/**
+ * Teacher-forcing decisions (N, T) of a batch trained from a context (Batch.context): 1 while t < context,
+ * then one Bernoulli(forcing_prob) draw per sequence and step (1 = feed the true x_t).
+ */
+export function contextForceMask(
+  key: Key | undefined,
+  forcingProb: number,
+  context: number,
+  N: number,
+  T: number,
+  dtype: FloatDType,
+  who: string,
+): Tensor {
+  assert(
+    Number.isInteger(context) && context >= 1 && context < T,
+    () => `${who}: a training context must be in 1..${T - 1} (the sequences have ${T} steps), got ${context}`,
+  );
+  const ctx = broadcastTo(
+    tensor(
+      Array.from({ length: T }, (_, t) => (t < context ? 1 : 0)),
+      [1, T],
+      dtype,
+    ),
+    [N, T],
+  );
+  if (forcingProb <= 0) return ctx;
+  assert(key, () => `${who}: teacher forcing with forcing_prob > 0 needs a random key`);
+  return ops.where(ctx, 1, bernoulli(key, forcingProb, [N, T], dtype));
 }

@@ -373,6 +373,10 @@ export async function trainRun(arg: string | undefined, o: TrainOptions): Promis
   const spec = data.forecast?.spec ?? null;
   // A forecasting run validates (and is scored) on the rollout from its context.
   if (spec && run.training.inference_start === null) run.training.inference_start = spec.context;
+  if (run.training.context_rollout && run.training.inference_start === null)
+    throw new WarpError(
+      `${configFile}: training.context_rollout needs a context: training.inference_start, or a series with data.context`,
+    );
   const forecastMeta = spec ? JSON.stringify(spec) : null;
   checkContext(run, data);
   const config = modelConfigOfRun(run, configFile, {
@@ -465,6 +469,7 @@ export async function trainRun(arg: string | undefined, o: TrainOptions): Promis
           valCriterion: t.val_criterion,
           authorsSelection: run.optimizer.name === "adabelief",
           context: t.inference_start,
+          trainContext: t.context_rollout ? t.inference_start : null,
           stats: data.stats,
           image: side !== null,
           lrScale,

@@ -51,7 +51,13 @@ import * as ops from "../ops/elementwise.js";
 import { matmul } from "../ops/matmul.js";
 import { broadcastTo } from "../ops/reduce.js";
 import { concat, reshape, slice, stack } from "../ops/shape.js";
-import { type Batch, type ForwardOptions, type SequenceModel, sequenceTimes } from "../sequence-model.js";
+import {
+  type Batch,
+  contextForceMask,
+  type ForwardOptions,
+  type SequenceModel,
+  sequenceTimes,
+} from "../sequence-model.js";
 import { sameShape } from "../tensor/shape.js";
 import { type FloatDType, type Tensor, tensor, tidy, zeros } from "../tensor/tensor.js";
 import { assert, fmtShape } from "../util/assert.js";
@@ -382,8 +388,25 @@ export class RnnModel implements SequenceModel<RnnParams> {
 
   /** The training loss of a batch (`taskLoss`, docs/model.md §3) of the forward pass with teacher forcing. */
   loss(p: RnnParams, batch: Batch, key?: Key): Tensor {
-    const [kForward, kSteps] = key ? (splitKey(key, 2) as Key[]) : [];
-    const out = this.forward(p, batch.x, { times: batch.times, key: kForward, forceMask: batch.forceMask });
+    const [kForward, kSteps, kForce] = key ? (splitKey(key, 3) as Key[]) : [];
+    let forceMask = batch.forceMask;
+    if (!forceMask && batch.context !== undefined) {
+      assert(
+        this.config.autoregressive,
+        () => "RnnModel: training from a context needs an autoregressive model",
+      );
+      const [N, T] = batch.x.shape as [number, number];
+      forceMask = contextForceMask(
+        kForce,
+        this.config.forcing_prob,
+        batch.context,
+        N,
+        T,
+        batch.x.dtype as FloatDType,
+        "RnnModel",
+      );
+    }
+    const out = this.forward(p, batch.x, { times: batch.times, key: kForward, forceMask });
     return taskLoss(this.config, out, batch, kSteps, "RnnModel");
   }
 

@@ -82,7 +82,10 @@ export interface DataConfig {
   interpolate: boolean;
   /** Global scaling with the training rows' statistics; null: from normalize / normalize_symmetric. */
   scaling: SeriesScaling | null;
-  /** Per-window normalisation relative to the context: subtract its mean or last value, or none. */
+  /**
+   * Per-window normalisation relative to the context: subtract its mean, its last value, or its last
+   * season repeated (the seasonal-naive forecast; season from data.season or detected), or none.
+   */
   instance_norm: InstanceNorm;
   /** With instance_norm, also divide by the context's standard deviation. */
   instance_scale: boolean;
@@ -92,7 +95,7 @@ export interface DataConfig {
 export const SERIES_SCALINGS = ["minmax", "symmetric", "standard", "none"] as const;
 export type SeriesScaling = (typeof SERIES_SCALINGS)[number];
 /** Per-window centring relative to the context. */
-export const INSTANCE_NORMS = ["none", "mean", "last"] as const;
+export const INSTANCE_NORMS = ["none", "mean", "last", "season"] as const;
 export type InstanceNorm = (typeof INSTANCE_NORMS)[number];
 
 export interface PlateauConfig {
@@ -138,6 +141,12 @@ export interface TrainingConfig {
   val_on_test: boolean;
   val_criterion: ValCriterion;
   inference_start: number | null;
+  /**
+   * Train as a forecast runs (autoregressive, with inference_start): the true values for the first
+   * inference_start steps, then the model's own predictions (the true value with probability
+   * forcing_prob), and the loss on the steps after the context only.
+   */
+  context_rollout: boolean;
   autoregressive: boolean;
   stochastic: boolean;
   smooth_inference: boolean;
@@ -208,6 +217,7 @@ export const RUN_DEFAULTS = {
     valid_every: 10,
     val_on_test: true,
     inference_start: MODEL_DEFAULTS.inference_start,
+    context_rollout: false,
     autoregressive: MODEL_DEFAULTS.autoregressive,
     stochastic: MODEL_DEFAULTS.stochastic,
     smooth_inference: MODEL_DEFAULTS.smooth_inference,
@@ -591,6 +601,7 @@ function resolveTraining(s: Raw, classification: boolean, ignored: string[]): Tr
       VAL_CRITERIA,
     ),
     inference_start: nonNegIntOrNull("training.inference_start", v("inference_start")),
+    context_rollout: bool("training.context_rollout", v("context_rollout")),
     autoregressive: bool("training.autoregressive", v("autoregressive")),
     stochastic: bool("training.stochastic", v("stochastic")),
     smooth_inference: bool("training.smooth_inference", v("smooth_inference")),
@@ -607,6 +618,12 @@ function resolveTraining(s: Raw, classification: boolean, ignored: string[]): Tr
         : "a regression criterion (mse, mae, rmse, nll) since general.classification is false",
     );
   }
+  if (t.context_rollout && (!t.autoregressive || t.inference_start === 0))
+    fail(
+      "training.context_rollout",
+      true,
+      "false, or an autoregressive model (training.autoregressive: true) with a context (training.inference_start ≥ 1, or data.context)",
+    );
   if (t.val_criterion === "nll" && !t.use_nll_loss)
     fail(
       "training.val_criterion",

@@ -103,7 +103,10 @@ export const WHITESPACE = "whitespace";
  * with spaces over tab-separated rows, as loggers do); else "," (a single column).
  */
 function detectDelimiter(text: string): string {
-  const lines = text.replace(/^\ufeff/, "").split(/\r?\n/, 64).filter((l) => l.trim() !== "");
+  const lines = text
+    .replace(/^\ufeff/, "")
+    .split(/\r?\n/, 64)
+    .filter((l) => l.trim() !== "");
   const first = lines[0] ?? "";
   if (first.includes(",")) return ",";
   if (first.includes("\t")) return "\t";

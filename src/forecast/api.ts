@@ -202,6 +202,7 @@ function* training(series: SeriesInput, o: FitForecasterAsyncOptions): Generator
     validEvery: t.valid_every,
     valCriterion: t.val_criterion,
     context: o.context,
+    trainContext: run.training.context_rollout ? o.context : null,
     stats: globalStats(data.spec.normalization),
     lrScale,
     onStep: (s) => {

@@ -71,12 +71,16 @@ export function forecastData(series: CsvSeries, o: ForecastDataOptions): Forecas
   const windows = forecastWindows(series.values, series.rows, D, o);
   const [s0, e0] = windows.rows.train;
   const trainRows = series.values.subarray(s0 * D, e0 * D);
-  const normalization = fitSeriesNormalization(trainRows, e0 - s0, D, o);
-  const ds = (x: Tensor | null) =>
-    x ? arrayDataset({ x: applyAffine(x, windowAffine(x, normalization, o.context)) }) : null;
   const baselines = fitClassicalBaselines(trainRows, e0 - s0, D, windows.val ?? windows.train, o.context, {
     season: o.season ?? null,
   });
+  // instance "season" repeats the baselines' season (none found: the last value, as "last").
+  const normalization = fitSeriesNormalization(trainRows, e0 - s0, D, {
+    ...o,
+    period: baselines.season ?? 1,
+  });
+  const ds = (x: Tensor | null) =>
+    x ? arrayDataset({ x: applyAffine(x, windowAffine(x, normalization, o.context)) }) : null;
   return {
     spec: {
       context: o.context,
@@ -152,7 +156,7 @@ export function rolloutForecast<P extends object>(
       }
     }
   }
-  return { mean: undoAffine(mean, affine), std: std ? undoAffine(std, affine, true) : null };
+  return { mean: undoAffine(mean, affine, false, L), std: std ? undoAffine(std, affine, true) : null };
 }
 
 /**

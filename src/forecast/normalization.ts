@@ -1,9 +1,11 @@
 // Normalisation of a forecasting series, one definition for train, eval, predict, forecast and the
 // library: a global per-channel scaling fitted on the training rows (min-max to [−1, 1], symmetric x/max|x|,
 // standard z-score, or none), optionally followed by per-window (instance) normalisation relative to the
-// window's context (subtract the context's mean or last value, optionally divide by its standard deviation).
-// Both compose into one affine map per window and channel, y = (x − shift)/scale, undone as x = y·scale +
-// shift, and a predicted σ as σ·scale (scaled, never shifted). Everything is plain JSON-able numbers.
+// window's context (subtract the context's mean, its last value, or its last season repeated — the seasonal-
+// naive forecast, so that the model predicts the departure from it — optionally divide by its standard
+// deviation). Both compose into one affine map per window and channel, y = (x − shift_t)/scale, undone as
+// x = y·scale + shift_t, and a predicted σ as σ·scale (scaled, never shifted); shift_t is constant in t
+// except with "season". Everything is plain JSON-able numbers.
 // Not here: windowing (src/data/csv.ts), models.
 
 import type { InstanceNorm, SeriesScaling } from "../config/run-config.js";
@@ -20,6 +22,8 @@ export interface SeriesNormalization {
   scale: number[];
   /** Per-window centring relative to the context ("none": the global map only). */
   instance: InstanceNorm;
+  /** With instance "season": the season m (the context's last m steps are repeated); absent: 1. */
+  period?: number;
   /** With instance ≠ "none": divide by the context's standard deviation too. */
   instanceScale: boolean;
 }
@@ -32,6 +36,8 @@ export interface SeriesNormalizationOptions {
   instance?: InstanceNorm;
   /** Divide each window by its context's standard deviation (default false; needs instance ≠ "none"). */
   instanceScale?: boolean;
+  /** The season of instance "season" (default 1: the last value, as "last"). */
+  period?: number;
 }
 
 /** A context's standard deviation is floored at this fraction of the global scale (flat contexts). */
@@ -46,13 +52,19 @@ export function fitSeriesNormalization(
   values: ArrayLike<number>,
   rows: number,
   D: number,
-  { scaling = "minmax", instance = "none", instanceScale = false }: SeriesNormalizationOptions = {},
+  {
+    scaling = "minmax",
+    instance = "none",
+    instanceScale = false,
+    period = 1,
+  }: SeriesNormalizationOptions = {},
 ): SeriesNormalization {
   assert(rows >= 1 && values.length >= rows * D, () => `fitSeriesNormalization: no rows to fit on`);
   assert(
     !instanceScale || instance !== "none",
-    () => "data.instance_scale needs data.instance_norm (mean or last)",
+    () => "data.instance_scale needs data.instance_norm (mean, last or season)",
   );
+  assert(Number.isInteger(period) && period >= 1, () => `the season must be an integer ≥ 1, got ${period}`);
   const shift: number[] = [];
   const scale: number[] = [];
   for (let d = 0; d < D; d++) {
@@ -80,7 +92,7 @@ export function fitSeriesNormalization(
     shift.push(s);
     scale.push(c > 0 ? c : 1);
   }
-  return { scaling, shift, scale, instance, instanceScale };
+  return { scaling, shift, scale, instance, instanceScale, ...(instance === "season" ? { period } : {}) };
 }
 
 /**
@@ -96,17 +108,24 @@ export function globalStats(n: SeriesNormalization): MinMaxStats | null {
   };
 }
 
-/** One affine map per window and channel: y = (x − shift)/scale, each (n·D) row-major. */
+/**
+ * One affine map per window and channel, y_t = (x_t − shift − pattern_t)/scale: shift and scale (n·D)
+ * row-major; with instance "season", pattern (n·period·D) holds the context's last `period` steps, and
+ * pattern_t = pattern[(t − context) mod period] (the seasonal-naive continuation, tiled over the window).
+ */
 export interface WindowAffine {
   shift: Float64Array;
   scale: Float64Array;
+  pattern: Float64Array | null;
+  period: number;
+  context: number;
 }
 
 /**
  * The affine map of each window of x (n, T, D) in original units, from its first `context` steps:
- * the global map, or with instance normalisation shift = the context's mean (or last value) and scale =
- * the global scale, or the context's standard deviation (floored at INSTANCE_SCALE_FLOOR × the global
- * scale) with instanceScale.
+ * the global map, or with instance normalisation shift = the context's mean (or last value; or with
+ * "season" the pattern of its last m steps) and scale = the global scale, or the context's standard
+ * deviation (floored at INSTANCE_SCALE_FLOOR × the global scale) with instanceScale.
  */
 export function windowAffine(x: Tensor, norm: SeriesNormalization, context: number): WindowAffine {
   assert(x.ndim === 3, () => `windowAffine: expected windows (n, T, D), got ${fmtShape(x.shape)}`);
@@ -119,8 +138,14 @@ export function windowAffine(x: Tensor, norm: SeriesNormalization, context: numb
     Number.isInteger(context) && context >= 1 && context <= T,
     () => `windowAffine: context ${context} must be in 1..${T}`,
   );
+  const period = norm.instance === "season" ? (norm.period ?? 1) : 1;
+  assert(
+    period <= context,
+    () => `the season ${period} of data.instance_norm "season" is longer than the context ${context}`,
+  );
   const shift = new Float64Array(n * D);
   const scale = new Float64Array(n * D);
+  const pattern = norm.instance === "season" ? new Float64Array(n * period * D) : null;
   const v = x.data;
   for (let i = 0; i < n; i++) {
     for (let d = 0; d < D; d++) {
@@ -131,7 +156,11 @@ export function windowAffine(x: Tensor, norm: SeriesNormalization, context: numb
         let sum = 0;
         for (let t = 0; t < context; t++) sum += v[(i * T + t) * D + d]!;
         const mean = sum / context;
-        s = norm.instance === "mean" ? mean : v[(i * T + context - 1) * D + d]!;
+        s =
+          norm.instance === "mean" ? mean : norm.instance === "last" ? v[(i * T + context - 1) * D + d]! : 0;
+        if (pattern)
+          for (let k = 0; k < period; k++)
+            pattern[(i * period + k) * D + d] = v[(i * T + context - period + k) * D + d]!;
         if (norm.instanceScale) {
           let ss = 0;
           for (let t = 0; t < context; t++) ss += (v[(i * T + t) * D + d]! - mean) ** 2;
@@ -142,7 +171,15 @@ export function windowAffine(x: Tensor, norm: SeriesNormalization, context: numb
       scale[i * D + d] = c;
     }
   }
-  return { shift, scale };
+  return { shift, scale, pattern, period, context };
+}
+
+/** shift + pattern_t of window i, channel d at step t of the window (see WindowAffine). */
+function shiftAt(a: WindowAffine, i: number, t: number, d: number, D: number): number {
+  const s = a.shift[i * D + d]!;
+  if (!a.pattern) return s;
+  const k = (((t - a.context) % a.period) + a.period) % a.period;
+  return s + a.pattern[(i * a.period + k) * D + d]!;
 }
 
 /** y = (x − shift)/scale per window and channel; x (n, T, D) → float32 (the models' dtype). */
@@ -155,15 +192,16 @@ export function applyAffine(x: Tensor, a: WindowAffine): Tensor {
     for (let t = 0; t < T; t++)
       for (let d = 0; d < D; d++) {
         const k = (i * T + t) * D + d;
-        out[k] = (v[k]! - a.shift[i * D + d]!) / a.scale[i * D + d]!;
+        out[k] = (v[k]! - shiftAt(a, i, t, d, D)) / a.scale[i * D + d]!;
       }
   return new Tensor(out, [n, T, D]);
 }
 
 /**
- * The inverse, x = y·scale + shift (σ with `scaleOnly`: σ·scale), for y (n, T, D) → float64.
+ * The inverse, x = y·scale + shift_t (σ with `scaleOnly`: σ·scale), for y (n, T, D) → float64 whose first
+ * step is step `from` of the window (e.g. the context length for a horizon).
  */
-export function undoAffine(y: Tensor, a: WindowAffine, scaleOnly = false): Tensor {
+export function undoAffine(y: Tensor, a: WindowAffine, scaleOnly = false, from = 0): Tensor {
   const [n, T, D] = y.shape as [number, number, number];
   assert(a.shift.length === n * D, () => `undoAffine: maps for ${a.shift.length / D} windows, y has ${n}`);
   const out = new Float64Array(n * T * D);
@@ -172,7 +210,7 @@ export function undoAffine(y: Tensor, a: WindowAffine, scaleOnly = false): Tenso
     for (let t = 0; t < T; t++)
       for (let d = 0; d < D; d++) {
         const k = (i * T + t) * D + d;
-        out[k] = v[k]! * a.scale[i * D + d]! + (scaleOnly ? 0 : a.shift[i * D + d]!);
+        out[k] = v[k]! * a.scale[i * D + d]! + (scaleOnly ? 0 : shiftAt(a, i, from + t, d, D));
       }
   return new Tensor(out, [n, T, D]);
 }

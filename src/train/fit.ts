@@ -59,6 +59,8 @@ export interface FitOptions<S, P extends object = object> {
   authorsSelection?: boolean;
   /** Context length of the validation rollout (the config's inference_start), or null. */
   context: number | null;
+  /** Train from this context as a forecast runs (Batch.context; training.context_rollout), or null. */
+  trainContext?: number | null;
   /** The data's min-max statistics, to add validation metrics in original units. */
   stats?: MinMaxStats | null;
   /** The sequences are images in [−1, 1]: validation adds the image metrics (bpd, image_mse). */
@@ -122,7 +124,8 @@ export function* fitSteps<S, P extends object>(
     const keys = epochKeys(o.key, epoch);
     let sum = 0;
     let step = 0;
-    for (const batch of batches(o.train, o.batchSize, keys.shuffle)) {
+    for (const b of batches(o.train, o.batchSize, keys.shuffle)) {
+      const batch = o.trainContext ? { ...b, context: o.trainContext } : b;
       const stepKey = foldIn(keys.steps, step);
       const prev = state;
       const next = tidy(() => {

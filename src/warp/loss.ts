@@ -73,6 +73,12 @@ export function taskLoss(
   }
   let target = batch.target ?? batch.x;
   let pred = out;
+  if (batch.context !== undefined) {
+    // Trained from a context: the loss counts the steps a forecast is scored on.
+    const [N, T] = out.shape as [number, number, number];
+    pred = slice(pred, [0, batch.context, 0], [N, T - batch.context, pred.shape[2]!]);
+    target = slice(target, [0, batch.context, 0], [N, T - batch.context, target.shape[2]!]);
+  }
   if (c.nb_recons_loss_steps !== null) {
     assert(stepsKey, () => `${who}.loss: nb_recons_loss_steps needs a random key`);
     [pred, target] = sampleSteps(stepsKey, c.nb_recons_loss_steps, pred, target) as [Tensor, Tensor];

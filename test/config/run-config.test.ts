@@ -452,6 +452,7 @@ describe("our configs and the reference's cfgs", () => {
         val_on_test: true,
         val_criterion: "mse",
         inference_start: 300,
+        context_rollout: false,
         autoregressive: true,
         stochastic: false,
         smooth_inference: true,

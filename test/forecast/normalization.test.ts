@@ -81,6 +81,29 @@ describe("windowAffine / applyAffine / undoAffine", () => {
     assertAllClose([...scaled.scale], [Math.sqrt(8 / 3), 0.05], { atol: 1e-12, rtol: 0 });
   });
 
+  it("season: the context's last m steps tiled over the window; y = 0 is the seasonal-naive forecast", () => {
+    // Context 1, 2, 3, 4 | horizon 9, 9, 9 (one channel), season 2: pattern (3, 4) at t − 4 ≡ 0, 1 (mod 2).
+    const w = new Tensor(Float64Array.from([1, 2, 3, 4, 9, 9, 9]), [1, 7, 1]);
+    const n = fitSeriesNormalization(Float64Array.from([0, 10]), 2, 1, { instance: "season", period: 2 });
+    const a = windowAffine(w, n, 4);
+    assert.deepEqual([...a.pattern!, a.period, ...a.shift], [3, 4, 2, 0]);
+    assertAllClose(
+      applyAffine(w, a).data,
+      [-2, -2, 0, 0, 6, 5, 6].map((v) => v / 5),
+      { atol: 1e-6, rtol: 0 },
+    );
+    // Zeros for the horizon (steps 4.., `from` = 4) give back 3, 4, 3: seasonal naive.
+    assert.deepEqual(
+      [...undoAffine(new Tensor(new Float64Array(3), [1, 3, 1]), a, false, 4).data],
+      [3, 4, 3],
+    );
+    assert.equal(
+      fitSeriesNormalization(Float64Array.from([0, 10]), 2, 1, { instance: "last" }).period,
+      undefined,
+    );
+    throwsWith(() => windowAffine(w, { ...n, period: 5 }, 4), "season 5", "context 4");
+  });
+
   it("round-trips every scaling × instance combination; σ only scales", () => {
     for (const scaling of SERIES_SCALINGS)
       for (const instance of INSTANCE_NORMS)
@@ -89,6 +112,7 @@ describe("windowAffine / applyAffine / undoAffine", () => {
             scaling,
             instance,
             instanceScale,
+            period: 2,
           });
           const a = windowAffine(x, n, 3);
           const y = applyAffine(x, a);
