@@ -616,6 +616,7 @@ describe("defaults", () => {
         val_on_test: true,
         val_criterion: "mse",
         inference_start: null,
+        context_rollout: false,
         autoregressive: true,
         stochastic: false,
         smooth_inference: true,
