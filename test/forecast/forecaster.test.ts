@@ -61,6 +61,27 @@ describe("rolloutForecast", () => {
     assertAllClose(f.mean, undoAffine(pick(0), a), { atol: 1e-9, rtol: 1e-9 });
     assertAllClose(f.std!, undoAffine(pick(1), a, true), { atol: 1e-9, rtol: 1e-9 });
   });
+
+  it('with instance "season", adds the context\'s last season back: a zero output is seasonal naive', () => {
+    const seasonal = forecastData(jsonSeries(values), {
+      context: L,
+      horizon: H,
+      instance: "season",
+      season: 4,
+    });
+    assert.equal(seasonal.spec.normalization.period, 4);
+    const zero = Object.create(model) as SequenceModel;
+    zero.predict = (_p, x) =>
+      new Tensor(new Float32Array(x.shape[0]! * (L + H) * 2), [x.shape[0]!, L + H, 2]);
+    const x = seasonal.windows.test!;
+    const f = rolloutForecast(zero, params, seasonal.spec, x);
+    const [n] = x.shape as [number];
+    const naive = Array.from({ length: n * H }, (_, k) => {
+      const [i, h] = [Math.floor(k / H), k % H];
+      return x.data[i * (L + H) + L - 4 + (h % 4)]!;
+    });
+    assertAllClose(Array.from(f.mean.data), naive, { atol: 1e-9, rtol: 0 });
+  });
 });
 
 describe("forecastSeries", () => {
