@@ -44,7 +44,8 @@ describe("warp train --data (forecasting)", () => {
     for (const k of [
       "context: 14",
       "horizon: 7",
-      "instance_norm: mean",
+      "instance_norm: season",
+      "context_rollout: true",
       "inference_start: 14",
       "dataset: series",
     ])
