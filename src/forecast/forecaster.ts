@@ -12,6 +12,8 @@ import {
   horizonMetrics,
   horizonOf,
   naiveScale,
+  persistenceForecast,
+  seasonalNaiveForecast,
 } from "../baselines/classical.js";
 import type { CsvSeries } from "../data/csv.js";
 import { arrayDataset, type Dataset } from "../data/dataset.js";
@@ -74,10 +76,9 @@ export function forecastData(series: CsvSeries, o: ForecastDataOptions): Forecas
   const baselines = fitClassicalBaselines(trainRows, e0 - s0, D, windows.val ?? windows.train, o.context, {
     season: o.season ?? null,
   });
-  // instance "season" repeats the baselines' season (none found: the last value, as "last").
   const normalization = fitSeriesNormalization(trainRows, e0 - s0, D, {
     ...o,
-    period: baselines.season ?? 1,
+    period: o.instance === "season" ? referencePeriod(baselines.season, windows.val ?? windows.train, o) : 1,
   });
   const ds = (x: Tensor | null) =>
     x ? arrayDataset({ x: applyAffine(x, windowAffine(x, normalization, o.context)) }) : null;
@@ -96,6 +97,19 @@ export function forecastData(series: CsvSeries, o: ForecastDataOptions): Forecas
     test: ds(windows.test),
     trainRows,
   };
+}
+
+/**
+ * The period of instance "season": the baselines' season when seasonal naive beats persistence (MAE over
+ * the horizons of windows x, the validation windows), else 1 (the last value, as "last") — a season that
+ * does not forecast better than the last value is not worth repeating.
+ */
+function referencePeriod(season: number | null, x: Tensor, o: ForecastDataOptions): number {
+  if (season === null || season === 1) return 1;
+  const truth = horizonOf(x, o.context);
+  const mae = (f: Tensor) => horizonMetrics(f, truth, Array(x.shape[2]!).fill(1)).mae;
+  const naive = seasonalNaiveForecast(x, o.context, o.horizon, season);
+  return mae(naive) < mae(persistenceForecast(x, o.context, o.horizon)) ? season : 1;
 }
 
 /** Forecasts in original units: means (n, H, D) and the predicted σ (n, H, D) when the model has one. */

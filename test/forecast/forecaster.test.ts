@@ -63,13 +63,12 @@ describe("rolloutForecast", () => {
   });
 
   it('with instance "season", adds the context\'s last season back: a zero output is seasonal naive', () => {
-    const seasonal = forecastData(jsonSeries(values), {
-      context: L,
-      horizon: H,
-      instance: "season",
-      season: 4,
-    });
+    const cycle = values.map((_, t) => 50 + 10 * Math.sin((Math.PI * t) / 2) + 0.1 * t);
+    const opts = { context: L, horizon: H, instance: "season", season: 4 } as const;
+    const seasonal = forecastData(jsonSeries(cycle), opts);
     assert.equal(seasonal.spec.normalization.period, 4);
+    // A season whose naive forecast loses to the last value on validation is not repeated.
+    assert.equal(forecastData(jsonSeries(values), opts).spec.normalization.period, 1);
     const zero = Object.create(model) as SequenceModel;
     zero.predict = (_p, x) =>
       new Tensor(new Float32Array(x.shape[0]! * (L + H) * 2), [x.shape[0]!, L + H, 2]);
