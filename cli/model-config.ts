@@ -69,11 +69,15 @@ export function runConfigOf(
     return resolveRunConfig(withSets);
   } catch (e) {
     if (!(e instanceof WarpError)) throw e;
-    // A key or value given by --set is blamed on that flag, not on the file.
-    const set = sets.find((s) => {
-      const key = s.slice(0, s.indexOf("=")).trim();
-      return key !== "" && new RegExp(`(^|[^\\w.])${key.replace(/\./g, "\\.")}(?![\\w])`).test(e.message);
-    });
+    // A key or value given by --set is blamed on that flag, not on the file: the flag of the key the
+    // error is about (its message starts with it), else of a key it mentions.
+    const keyOf = (s: string) => s.slice(0, s.indexOf("=")).trim();
+    const set =
+      sets.find((s) => keyOf(s) !== "" && e.message.startsWith(`${keyOf(s)} `)) ??
+      sets.find((s) => {
+        const key = keyOf(s);
+        return key !== "" && new RegExp(`(^|[^\\w.])${key.replace(/\./g, "\\.")}(?![\\w])`).test(e.message);
+      });
     throw new WarpError(`${set !== undefined ? `--set ${set}` : path}: ${e.message}`);
   }
 }

@@ -433,6 +433,16 @@ function resolveData(s: Raw): DataConfig {
   const d = RUN_DEFAULTS.data;
   const v = (k: keyof DataConfig) => pick(s, k, d[k]);
   const res = v("resolution");
+  const [context, season] = [
+    posIntOrNull("data.context", v("context")),
+    posIntOrNull("data.season", v("season")),
+  ];
+  if (season !== null && context !== null && season > context)
+    fail(
+      "data.season",
+      season,
+      `at most data.context (${context}): the seasonal forecasts repeat the context's last season`,
+    );
   return {
     normalize: bool("data.normalize", v("normalize")),
     downsample_factor: posInt("data.downsample_factor", v("downsample_factor")),
@@ -451,11 +461,11 @@ function resolveData(s: Raw): DataConfig {
     positional_encoding: positionalEncoding("data.positional_encoding", v("positional_encoding")),
     columns: seriesColumns(v("columns")),
     time_column: v("time_column") === null ? null : columnRef("data.time_column", v("time_column")),
-    context: posIntOrNull("data.context", v("context")),
+    context,
     horizon: posIntOrNull("data.horizon", v("horizon")),
     stride: posInt("data.stride", v("stride")),
     split: splitFractions(v("split")),
-    season: posIntOrNull("data.season", v("season")),
+    season,
     interpolate: bool("data.interpolate", v("interpolate")),
     scaling: v("scaling") === null ? null : oneOf("data.scaling", v("scaling"), SERIES_SCALINGS),
     instance_norm: oneOf("data.instance_norm", v("instance_norm"), INSTANCE_NORMS),

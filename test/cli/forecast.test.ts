@@ -142,5 +142,15 @@ describe("warp train --data (forecasting)", () => {
     const s2 = warp(["forecast", "run", "--input", "short.csv", "--horizon", "3", "--out", "nope.csv"], dir);
     assert.match(s2.stderr, /10 rows, fewer than the model's context of 14/);
     assert.ok(!existsSync(join(dir, "nope.csv")));
+    const season = warp(
+      ["train", "--data", "sales.csv", ...TRAIN, "--set", "data.season=30", "--out", "s"],
+      dir,
+    );
+    assert.notEqual(season.status, 0);
+    assert.match(
+      season.stderr,
+      /^warp: --set data\.season=30: data\.season = 30 .*at most data\.context \(14\)/,
+    );
+    assert.ok(!existsSync(join(dir, "s")));
   });
 });
