@@ -35,6 +35,7 @@ export {
   seasonalNaiveForecast,
 } from "./baselines/classical.js";
 export { type RnnCellParams, RnnModel, type RnnParams } from "./baselines/rnn.js";
+export { nearest } from "./config/validate.js";
 export {
   type CsvOptions,
   type CsvSeries,
@@ -327,7 +328,6 @@ export {
   MODEL_TYPES,
   type ModelConfig,
   type ModelType,
-  nearest,
   RNN_DEFAULTS,
   RNN_MODEL_KEYS,
   RNN_MODEL_TYPES,

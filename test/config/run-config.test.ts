@@ -573,7 +573,7 @@ describe("our configs and the reference's cfgs", () => {
     assert.equal(modelConfigFromRun(zero, 1, null).positional_encoding, null);
     assertError(
       () => modelConfigFromRun(resolveRunConfig({ model: { positional_encoding: [3, 10] } }).config, 1, null),
-      "model.positional_encoding = [3,10] is invalid",
+      "model.positional_encoding = [3, 10] is invalid",
     );
   });
 });
@@ -665,7 +665,7 @@ describe("errors", () => {
     ["data.sequence_length", -4, "a positive integer or null"],
     ["data.data_dim", 2.5, "a positive integer or null"],
     ["data.mini_res", "8", "a positive integer or null"],
-    ["data.positional_encoding", [5, 10], "[D, C] with D a non-negative even integer and C > 0, or null"],
+    ["data.positional_encoding", [5, 10], "[D, C] with D a non-negative even integer and C > 0 or null"],
     ["optimizer.name", "lion", 'one of "adabelief", "adam", "adamw", "sgd"'],
     ["optimizer.init_lr", 0, "a positive number"],
     ["optimizer.gradients_lim", -1, "a positive number or null"],
@@ -935,7 +935,7 @@ describe("modelConfigFromRun", () => {
     );
     assertError(
       () => modelConfigFromRun(run({ training: { stochastic: true, autoregressive: false } }), 1, null),
-      "stochastic: true needs autoregressive: true",
+      "training.stochastic: true needs training.autoregressive: true",
     );
   });
 
