@@ -1,6 +1,6 @@
 // `--set section.key=value` overrides of a run configuration and the YAML parser the configurations are
 // read with (the reference's yaml.safe_load rules).
-// Not here: validating the result (run-validate.ts).
+// Not here: validating the result (run-config.ts).
 
 import { parse } from "yaml";
 import { WarpError } from "../util/assert.js";

@@ -1,7 +1,7 @@
 // The run configuration's schema: the reference's YAML sections (general/data/model/optimizer/training), the
 // type of each validated section, the defaults of keys a configuration leaves out, and which keys each section
 // accepts (ours, the reference's keys that warp-ts ignores, legacy names).
-// Not here: checking values (run-validate.ts), `--set` overrides (overrides.ts), paths (paths.ts).
+// Not here: checking values (run-config.ts), `--set` overrides (overrides.ts), paths (paths.ts).
 
 import type { AdaBeliefRule } from "../optim/optimizers.js";
 import { IGNORED_MODEL_KEYS, MODEL_DEFAULTS, TRAINING_MODEL_KEYS } from "../warp/config.js";

@@ -6,7 +6,7 @@
 // shift, and a predicted σ as σ·scale (scaled, never shifted). Everything is plain JSON-able numbers.
 // Not here: windowing (src/data/csv.ts), models.
 
-import type { InstanceNorm, SeriesScaling } from "../config/run-config.js";
+import type { InstanceNorm, SeriesScaling } from "../config/run-schema.js";
 import type { MinMaxStats } from "../data/normalize.js";
 import { Tensor } from "../tensor/tensor.js";
 import { assert, fmtShape } from "../util/assert.js";
