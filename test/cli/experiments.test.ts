@@ -9,7 +9,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, it } from "node:test";
 import type { ExperimentSummary } from "../../cli/commands/experiment.js";
-import { keptSections, meanStd, resultsMarkdown } from "../../cli/commands/results.js";
+import { keptSections, meanStd, previousTasks, resultsMarkdown } from "../../cli/commands/results.js";
 import { EXPERIMENTS, experimentConfig } from "../../cli/experiments.js";
 import { modelConfigOfRun, readRunConfig } from "../../cli/model-config.js";
 import { warp } from "../helpers/cli.js";
@@ -93,6 +93,24 @@ describe("warp results", () => {
     const previous = `${withNotes}\n## Forecasting real series\n\n| a | b |\n\n## Structured\n\nrows\n`;
     assert.equal(keptSections(previous), "## Forecasting real series\n\n| a | b |\n\n## Structured\n\nrows");
     assert.equal(keptSections(withNotes), "");
+    // Tasks without runs keep their tables from the previous file; tasks with runs are regenerated.
+    const old = previousTasks(`${mnist}\n## Notes\n\nx\n`);
+    assert.deepEqual([...old.keys()], ["CPU scale (minutes on 2 cores)\nMNIST completion"]);
+    const both = resultsMarkdown([summary("sine-warp", [2e-4])], "", old);
+    assert.ok(both.includes("| WARP | 2.00 | 2.77 | 0 |"), both);
+    assert.ok(both.includes(old.values().next().value!), both);
+    assert.ok(both.indexOf("### SINE") < both.indexOf("### MNIST"), "tables in the registry's order");
+    const rerun = resultsMarkdown(
+      [
+        {
+          ...summary("mnist-600", [0]),
+          runs: [{ seed: 0, dir: "d", metrics: { image_mse: 0.05, bpd: 0.6 }, seconds: 9 }],
+        },
+      ],
+      "",
+      old,
+    );
+    assert.ok(rerun.includes("| 0.600 |") && !rerun.includes("-0.200"), "a task with runs is regenerated");
   });
 
   it("refuses a folder without runs", () => {
