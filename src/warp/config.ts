@@ -29,7 +29,7 @@ export type RootPhysics = (typeof ROOT_PHYSICS)[number];
 export type FinalActivation = RootActivation | "sigmoid" | number | [number, number, number, number] | null;
 
 /**
- * Structure of WARP's transition A (ours; WARP.md §6): the paper's dense matrix, a diagonal, a diagonal
+ * Structure of WARP's transition A (ours; docs/model.md §2.1): the paper's dense matrix, a diagonal, a diagonal
  * plus a rank-r product (diag(a) + U Vᵀ), or square blocks of size k along the diagonal.
  */
 export const TRANSITIONS = ["dense", "diagonal", "lowrank", "block"] as const;

@@ -566,6 +566,13 @@ describe("our configs and the reference's cfgs", () => {
     );
   });
 
+  it("data keys the reference's loaders read for datasets warp-ts loads without them are reported when given", () => {
+    const given = { data: { resolution: [28, 28], mini_res: 4, data_dim: 3 } };
+    assert.deepEqual(resolveRunConfig(given).ignored, ["data.resolution", "data.mini_res", "data.data_dim"]);
+    const none = { data: { resolution: null, mini_res: null, data_dim: null } };
+    assert.deepEqual(resolveRunConfig(none).ignored, []);
+  });
+
   it("data.positional_encoding (its older location) reaches the model; [0, C] means none", () => {
     const { config } = resolveRunConfig({ data: { positional_encoding: [6, 100] } });
     assert.deepEqual(modelConfigFromRun(config, 1, null).positional_encoding, [6, 100]);
