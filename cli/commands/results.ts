@@ -2,7 +2,7 @@
 // number comes from a summary.json written by `warp experiment`: per row the mean ± std over seeds, the
 // paper's number beside it, the seeds, the wall time per seed, the exact command, the commit and machine;
 // --notes appends hand-written commentary (which must not type numbers in). Regenerating an existing file keeps
-// its hand-maintained sections and the tables of tasks that have no runs in --runs.
+// its hand-maintained sections in place and the tables of tasks that have no runs in --runs.
 
 import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
@@ -90,13 +90,7 @@ function taskSection(task: string, scale: Scale, here: readonly ExperimentSummar
   const metrics = rows[0]!.e.metrics;
   const lines = [`### ${task}`, ""];
   if (scale === "cpu") lines.push(`CPU scale: ${rows[0]!.e.cpuNote}.`, "");
-  const caveat = (m: (typeof metrics)[number]) => (scale === "cpu" && m.cpuCaveat ? ` (${m.cpuCaveat})` : "");
-  const head = [
-    "model",
-    ...metrics.flatMap((m) => [`${m.label}${caveat(m)}`, `paper ${m.label}`]),
-    "seeds",
-    "time/seed",
-  ];
+  const head = ["model", ...metrics.flatMap((m) => [m.label, `paper ${m.label}`]), "seeds", "time/seed"];
   lines.push(`| ${head.join(" | ")} |`, `|${head.map(() => "---").join("|")}|`);
   for (const { e, s } of rows) {
     const cells = e.metrics.flatMap((m) => [
@@ -135,16 +129,31 @@ export function previousTasks(previous: string): Map<string, string> {
 /** Headings `resultsMarkdown` writes; every other `## ` section of an existing RESULTS.md is kept. */
 const GENERATED = [...Object.values(SCALE_HEADINGS), "Notes"];
 
+const sections = (text: string) => text.split(/^(?=## )/m);
+const headingOf = (part: string) => part.slice(3, part.indexOf("\n")).trim();
+
 /**
- * The hand-maintained `## ` sections of an existing RESULTS.md (measured elsewhere, with their own
- * commands: structured transitions, forecasting), in their order, to append after the generated ones.
+ * `generated` (resultsMarkdown) merged into an existing RESULTS.md: each generated `## ` section replaces its
+ * old self in place, one that is new goes after the last generated section (or after the title), and every
+ * other section (hand-maintained, measured elsewhere with its own commands: structured transitions,
+ * forecasting) is kept where it was, unchanged.
  */
-export function keptSections(previous: string): string {
-  const parts = previous.split(/^(?=## )/m).slice(1);
-  return parts
-    .filter((p) => !GENERATED.includes(p.slice(3, p.indexOf("\n")).trim()))
-    .map((p) => p.trimEnd())
-    .join("\n\n");
+export function mergeResults(previous: string, generated: string): string {
+  const [title = "", ...fresh] = sections(generated);
+  const byHeading = new Map(fresh.map((p) => [headingOf(p), p.trimEnd()]));
+  const out = [title.trimEnd()];
+  let afterGenerated = 1;
+  for (const part of sections(previous).slice(1)) {
+    const h = headingOf(part);
+    if (!GENERATED.includes(h)) out.push(part.trimEnd());
+    else if (byHeading.has(h)) {
+      out.push(byHeading.get(h)!);
+      byHeading.delete(h);
+      afterGenerated = out.length;
+    }
+  }
+  out.splice(afterGenerated, 0, ...byHeading.values());
+  return `${out.join("\n\n")}\n`;
 }
 
 export function registerResults(program: Command): void {
@@ -156,16 +165,15 @@ export function registerResults(program: Command): void {
     .option("--notes <file>", "Markdown appended under a Notes heading (commentary, no numbers)")
     .addHelpText(
       "after",
-      "\nSections of an existing output file other than the generated ones (hand-maintained, with their own\ncommands) are kept after them. A task with no runs in --runs keeps its table from the existing file, so rerunning\nsome rows needs only their run folders.\n\nExamples:\n  warp results\n  warp results --runs runs/experiments --out RESULTS.md --notes docs/results-notes.md",
+      "\nSections of an existing output file other than the generated ones (hand-maintained, with their own\ncommands) are kept where they are. A task with no runs in --runs keeps its table from the existing file, so rerunning\nsome rows needs only their run folders.\n\nExamples:\n  warp results\n  warp results --runs runs/experiments --out RESULTS.md --notes docs/results-notes.md",
     )
     .action((o: { runs: string; out: string; notes?: string }) => {
       const summaries = readSummaries(o.runs);
       if (summaries.every((s) => s.runs.length === 0))
         throw new WarpError(`no finished experiment runs in ${o.runs}`);
       const old = existsSync(o.out) ? readText(o.out, "results") : "";
-      const kept = keptSections(old);
       const text = resultsMarkdown(summaries, o.notes ? readText(o.notes, "notes") : "", previousTasks(old));
-      writeAtomic(o.out, kept ? `${text}\n${kept}\n` : text);
+      writeAtomic(o.out, mergeResults(old, text));
       console.log(`wrote ${o.out} (${summaries.length} experiments)`);
     });
 }
