@@ -1,5 +1,6 @@
 // warp-ts for browsers (`warp-ts/web`): the main entry's public surface without the YAML run
-// configuration (config/run-config.ts and its yaml parser), so that a page bundles only the model path.
+// configuration (config/run-schema.ts, run-config.ts, overrides.ts with its yaml parser, paths.ts), so that a
+// page bundles only the model path (the shared validator config/validate.ts is part of it).
 // No Node built-ins are reachable from here (test/browser/bundle.test.ts bundles it with esbuild and checks,
 // and checks that it exports every name of src/index.ts but the run-config ones). Explicit named re-exports
 // only. On a page's main thread, `await initWasm()` before the first op to get the wasm backend.
@@ -35,6 +36,7 @@ export {
   seasonalNaiveForecast,
 } from "./baselines/classical.js";
 export { type RnnCellParams, RnnModel, type RnnParams } from "./baselines/rnn.js";
+export { nearest } from "./config/validate.js";
 export {
   type CsvOptions,
   type CsvSeries,
@@ -327,7 +329,6 @@ export {
   MODEL_TYPES,
   type ModelConfig,
   type ModelType,
-  nearest,
   RNN_DEFAULTS,
   RNN_MODEL_KEYS,
   RNN_MODEL_TYPES,

@@ -7,13 +7,9 @@
 // No I/O: bytes in, bytes out.
 
 import type { HorizonMetrics } from "../baselines/classical.js";
-import {
-  applyOverrides,
-  type InstanceNorm,
-  modelConfigFromRun,
-  resolveRunConfig,
-  type SeriesScaling,
-} from "../config/run-config.js";
+import { applyOverrides } from "../config/overrides.js";
+import { modelConfigFromRun, resolveRunConfig } from "../config/run-config.js";
+import type { InstanceNorm, SeriesScaling } from "../config/run-schema.js";
 import { type CsvSeries, windowSeries } from "../data/csv.js";
 import { createModel } from "../models.js";
 import { optimizerFromConfig } from "../optim/from-config.js";

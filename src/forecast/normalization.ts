@@ -8,7 +8,7 @@
 // except with "season". Everything is plain JSON-able numbers.
 // Not here: windowing (src/data/csv.ts), models.
 
-import type { InstanceNorm, SeriesScaling } from "../config/run-config.js";
+import type { InstanceNorm, SeriesScaling } from "../config/run-schema.js";
 import type { MinMaxStats } from "../data/normalize.js";
 import { Tensor } from "../tensor/tensor.js";
 import { assert, fmtShape } from "../util/assert.js";

@@ -6,7 +6,7 @@
 import type { TypedArray } from "../backends/kernels.js";
 import { type DType, type Tensor, tensor } from "../tensor/tensor.js";
 import { assert, fmtShape, WarpError } from "../util/assert.js";
-import { halfToFloat32, hostOrderCopy, setOwn, toInt32, writeLittleEndian } from "./npy.js";
+import { halfToFloat32, hostOrderCopy, setOwn, toInt32, writeLittleEndian } from "./bytes.js";
 
 const MAX_HEADER = 100_000_000; // the reference implementation's limit
 const WRITE_DTYPE: Record<DType, string> = { float32: "F32", float64: "F64", int32: "I32" };

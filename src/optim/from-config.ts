@@ -4,7 +4,7 @@
 // transition matrix (transition_lr_scale), then reduce-on-plateau when on_plateau is set — the authors'
 // chain when their keys are given.
 
-import type { OptimizerConfig } from "../config/run-config.js";
+import type { OptimizerConfig } from "../config/run-schema.js";
 import { clipByGlobalNorm, clipElementwise } from "./clip.js";
 import { adabelief, adam, adamw, sgd } from "./optimizers.js";
 import type { PlateauState } from "./plateau.js";

@@ -6,7 +6,7 @@
 // Not here: run folders, checkpoint files, progress bars (cli/).
 
 import { valueAndGrad } from "../autograd/grad.js";
-import type { ValCriterion } from "../config/run-config.js";
+import type { ValCriterion } from "../config/run-schema.js";
 import type { Dataset } from "../data/dataset.js";
 import { batches } from "../data/dataset.js";
 import type { MinMaxStats } from "../data/normalize.js";

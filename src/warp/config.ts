@@ -1,12 +1,25 @@
 // The model configuration: the reference's YAML keys (`model:` section, plus the `training:` keys that
 // change the model), validated and resolved with the reference's defaults, for WARP (model_type "wsm") and
 // the GRU/LSTM baselines ("gru", "lstm": rnn_hidden_size and nb_rnn_layers, plus the shared time_as_channel,
-// forcing_prob, std_lower_bound and training keys). Every invalid value gets an error naming the key, the
-// value and what is allowed. Not here: YAML parsing and the optimiser/trainer sections (the training
-// issue), data loading.
+// forcing_prob, std_lower_bound and training keys). Every invalid value gets an error (config/validate.ts)
+// naming the key by its path in a run configuration (model.X, training.X), the value and what is allowed.
+// Not here: YAML parsing, the run configuration's other sections (config/), data loading.
 
 import { ROOT_ACTIVATIONS, type RootActivation } from "../backends/kernels.js";
-import { assert, WarpError } from "../util/assert.js";
+import {
+  BOOLEAN,
+  inRange,
+  isInt,
+  isNum,
+  KeyPaths,
+  NON_NEGATIVE_INT,
+  oneOf,
+  POSITIVE,
+  POSITIVE_INT,
+  type Raw,
+  rule,
+} from "../config/validate.js";
+import { assert } from "../util/assert.js";
 
 /** Physics roots shipped with warp-ts (WARP-Phys); null = the plain root MLP. */
 export const ROOT_PHYSICS = ["sine", "sine_phase", "msd", "msd_softplus"] as const;
@@ -16,7 +29,7 @@ export type RootPhysics = (typeof ROOT_PHYSICS)[number];
 export type FinalActivation = RootActivation | "sigmoid" | number | [number, number, number, number] | null;
 
 /**
- * Structure of WARP's transition A (ours; WARP.md §6): the paper's dense matrix, a diagonal, a diagonal
+ * Structure of WARP's transition A (ours; docs/model.md §2.1): the paper's dense matrix, a diagonal, a diagonal
  * plus a rank-r product (diag(a) + U Vᵀ), or square blocks of size k along the diagonal.
  */
 export const TRANSITIONS = ["dense", "diagonal", "lowrank", "block"] as const;
@@ -95,8 +108,6 @@ export interface ModelConfig {
 export const REFERENCE_COMMITS = ["bde9a5d", "da7a0af"] as const;
 export type ReferenceCommit = (typeof REFERENCE_COMMITS)[number];
 
-type Raw = Record<string, unknown>;
-
 /** The reference's defaults for keys a configuration leaves out. */
 export const MODEL_DEFAULTS: Omit<ModelConfig, "data_size" | RnnKey> = {
   nb_classes: null,
@@ -156,49 +167,49 @@ export const RNN_DEFAULTS: Readonly<Record<RnnKey, number>> = { nb_rnn_layers: 1
  */
 export const IGNORED_MODEL_KEYS = RNN_MODEL_KEYS;
 
-/** A value as the user wrote it (JSON, except that non-finite numbers keep their names). */
-function show(v: unknown): string {
-  if (typeof v === "number" && !Number.isFinite(v)) return String(v);
-  if (Array.isArray(v)) return `[${v.map(show).join(",")}]`;
-  return JSON.stringify(v) ?? String(v);
+/**
+ * Where a model configuration key lives in a run configuration (its path in errors): `training.<key>` for
+ * TRAINING_MODEL_KEYS, `model.<key>` for the others.
+ */
+export function modelKeyPath(key: string): string {
+  return (TRAINING_MODEL_KEYS as readonly string[]).includes(key) ? `training.${key}` : `model.${key}`;
 }
 
-const fail = (key: string, value: unknown, allowed: string): never => {
-  throw new WarpError(`model config: ${key} = ${show(value)} is invalid: expected ${allowed}`);
-};
+const POSITIONAL_ENCODING = rule<[number, number]>(
+  (v) =>
+    Array.isArray(v) &&
+    v.length === 2 &&
+    isInt(v[0]) &&
+    v[0] > 0 &&
+    v[0] % 2 === 0 &&
+    isNum(v[1]) &&
+    v[1] > 0,
+  "[D, C] with D a positive even integer and C > 0",
+);
+const CONV_EMBEDDING = rule<[number, number, boolean]>(
+  (v) =>
+    Array.isArray(v) &&
+    v.length === 3 &&
+    isInt(v[0]) &&
+    v[0] > 0 &&
+    isInt(v[1]) &&
+    v[1] > 0 &&
+    typeof v[2] === "boolean",
+  "[out_channels, kernel, causal] (two positive integers and a boolean)",
+);
+const INIT_STATE_LAYERS = rule<0 | 1 | 2>((v) => v === 0 || v === 1 || v === 2, "0, 1, 2");
 
-const isNum = (v: unknown): v is number => typeof v === "number" && Number.isFinite(v);
-const isInt = (v: unknown): v is number => Number.isInteger(v);
-
-function posInt(key: string, v: unknown): number {
-  return isInt(v) && v > 0 ? v : fail(key, v, "a positive integer");
-}
-function nonNegInt(key: string, v: unknown): number {
-  return isInt(v) && v >= 0 ? v : fail(key, v, "a non-negative integer");
-}
-function bool(key: string, v: unknown): boolean {
-  return typeof v === "boolean" ? v : fail(key, v, "true or false");
-}
-function posOrNull(key: string, v: unknown): number | null {
-  return v === null ? null : isNum(v) && v > 0 ? v : fail(key, v, "a positive number or null");
-}
-function oneOf<T extends string>(key: string, v: unknown, allowed: readonly T[]): T {
-  return typeof v === "string" && (allowed as readonly string[]).includes(v)
-    ? (v as T)
-    : fail(key, v, `one of ${allowed.map((a) => `"${a}"`).join(", ")}`);
-}
-
-function finalActivation(v: unknown): FinalActivation {
+function finalActivation(k: KeyPaths, v: unknown): FinalActivation {
   const key = "root_final_activation";
   if (v === null) return null;
-  if (typeof v === "string") return oneOf(key, v, [...ROOT_ACTIVATIONS, "sigmoid"] as const);
-  if (isNum(v)) return v > 0 ? v : fail(key, v, "a positive clip bound");
+  if (typeof v === "string") return k.check(key, v, oneOf([...ROOT_ACTIVATIONS, "sigmoid"] as const));
+  if (isNum(v)) return v > 0 ? v : k.fail(key, v, "a positive clip bound");
   if (Array.isArray(v) && v.length === 4 && v.every(isNum)) {
     return v[0] !== 0
       ? (v as [number, number, number, number])
-      : fail(key, v, "a dtanh [a, b, alpha, beta] with a ≠ 0");
+      : k.fail(key, v, "a dtanh [a, b, alpha, beta] with a ≠ 0");
   }
-  return fail(
+  return k.fail(
     key,
     v,
     `an activation name (${ROOT_ACTIVATIONS.join(", ")}, sigmoid), a clip bound, [a, b, alpha, beta] or null`,
@@ -208,200 +219,151 @@ function finalActivation(v: unknown): FinalActivation {
 /**
  * Validates and completes a model configuration. `raw` holds the `model:` keys and the model-changing
  * `training:` keys (flattened together), plus `data_size` and optionally `nb_classes`. Unknown keys
- * are errors naming the nearest valid key.
+ * are errors naming the nearest valid key. Errors name each key by `pathOf` (default: its place in a run
+ * configuration, modelKeyPath).
  */
-export function resolveModelConfig(raw: Raw): ModelConfig {
-  const known = new Set<string>(["data_size", ...Object.keys(MODEL_DEFAULTS), ...RNN_MODEL_KEYS]);
-  for (const k of Object.keys(raw)) {
-    if (!known.has(k)) {
-      const near = nearest(k, [...known]);
-      throw new WarpError(`model config: unknown key "${k}"${near ? ` (did you mean "${near}"?)` : ""}`);
-    }
-  }
+export function resolveModelConfig(raw: Raw, pathOf: (key: string) => string = modelKeyPath): ModelConfig {
+  const k = new KeyPaths(pathOf);
+  const known = ["data_size", ...Object.keys(MODEL_DEFAULTS), ...RNN_MODEL_KEYS];
+  for (const key of Object.keys(raw)) if (!known.includes(key)) throw k.unknown(key, known);
   const v = { ...MODEL_DEFAULTS, ...RNN_DEFAULTS, ...raw } as Raw;
   const cfg: ModelConfig = {
-    data_size: posInt("data_size", v.data_size),
-    nb_classes: v.nb_classes === null ? null : posInt("nb_classes", v.nb_classes),
-    model_type: oneOf("model_type", v.model_type, MODEL_TYPES),
-    root_width_size: posInt("root_width_size", v.root_width_size),
-    root_depth: nonNegInt("root_depth", v.root_depth),
-    root_activation: oneOf("root_activation", v.root_activation, ROOT_ACTIVATIONS),
-    root_final_activation: finalActivation(v.root_final_activation),
-    init_state_layers:
-      v.init_state_layers === null
-        ? null
-        : [0, 1, 2].includes(v.init_state_layers as number)
-          ? (v.init_state_layers as 0 | 1 | 2)
-          : fail("init_state_layers", v.init_state_layers, "0, 1, 2 or null"),
-    input_prev_data: bool("input_prev_data", v.input_prev_data),
-    weights_lim: posOrNull("weights_lim", v.weights_lim),
-    time_as_channel: bool("time_as_channel", v.time_as_channel),
-    forcing_prob:
-      isNum(v.forcing_prob) && v.forcing_prob >= 0 && v.forcing_prob <= 1
-        ? v.forcing_prob
-        : fail("forcing_prob", v.forcing_prob, "a probability in [0, 1]"),
-    noise_theta_init: posOrNull("noise_theta_init", v.noise_theta_init),
-    std_lower_bound: posOrNull("std_lower_bound", v.std_lower_bound),
-    positional_encoding:
-      v.positional_encoding === null
-        ? null
-        : Array.isArray(v.positional_encoding) &&
-            v.positional_encoding.length === 2 &&
-            isInt(v.positional_encoding[0]) &&
-            v.positional_encoding[0] > 0 &&
-            v.positional_encoding[0] % 2 === 0 &&
-            isNum(v.positional_encoding[1]) &&
-            v.positional_encoding[1] > 0
-          ? (v.positional_encoding as [number, number])
-          : fail(
-              "positional_encoding",
-              v.positional_encoding,
-              "[D, C] with D a positive even integer and C > 0, or null",
-            ),
-    root_output_dim: v.root_output_dim === null ? null : posInt("root_output_dim", v.root_output_dim),
-    conv_embedding:
-      v.conv_embedding === null
-        ? null
-        : Array.isArray(v.conv_embedding) &&
-            v.conv_embedding.length === 3 &&
-            isInt(v.conv_embedding[0]) &&
-            v.conv_embedding[0] > 0 &&
-            isInt(v.conv_embedding[1]) &&
-            v.conv_embedding[1] > 0 &&
-            typeof v.conv_embedding[2] === "boolean"
-          ? (v.conv_embedding as [number, number, boolean])
-          : fail(
-              "conv_embedding",
-              v.conv_embedding,
-              "[out_channels, kernel, causal] (two positive integers and a boolean), or null",
-            ),
-    root_physics: v.root_physics === null ? null : oneOf("root_physics", v.root_physics, ROOT_PHYSICS),
-    transition: oneOf("transition", v.transition, TRANSITIONS),
-    transition_rank: v.transition_rank === null ? null : posInt("transition_rank", v.transition_rank),
-    transition_block: v.transition_block === null ? null : posInt("transition_block", v.transition_block),
-    transition_stable: bool("transition_stable", v.transition_stable),
-    parallel_scan: bool("parallel_scan", v.parallel_scan),
-    autoregressive: bool("autoregressive", v.autoregressive),
-    stochastic: bool("stochastic", v.stochastic),
-    use_nll_loss: bool("use_nll_loss", v.use_nll_loss),
-    smooth_inference: bool("smooth_inference", v.smooth_inference),
-    nb_recons_loss_steps:
-      v.nb_recons_loss_steps === null ? null : posInt("nb_recons_loss_steps", v.nb_recons_loss_steps),
-    inference_start: v.inference_start === null ? null : nonNegInt("inference_start", v.inference_start),
-    reference_commit: oneOf("reference_commit", v.reference_commit, REFERENCE_COMMITS),
+    data_size: k.check("data_size", v.data_size, POSITIVE_INT),
+    nb_classes: k.nullable("nb_classes", v.nb_classes, POSITIVE_INT),
+    model_type: k.check("model_type", v.model_type, oneOf(MODEL_TYPES)),
+    root_width_size: k.check("root_width_size", v.root_width_size, POSITIVE_INT),
+    root_depth: k.check("root_depth", v.root_depth, NON_NEGATIVE_INT),
+    root_activation: k.check("root_activation", v.root_activation, oneOf(ROOT_ACTIVATIONS)),
+    root_final_activation: finalActivation(k, v.root_final_activation),
+    init_state_layers: k.nullable("init_state_layers", v.init_state_layers, INIT_STATE_LAYERS),
+    input_prev_data: k.check("input_prev_data", v.input_prev_data, BOOLEAN),
+    weights_lim: k.nullable("weights_lim", v.weights_lim, POSITIVE),
+    time_as_channel: k.check("time_as_channel", v.time_as_channel, BOOLEAN),
+    forcing_prob: k.check("forcing_prob", v.forcing_prob, inRange(0, 1, "", "a probability")),
+    noise_theta_init: k.nullable("noise_theta_init", v.noise_theta_init, POSITIVE),
+    std_lower_bound: k.nullable("std_lower_bound", v.std_lower_bound, POSITIVE),
+    positional_encoding: k.nullable("positional_encoding", v.positional_encoding, POSITIONAL_ENCODING),
+    root_output_dim: k.nullable("root_output_dim", v.root_output_dim, POSITIVE_INT),
+    conv_embedding: k.nullable("conv_embedding", v.conv_embedding, CONV_EMBEDDING),
+    root_physics: k.nullable("root_physics", v.root_physics, oneOf(ROOT_PHYSICS)),
+    transition: k.check("transition", v.transition, oneOf(TRANSITIONS)),
+    transition_rank: k.nullable("transition_rank", v.transition_rank, POSITIVE_INT),
+    transition_block: k.nullable("transition_block", v.transition_block, POSITIVE_INT),
+    transition_stable: k.check("transition_stable", v.transition_stable, BOOLEAN),
+    parallel_scan: k.check("parallel_scan", v.parallel_scan, BOOLEAN),
+    autoregressive: k.check("autoregressive", v.autoregressive, BOOLEAN),
+    stochastic: k.check("stochastic", v.stochastic, BOOLEAN),
+    use_nll_loss: k.check("use_nll_loss", v.use_nll_loss, BOOLEAN),
+    smooth_inference: k.check("smooth_inference", v.smooth_inference, BOOLEAN),
+    nb_recons_loss_steps: k.nullable("nb_recons_loss_steps", v.nb_recons_loss_steps, POSITIVE_INT),
+    inference_start: k.nullable("inference_start", v.inference_start, NON_NEGATIVE_INT),
+    reference_commit: k.check("reference_commit", v.reference_commit, oneOf(REFERENCE_COMMITS)),
   };
   if (cfg.model_type !== "wsm") {
-    cfg.rnn_hidden_size = posInt("rnn_hidden_size", v.rnn_hidden_size);
-    cfg.nb_rnn_layers = posInt("nb_rnn_layers", v.nb_rnn_layers);
+    cfg.rnn_hidden_size = k.check("rnn_hidden_size", v.rnn_hidden_size, POSITIVE_INT);
+    cfg.nb_rnn_layers = k.check("nb_rnn_layers", v.nb_rnn_layers, POSITIVE_INT);
   }
-  checkCombinations(cfg);
+  checkCombinations(cfg, k);
   return cfg;
 }
 
-function checkCombinations(c: ModelConfig): void {
-  const bad = (msg: string) => `model config: ${msg}`;
-  checkTransition(c);
+/** Valid values that do not go together: the error names the keys by their paths. */
+function checkCombinations(c: ModelConfig, k: KeyPaths): void {
+  const p = k.pathOf;
+  checkTransition(c, k);
   if (c.model_type !== "wsm") {
-    assert(c.root_physics === null, () =>
-      bad(`root_physics is a WARP root: model_type "${c.model_type}" has none (set root_physics: null)`),
+    assert(
+      c.root_physics === null,
+      () =>
+        `${p("root_physics")} is a WARP root: ${p("model_type")} "${c.model_type}" has none (set ${p("root_physics")}: null)`,
     );
-    assert(c.conv_embedding === null, () =>
-      bad(`conv_embedding is for WARP only: model_type "${c.model_type}" reads the raw inputs`),
+    assert(
+      c.conv_embedding === null,
+      () =>
+        `${p("conv_embedding")} is for WARP only: ${p("model_type")} "${c.model_type}" reads the raw inputs`,
     );
   }
   if (c.nb_classes !== null) {
-    assert(!c.autoregressive, () => bad("classification (nb_classes) needs autoregressive: false"));
-    assert(!c.use_nll_loss, () =>
-      bad("classification (nb_classes) is trained with cross-entropy: set use_nll_loss: false"),
+    assert(
+      !c.autoregressive,
+      () => `classification (${p("nb_classes")}) needs ${p("autoregressive")}: false`,
     );
-    assert(c.root_physics === null, () => bad("root_physics is for regression, not classification"));
+    assert(
+      !c.use_nll_loss,
+      () =>
+        `classification (${p("nb_classes")}) is trained with cross-entropy: set ${p("use_nll_loss")}: false`,
+    );
+    assert(c.root_physics === null, () => `${p("root_physics")} is for regression, not classification`);
   }
   if (c.stochastic) {
-    assert(c.autoregressive, () => bad("stochastic: true needs autoregressive: true"));
-    assert(c.use_nll_loss, () =>
-      bad("stochastic: true samples from the predicted σ: it needs use_nll_loss: true"),
+    assert(c.autoregressive, () => `${p("stochastic")}: true needs ${p("autoregressive")}: true`);
+    assert(
+      c.use_nll_loss,
+      () => `${p("stochastic")}: true samples from the predicted σ: it needs ${p("use_nll_loss")}: true`,
     );
   }
-  assert(c.smooth_inference || c.stochastic, () =>
-    bad("smooth_inference: false (sampled inference) needs stochastic: true"),
+  assert(
+    c.smooth_inference || c.stochastic,
+    () => `${p("smooth_inference")}: false (sampled inference) needs ${p("stochastic")}: true`,
   );
   if (c.root_physics !== null) {
-    assert(!c.use_nll_loss, () =>
-      bad(`root_physics "${c.root_physics}" predicts values only: set use_nll_loss: false`),
+    const physics = `${p("root_physics")} "${c.root_physics}"`;
+    assert(!c.use_nll_loss, () => `${physics} predicts values only: set ${p("use_nll_loss")}: false`);
+    assert(
+      c.conv_embedding === null,
+      () => `${p("root_physics")} cannot be combined with ${p("conv_embedding")}`,
     );
-    assert(c.conv_embedding === null, () => bad("root_physics cannot be combined with conv_embedding"));
     if (c.root_physics === "msd" || c.root_physics === "msd_softplus") {
-      assert(c.data_size === 2, () =>
-        bad(`root_physics "${c.root_physics}" needs data_size 2 (position, velocity), got ${c.data_size}`),
+      assert(
+        c.data_size === 2,
+        () => `${physics} needs data_size 2 (position, velocity), got ${c.data_size}`,
       );
-      assert(c.input_prev_data, () =>
-        bad(`root_physics "${c.root_physics}" integrates from the previous state: set input_prev_data: true`),
+      assert(
+        c.input_prev_data,
+        () => `${physics} integrates from the previous state: set ${p("input_prev_data")}: true`,
       );
     } else {
-      assert(c.data_size === 1, () =>
-        bad(`root_physics "${c.root_physics}" needs data_size 1, got ${c.data_size}`),
-      );
+      assert(c.data_size === 1, () => `${physics} needs data_size 1, got ${c.data_size}`);
     }
   }
   if (c.conv_embedding !== null) {
-    assert(!c.autoregressive, () =>
-      bad("conv_embedding applies to whole observed sequences: it needs autoregressive: false"),
+    assert(
+      !c.autoregressive,
+      () =>
+        `${p("conv_embedding")} applies to whole observed sequences: it needs ${p("autoregressive")}: false`,
     );
   }
 }
 
-function checkTransition(c: ModelConfig): void {
+function checkTransition(c: ModelConfig, k: KeyPaths): void {
+  const p = k.pathOf;
   const need = (key: "transition_rank" | "transition_block", kind: Transition, what: string) => {
-    if (c.transition === kind && c[key] === null) fail(key, null, `${what} with transition "${kind}"`);
+    if (c.transition === kind && c[key] === null) k.fail(key, null, `${what} with transition "${kind}"`);
     if (c.transition !== kind && c[key] !== null)
-      fail(key, c[key], `null: it applies to transition "${kind}" only, not "${c.transition}"`);
+      k.fail(key, c[key], `null: it applies to transition "${kind}" only, not "${c.transition}"`);
   };
   need("transition_rank", "lowrank", "a positive integer (the rank r of U Vᵀ)");
   need("transition_block", "block", "a positive integer (the block size)");
   if (c.transition_stable && c.transition !== "diagonal" && c.transition !== "lowrank")
-    fail(
+    k.fail(
       "transition_stable",
       true,
       `false: it applies to transitions "diagonal" and "lowrank", not "${c.transition}"`,
     );
   if (c.model_type !== "wsm" && c.transition !== "dense")
-    fail("transition", c.transition, `"dense": model_type "${c.model_type}" has no WARP transition`);
+    k.fail(
+      "transition",
+      c.transition,
+      `"dense": ${p("model_type")} "${c.model_type}" has no WARP transition`,
+    );
   if (c.parallel_scan) {
     const why = c.autoregressive
-      ? "autoregressive: false (the autoregressive rollout is sequential)"
+      ? `${p("autoregressive")}: false (the autoregressive rollout is sequential)`
       : c.weights_lim !== null
-        ? "weights_lim: null (a clipped step is not linear)"
+        ? `${p("weights_lim")}: null (a clipped step is not linear)`
         : c.transition !== "dense" && c.transition !== "diagonal"
           ? `transition "dense" or "diagonal", not "${c.transition}"`
           : null;
-    if (why) fail("parallel_scan", true, `false, or ${why}`);
+    if (why) k.fail("parallel_scan", true, `false, or ${why}`);
   }
-}
-
-/** The valid key closest to `key` by edit distance (null when nothing is close). */
-export function nearest(key: string, candidates: readonly string[]): string | null {
-  let best: string | null = null;
-  let bestD = Number.POSITIVE_INFINITY;
-  for (const c of candidates) {
-    const d = editDistance(key.toLowerCase(), c.toLowerCase());
-    if (d < bestD) {
-      bestD = d;
-      best = c;
-    }
-  }
-  return best !== null && bestD <= Math.max(2, Math.floor(best.length / 3)) ? best : null;
-}
-
-function editDistance(a: string, b: string): number {
-  const prev = Array.from({ length: b.length + 1 }, (_, j) => j);
-  for (let i = 1; i <= a.length; i++) {
-    let diag = prev[0]!;
-    prev[0] = i;
-    for (let j = 1; j <= b.length; j++) {
-      const up = prev[j]!;
-      prev[j] = Math.min(up + 1, prev[j - 1]! + 1, diag + (a[i - 1] === b[j - 1] ? 0 : 1));
-      diag = up;
-    }
-  }
-  return prev[b.length]!;
 }

@@ -8,6 +8,7 @@
 // With transition_stable the diagonal is stored as ν and a = exp(−softplus(ν)) ∈ (0, 1).
 // N sequences, T steps, P = Dθ. Not here: B, θ_0 and the decoding (model.ts).
 
+import { KeyPaths } from "../config/validate.js";
 import * as ops from "../ops/elementwise.js";
 import { linearStep, stepTape } from "../ops/linear-step.js";
 import { matmul } from "../ops/matmul.js";
@@ -17,7 +18,7 @@ import { concat, reshape, slice, stack, transpose } from "../ops/shape.js";
 import { eye, type FloatDType, type Tensor, tensor, zeros } from "../tensor/tensor.js";
 import { assert } from "../util/assert.js";
 import { type Key, uniform } from "../util/random.js";
-import type { ModelConfig } from "./config.js";
+import { type ModelConfig, modelKeyPath } from "./config.js";
 
 /** The transition's trainable tensors: A (its main tensor, shape per structure) and U, V for lowrank. */
 export interface TransitionParams {
@@ -43,16 +44,11 @@ export function transitionName(c: ModelConfig): string {
 
 /** Checks the structure's sizes against Dθ = P; errors name the key. */
 export function checkTransitionSizes(c: ModelConfig, P: number): void {
-  if (c.transition === "lowrank")
-    assert(
-      c.transition_rank! <= P,
-      () => `model.transition_rank = ${c.transition_rank} is invalid: expected at most Dθ = ${P}`,
-    );
-  if (c.transition === "block")
-    assert(
-      c.transition_block! <= P,
-      () => `model.transition_block = ${c.transition_block} is invalid: expected at most Dθ = ${P}`,
-    );
+  const k = new KeyPaths(modelKeyPath);
+  if (c.transition === "lowrank" && c.transition_rank! > P)
+    k.fail("transition_rank", c.transition_rank, `at most Dθ = ${P}`);
+  if (c.transition === "block" && c.transition_block! > P)
+    k.fail("transition_block", c.transition_block, `at most Dθ = ${P}`);
 }
 
 /** Fresh transition parameters: A = I (a ≈ 1 with transition_stable); lowrank U = 0 and V random. */

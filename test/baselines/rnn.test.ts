@@ -530,7 +530,7 @@ describe("configuration", () => {
     it(`${key} = ${JSON.stringify(value)} is an error naming the key, the value and "a positive integer"`, () => {
       assert.equal(
         errorOf(() => resolveModelConfig({ data_size: 1, model_type: "gru", [key]: value })),
-        `model config: ${key} = ${JSON.stringify(value)} is invalid: expected a positive integer`,
+        `model.${key} = ${JSON.stringify(value)} is invalid: expected a positive integer`,
       );
     });
   }
@@ -538,7 +538,7 @@ describe("configuration", () => {
   it("an unknown model_type lists the allowed ones", () => {
     assert.equal(
       errorOf(() => resolveModelConfig({ data_size: 1, model_type: "transformer" })),
-      'model config: model_type = "transformer" is invalid: expected one of "wsm", "gru", "lstm"',
+      'model.model_type = "transformer" is invalid: expected one of "wsm", "gru", "lstm"',
     );
   });
 
@@ -547,7 +547,7 @@ describe("configuration", () => {
       errorOf(() =>
         resolveModelConfig({ data_size: 1, model_type: "gru", root_physics: "sine", use_nll_loss: false }),
       ),
-      /root_physics is a WARP root: model_type "gru" has none/,
+      /model\.root_physics is a WARP root: model\.model_type "gru" has none/,
     );
     assert.match(
       errorOf(() =>
@@ -558,7 +558,7 @@ describe("configuration", () => {
           autoregressive: false,
         }),
       ),
-      /conv_embedding is for WARP only: model_type "lstm"/,
+      /model\.conv_embedding is for WARP only: model\.model_type "lstm"/,
     );
   });
 

@@ -54,7 +54,12 @@ describe("browser bundle of warp-ts/web", () => {
   it("exports every name of the main entry except the YAML run configuration's and what is built on it", async () => {
     const main = await import("../../src/index.js");
     const web = await import("../../src/web.js");
-    const runConfig = await import("../../src/config/run-config.js");
+    const runConfig = {
+      ...(await import("../../src/config/run-config.js")),
+      ...(await import("../../src/config/run-schema.js")),
+      ...(await import("../../src/config/overrides.js")),
+      ...(await import("../../src/config/paths.js")),
+    };
     const forecastApi = await import("../../src/forecast/api.js");
     const missing = Object.keys(main).filter((k) => !(k in web) && !(k in runConfig) && !(k in forecastApi));
     assert.deepEqual(missing, [], "add these to src/web.ts");

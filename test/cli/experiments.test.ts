@@ -9,7 +9,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, it } from "node:test";
 import type { ExperimentSummary } from "../../cli/commands/experiment.js";
-import { keptSections, meanStd, resultsMarkdown } from "../../cli/commands/results.js";
+import { meanStd, mergeResults, previousTasks, resultsMarkdown } from "../../cli/commands/results.js";
 import { EXPERIMENTS, experimentConfig } from "../../cli/experiments.js";
 import { modelConfigOfRun, readRunConfig } from "../../cli/model-config.js";
 import { warp } from "../helpers/cli.js";
@@ -74,25 +74,48 @@ describe("warp results", () => {
     assert.ok(md.includes("commit abc1234; test machine"));
     assert.ok(!md.includes("MSD"), "no section for tasks without runs");
     assert.ok(!md.includes("## Notes"));
-    // A CPU-scale metric that is not comparable with the paper's says why beside the number (the header).
+    // Every metric has the paper's number beside it (MNIST: MSE and BPD, both with σ ≥ 0.5 as in the paper).
     const mnist = resultsMarkdown([
       {
         ...summary("mnist-600", [0]),
         runs: [{ seed: 0, dir: "d", metrics: { image_mse: 0.05, bpd: -0.2 }, seconds: 9 }],
       },
     ]);
-    assert.ok(
-      mnist.includes(
-        "| model | MSE | paper MSE | BPD (σ ≥ 0.05 here, 0.5 in the paper: not comparable) | paper BPD |",
-      ),
-      mnist,
-    );
+    assert.ok(mnist.includes("| model | MSE | paper MSE | BPD | paper BPD | seeds | time/seed |"), mnist);
     const withNotes = resultsMarkdown([summary("sine-warp", [1e-4])], "WARP-Phys wins here.\n");
     assert.ok(withNotes.endsWith("## Notes\n\nWARP-Phys wins here.\n"), withNotes);
     // Regenerating keeps the hand-maintained sections of the previous file, and only those.
     const previous = `${withNotes}\n## Forecasting real series\n\n| a | b |\n\n## Structured\n\nrows\n`;
-    assert.equal(keptSections(previous), "## Forecasting real series\n\n| a | b |\n\n## Structured\n\nrows");
-    assert.equal(keptSections(withNotes), "");
+    const regenerated = resultsMarkdown([summary("sine-warp", [3e-4])], "New notes.\n");
+    assert.equal(
+      mergeResults(previous, regenerated),
+      `${regenerated.split("## Notes")[0]}## Notes\n\nNew notes.\n\n## Forecasting real series\n\n| a | b |\n\n## Structured\n\nrows\n`,
+    );
+    // Hand-maintained sections stay where they were; a generated section that is new goes after the last one.
+    const between = "# Results\n\n## CPU scale (minutes on 2 cores)\n\nold\n\n## Mine\n\nkept\n";
+    assert.equal(
+      mergeResults(between, withNotes),
+      `${withNotes.split("## Notes")[0]}## Notes\n\nWARP-Phys wins here.\n\n## Mine\n\nkept\n`,
+    );
+    assert.equal(mergeResults("", withNotes), withNotes);
+    // Tasks without runs keep their tables from the previous file; tasks with runs are regenerated.
+    const old = previousTasks(`${mnist}\n## Notes\n\nx\n`);
+    assert.deepEqual([...old.keys()], ["CPU scale (minutes on 2 cores)\nMNIST completion"]);
+    const both = resultsMarkdown([summary("sine-warp", [2e-4])], "", old);
+    assert.ok(both.includes("| WARP | 2.00 | 2.77 | 0 |"), both);
+    assert.ok(both.includes(old.values().next().value!), both);
+    assert.ok(both.indexOf("### SINE") < both.indexOf("### MNIST"), "tables in the registry's order");
+    const rerun = resultsMarkdown(
+      [
+        {
+          ...summary("mnist-600", [0]),
+          runs: [{ seed: 0, dir: "d", metrics: { image_mse: 0.05, bpd: 0.6 }, seconds: 9 }],
+        },
+      ],
+      "",
+      old,
+    );
+    assert.ok(rerun.includes("| 0.600 |") && !rerun.includes("-0.200"), "a task with runs is regenerated");
   });
 
   it("refuses a folder without runs", () => {

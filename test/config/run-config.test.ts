@@ -567,6 +567,13 @@ describe("our configs and the reference's cfgs", () => {
     );
   });
 
+  it("data keys the reference's loaders read for datasets warp-ts loads without them are reported when given", () => {
+    const given = { data: { resolution: [28, 28], mini_res: 4, data_dim: 3 } };
+    assert.deepEqual(resolveRunConfig(given).ignored, ["data.resolution", "data.mini_res", "data.data_dim"]);
+    const none = { data: { resolution: null, mini_res: null, data_dim: null } };
+    assert.deepEqual(resolveRunConfig(none).ignored, []);
+  });
+
   it("data.positional_encoding (its older location) reaches the model; [0, C] means none", () => {
     const { config } = resolveRunConfig({ data: { positional_encoding: [6, 100] } });
     assert.deepEqual(modelConfigFromRun(config, 1, null).positional_encoding, [6, 100]);
@@ -574,7 +581,7 @@ describe("our configs and the reference's cfgs", () => {
     assert.equal(modelConfigFromRun(zero, 1, null).positional_encoding, null);
     assertError(
       () => modelConfigFromRun(resolveRunConfig({ model: { positional_encoding: [3, 10] } }).config, 1, null),
-      "model.positional_encoding = [3,10] is invalid",
+      "model.positional_encoding = [3, 10] is invalid",
     );
   });
 });
@@ -667,7 +674,7 @@ describe("errors", () => {
     ["data.sequence_length", -4, "a positive integer or null"],
     ["data.data_dim", 2.5, "a positive integer or null"],
     ["data.mini_res", "8", "a positive integer or null"],
-    ["data.positional_encoding", [5, 10], "[D, C] with D a non-negative even integer and C > 0, or null"],
+    ["data.positional_encoding", [5, 10], "[D, C] with D a non-negative even integer and C > 0 or null"],
     ["optimizer.name", "lion", 'one of "adabelief", "adam", "adamw", "sgd"'],
     ["optimizer.init_lr", 0, "a positive number"],
     ["optimizer.gradients_lim", -1, "a positive number or null"],
@@ -937,7 +944,7 @@ describe("modelConfigFromRun", () => {
     );
     assertError(
       () => modelConfigFromRun(run({ training: { stochastic: true, autoregressive: false } }), 1, null),
-      "stochastic: true needs autoregressive: true",
+      "training.stochastic: true needs training.autoregressive: true",
     );
   });
 

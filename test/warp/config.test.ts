@@ -5,7 +5,20 @@
 
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { type ModelConfig, nearest, resolveModelConfig, WarpError } from "../../src/index.js";
+import {
+  type ModelConfig,
+  nearest,
+  resolveModelConfig,
+  TRAINING_MODEL_KEYS,
+  WarpError,
+} from "../../src/index.js";
+
+/** Where the run configuration holds a model configuration key (the path errors name). */
+const keyPath = (key: string) =>
+  (TRAINING_MODEL_KEYS as readonly string[]).includes(key) ? `training.${key}` : `model.${key}`;
+/** A value as errors show it (lists with ", "). */
+const shown = (v: unknown): string =>
+  Array.isArray(v) ? `[${v.map((x) => JSON.stringify(x)).join(", ")}]` : JSON.stringify(v);
 
 /** Asserts that resolveModelConfig(raw) throws a WarpError whose message matches every pattern. */
 function assertConfigError(raw: Record<string, unknown>, ...patterns: (RegExp | string)[]): void {
@@ -148,14 +161,14 @@ describe("invalid values", () => {
     ["forcing_prob", -0.1, "a probability in [0, 1]"],
     ["noise_theta_init", -0.1, "a positive number or null"],
     ["std_lower_bound", 0, "a positive number or null"],
-    ["positional_encoding", [3, 100], "[D, C] with D a positive even integer and C > 0, or null"],
-    ["positional_encoding", [4, 0], "[D, C] with D a positive even integer and C > 0, or null"],
-    ["positional_encoding", [4], "[D, C] with D a positive even integer and C > 0, or null"],
+    ["positional_encoding", [3, 100], "[D, C] with D a positive even integer and C > 0 or null"],
+    ["positional_encoding", [4, 0], "[D, C] with D a positive even integer and C > 0 or null"],
+    ["positional_encoding", [4], "[D, C] with D a positive even integer and C > 0 or null"],
     ["root_output_dim", 0, "a positive integer"],
     [
       "conv_embedding",
       [8, 3],
-      "[out_channels, kernel, causal] (two positive integers and a boolean), or null",
+      "[out_channels, kernel, causal] (two positive integers and a boolean) or null",
     ],
     ["conv_embedding", [8, 0, true], "[out_channels, kernel, causal]"],
     ["conv_embedding", [8, 3, "yes"], "[out_channels, kernel, causal]"],
@@ -176,7 +189,7 @@ describe("invalid values", () => {
     it(`${key} = ${JSON.stringify(value)} is an error naming the key, the value and "${allowed}"`, () => {
       assertConfigError(
         { data_size: 2, [key]: value },
-        `model config: ${key} = ${JSON.stringify(value)} is invalid`,
+        `${keyPath(key)} = ${shown(value)} is invalid`,
         `expected ${allowed}`,
       );
     });
@@ -196,17 +209,17 @@ describe("unknown keys", () => {
   it("suggest the nearest valid key", () => {
     assertConfigError(
       { data_size: 1, root_widht_size: 24 },
-      'unknown key "root_widht_size" (did you mean "root_width_size"?)',
+      'unknown key "model.root_widht_size" (did you mean "model.root_width_size"?)',
     );
-    assertConfigError({ data_size: 1, autoregresive: true }, 'did you mean "autoregressive"?');
-    assertConfigError({ data_size: 1, std_lower_bond: 0.5 }, 'did you mean "std_lower_bound"?');
-    assertConfigError({ datasize: 1 }, 'did you mean "data_size"?');
+    assertConfigError({ data_size: 1, autoregresive: true }, 'did you mean "training.autoregressive"?');
+    assertConfigError({ data_size: 1, std_lower_bond: 0.5 }, 'did you mean "model.std_lower_bound"?');
+    assertConfigError({ datasize: 1 }, 'did you mean "model.data_size"?');
   });
 
   it("suggest nothing when no key is close", () => {
     assert.throws(
       () => resolveModelConfig({ data_size: 1, banana: 3 }),
-      (e: unknown) => e instanceof WarpError && /unknown key "banana"$/.test(e.message),
+      (e: unknown) => e instanceof WarpError && /unknown key "model\.banana"$/.test(e.message),
     );
     assert.equal(nearest("banana", ["root_width_size", "data_size"]), null);
     assert.equal(nearest("ROOT_DEPTH", ["root_depth", "root_width_size"]), "root_depth");
@@ -218,37 +231,37 @@ describe("invalid combinations", () => {
     [
       "classification with autoregressive training",
       { nb_classes: 3, use_nll_loss: false },
-      "classification (nb_classes) needs autoregressive: false",
+      "classification (model.nb_classes) needs training.autoregressive: false",
     ],
     [
       "classification with the NLL loss",
       { nb_classes: 3, autoregressive: false },
-      "classification (nb_classes) is trained with cross-entropy: set use_nll_loss: false",
+      "classification (model.nb_classes) is trained with cross-entropy: set training.use_nll_loss: false",
     ],
     [
       "classification with a physics root",
       { data_size: 1, nb_classes: 3, autoregressive: false, use_nll_loss: false, root_physics: "sine" },
-      "root_physics is for regression, not classification",
+      "model.root_physics is for regression, not classification",
     ],
     [
       "stochastic without autoregression",
       { stochastic: true, autoregressive: false },
-      "stochastic: true needs autoregressive: true",
+      "training.stochastic: true needs training.autoregressive: true",
     ],
     [
       "stochastic without the NLL loss",
       { stochastic: true, use_nll_loss: false },
-      "stochastic: true samples from the predicted σ: it needs use_nll_loss: true",
+      "training.stochastic: true samples from the predicted σ: it needs training.use_nll_loss: true",
     ],
     [
       "sampled inference without stochastic",
       { smooth_inference: false },
-      "smooth_inference: false (sampled inference) needs stochastic: true",
+      "training.smooth_inference: false (sampled inference) needs training.stochastic: true",
     ],
     [
       "a physics root with the NLL loss",
       { data_size: 1, root_physics: "sine" },
-      'root_physics "sine" predicts values only: set use_nll_loss: false',
+      'model.root_physics "sine" predicts values only: set training.use_nll_loss: false',
     ],
     [
       "a physics root with a conv_embedding",
@@ -259,77 +272,77 @@ describe("invalid combinations", () => {
         autoregressive: false,
         conv_embedding: [2, 3, true],
       },
-      "root_physics cannot be combined with conv_embedding",
+      "model.root_physics cannot be combined with model.conv_embedding",
     ],
     [
       "msd with data_size 1",
       { data_size: 1, root_physics: "msd", use_nll_loss: false, input_prev_data: true },
-      'root_physics "msd" needs data_size 2 (position, velocity), got 1',
+      'model.root_physics "msd" needs data_size 2 (position, velocity), got 1',
     ],
     [
       "msd without input_prev_data",
       { data_size: 2, root_physics: "msd", use_nll_loss: false },
-      'root_physics "msd" integrates from the previous state: set input_prev_data: true',
+      'model.root_physics "msd" integrates from the previous state: set model.input_prev_data: true',
     ],
     [
       "sine with data_size 2",
       { data_size: 2, root_physics: "sine", use_nll_loss: false },
-      'root_physics "sine" needs data_size 1, got 2',
+      'model.root_physics "sine" needs data_size 1, got 2',
     ],
     [
       "sine_phase with data_size 3",
       { data_size: 3, root_physics: "sine_phase", use_nll_loss: false },
-      'root_physics "sine_phase" needs data_size 1, got 3',
+      'model.root_physics "sine_phase" needs data_size 1, got 3',
     ],
     [
       "a conv_embedding with autoregression",
       { conv_embedding: [4, 3, true] },
-      "conv_embedding applies to whole observed sequences: it needs autoregressive: false",
+      "model.conv_embedding applies to whole observed sequences: it needs training.autoregressive: false",
     ],
     [
       "a lowrank transition without a rank",
       { transition: "lowrank" },
-      'transition_rank = null is invalid: expected a positive integer (the rank r of U Vᵀ) with transition "lowrank"',
+      'model.transition_rank = null is invalid: expected a positive integer (the rank r of U Vᵀ) with transition "lowrank"',
     ],
     [
       "a rank for another transition",
       { transition: "diagonal", transition_rank: 4 },
-      'transition_rank = 4 is invalid: expected null: it applies to transition "lowrank" only, not "diagonal"',
+      'model.transition_rank = 4 is invalid: expected null: it applies to transition "lowrank" only, not "diagonal"',
     ],
     [
       "a block transition without a block size",
       { transition: "block" },
-      'transition_block = null is invalid: expected a positive integer (the block size) with transition "block"',
+      'model.transition_block = null is invalid: expected a positive integer (the block size) with transition "block"',
     ],
     [
       "a stable dense transition",
       { transition_stable: true },
-      'transition_stable = true is invalid: expected false: it applies to transitions "diagonal" and "lowrank", not "dense"',
+      'model.transition_stable = true is invalid: expected false: it applies to transitions "diagonal" and "lowrank", not "dense"',
     ],
     [
       "a structured transition for a GRU",
       { model_type: "gru", transition: "diagonal" },
-      'transition = "diagonal" is invalid: expected "dense": model_type "gru" has no WARP transition',
+      'model.transition = "diagonal" is invalid: expected "dense": model.model_type "gru" has no WARP transition',
     ],
     [
       "the parallel scan with autoregression",
       { parallel_scan: true },
-      "parallel_scan = true is invalid: expected false, or autoregressive: false",
+      "model.parallel_scan = true is invalid: expected false, or training.autoregressive: false",
     ],
     [
       "the parallel scan with clipping",
       { parallel_scan: true, autoregressive: false, weights_lim: 1 },
-      "parallel_scan = true is invalid: expected false, or weights_lim: null",
+      "model.parallel_scan = true is invalid: expected false, or model.weights_lim: null",
     ],
     [
       "the parallel scan with a block transition",
       { parallel_scan: true, autoregressive: false, transition: "block", transition_block: 4 },
-      'parallel_scan = true is invalid: expected false, or transition "dense" or "diagonal", not "block"',
+      'model.parallel_scan = true is invalid: expected false, or transition "dense" or "diagonal", not "block"',
     ],
   ];
   for (const [what, raw, message] of cases) {
     it(`refuse ${what}`, () => {
-      assertConfigError({ data_size: 2, ...raw }, `model config: ${message}`);
+      assertConfigError({ data_size: 2, ...raw }, message);
     });
   }
 
