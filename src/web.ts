@@ -169,6 +169,17 @@ export {
   seriesFormat,
 } from "./forecast/series.js";
 export {
+  deleteCheckpointFromIndexedDB,
+  downloadCheckpoint,
+  fetchCheckpoint,
+  type IndexedDBCheckpointOptions,
+  listCheckpointsInIndexedDB,
+  loadCheckpointFromIndexedDB,
+  type ReadCheckpointOptions,
+  readCheckpointFile,
+  saveCheckpointToIndexedDB,
+} from "./io/browser-checkpoints.js";
+export {
   authorsModelKeys,
   type EquinoxLeaf,
   equinoxLayout,
