@@ -95,6 +95,49 @@ describeKernels("wasm backend", wasm, false, () => {
     assert.ok(ms < 60_000, `${ms} ms`);
   });
 
+  it("keeps a large right operand packed across calls; changed values, shape or transposition repack", () => {
+    const k = K();
+    const [M, N, Kd] = [32, 300, 260]; // K·N ≥ 65536 and M ≤ 256: the packing is cached
+    const rand = (n: number, seed: number) =>
+      Float32Array.from({ length: n }, (_, i) => (((i + 1) * seed) % 1009) / 1009 - 0.5);
+    const a = rand(M * Kd, 7919);
+    const b = rand(Kd * N, 104729);
+    const check = (out: Float32Array, transB: boolean, scale = 1) => {
+      for (let i = 0; i < M; i++)
+        for (let j = 0; j < N; j++) {
+          let want = 0;
+          for (let q = 0; q < Kd; q++) want += a[i * Kd + q]! * b[transB ? j * Kd + q : q * N + j]!;
+          const got = out[i * N + j]!;
+          assert.ok(
+            Math.abs(got - scale * want) < 1e-4,
+            `[${i},${j}] ${got} vs ${scale * want} (transB ${transB})`,
+          );
+        }
+    };
+    for (const transB of [false, true]) {
+      const args = { ...mm(M, N, Kd), transB };
+      const first = new Float32Array(M * N);
+      k.matmul(a, b, first, args);
+      check(first, transB);
+      const again = new Float32Array(M * N);
+      k.matmul(a, b, again, args);
+      assert.deepEqual(again, first, "the cached packing gives the same bits");
+      b[5 * N + 3] = b[5 * N + 3]! + 1; // the same array, one value changed
+      const changed = new Float32Array(M * N);
+      k.matmul(a, b, changed, args);
+      check(changed, transB);
+      assert.notDeepEqual(changed, first);
+      k.matmul(a, b, changed, { ...args, accumulate: true });
+      check(changed, transB, 2);
+    }
+    // The same array read as another shape (K 130, N 600) is packed anew.
+    const other = new Float32Array(M * 600);
+    k.matmul(a, b, other, { ...mm(M, 600, 130), strideA: 0 });
+    let want = 0;
+    for (let q = 0; q < 130; q++) want += a[3 * 130 + q]! * b[q * 600 + 17]!;
+    assert.ok(Math.abs(other[3 * 600 + 17]! - want) < 1e-4);
+  });
+
   it("the committed module.ts is what scripts/build-wasm.mjs builds from wasm/assembly/", () => {
     const r = spawnSync(process.execPath, ["scripts/build-wasm.mjs", "--check"], {
       cwd: ROOT,

@@ -7,6 +7,7 @@
 import { axpy, dot, gemm, gemmPrepacked, prepackB } from "./gemm";
 
 export { prepackedSize, scratchEnd } from "./gemm";
+export { matmulPrepacked, prepackRight, sameBits } from "./prepacked";
 
 // @ts-ignore: decorator
 @inline

@@ -44,6 +44,17 @@ interface Exports {
     strideB: number,
     accumulate: boolean,
   ): void;
+  sameBits(x: number, y: number, n: number): boolean;
+  prepackRight(dst: number, b: number, transB: boolean, K: number, N: number): void;
+  matmulPrepacked(
+    a: number,
+    pb: number,
+    out: number,
+    M: number,
+    N: number,
+    K: number,
+    accumulate: boolean,
+  ): void;
   linearRecurrence(
     A: number,
     U: number,
@@ -106,6 +117,14 @@ interface WasmApi {
 const PAGE = 65536;
 /** Below this many elements an element-wise op stays on the cpu kernel (the copies would dominate). */
 const ELEMENTWISE_MIN = 4096;
+/**
+ * A matmul's right operand stays packed across calls (PackCache) when it has at least this many elements and
+ * the left operand at most PACK_CACHE_MAX_ROWS rows (beyond that, packing is a small share of the work).
+ */
+const PACK_CACHE_MIN = 65536;
+const PACK_CACHE_MAX_ROWS = 256;
+/** Rows of the micro-kernel (wasm/assembly/gemm.ts MR): fewer rows take the dot-product path, unpacked. */
+const KERNEL_ROWS = 4;
 
 function api(): WasmApi | undefined {
   return (globalThis as { WebAssembly?: WasmApi }).WebAssembly;
@@ -137,12 +156,30 @@ export async function initWasm(): Promise<void> {
 class Heap {
   private f32: Float32Array;
   private i32: Int32Array;
-  private readonly base: number;
+  private readonly start: number;
+  /** Start of the per-call regions: after the pinned region (PackCache's) at `start`. */
+  private base: number;
 
   constructor(private readonly ex: Exports) {
-    this.base = (ex.scratchEnd() + 63) & ~63;
+    this.start = (ex.scratchEnd() + 63) & ~63;
+    this.base = this.start;
     this.f32 = new Float32Array(ex.memory.buffer);
     this.i32 = new Int32Array(ex.memory.buffer);
+  }
+
+  /** Byte size of the region that outlives calls; per-call regions are laid out after it. */
+  get pinnedBytes(): number {
+    return this.base - this.start;
+  }
+
+  /**
+   * Makes the region that outlives calls at least `floats` long and returns its byte pointer. Its content
+   * survives; pointers from earlier `reserve` calls do not.
+   */
+  pin(floats: number): number {
+    this.base = Math.max(this.base, this.start + ((floats * 4 + 63) & ~63));
+    this.reserve();
+    return this.start;
   }
 
   /** Byte pointers of consecutive regions of the given lengths (in 4-byte elements). */
@@ -179,6 +216,11 @@ class Heap {
     for (let i = 0; i < x.length; i++) this.i32[(ptr >> 2) + i] = x[i]!;
   }
 
+  /** Copies n floats within the heap. */
+  copy(dst: number, src: number, n: number): void {
+    this.f32.copyWithin(dst >> 2, src >> 2, (src >> 2) + n);
+  }
+
   get(ptr: number, out: FloatArray): void {
     out.set(this.f32.subarray(ptr >> 2, (ptr >> 2) + out.length));
   }
@@ -207,8 +249,41 @@ function rootSizes(dims: readonly number[]): { P: number; H: number; width: numb
   return { P, H, width: Math.max(...dims) };
 }
 
+/**
+ * The last large right operand of a small-row matmul, raw and packed in the heap's pinned region: a call whose
+ * operand has the same shape, transposition and bitwise the same values reuses the packing (the autoregressive
+ * step multiplies by the same A at every step). Correctness rests on the bitwise check alone.
+ */
+class PackCache {
+  private transB = false;
+  private K = 0;
+  private N = 0;
+
+  constructor(
+    private readonly ex: Exports,
+    private readonly heap: Heap,
+  ) {}
+
+  /** Byte pointer of op(b) (K×N) packed; pointers from earlier `heap.reserve` calls become invalid. */
+  packed(b: Float32Array, transB: boolean, K: number, N: number): number {
+    const n = K * N;
+    const rawFloats = (n + 15) & ~15;
+    const raw = this.heap.pin(rawFloats + this.ex.prepackedSize(K, N));
+    const packed = raw + 4 * rawFloats;
+    const [staged] = this.heap.reserve(n) as [number];
+    this.heap.put(staged, b.subarray(0, n));
+    if (this.K === K && this.N === N && this.transB === transB && this.ex.sameBits(staged, raw, n))
+      return packed;
+    this.heap.copy(raw, staged, n);
+    this.ex.prepackRight(packed, raw, transB, K, N);
+    [this.K, this.N, this.transB] = [K, N, transB];
+    return packed;
+  }
+}
+
 function kernelsOf(ex: Exports): Partial<Kernels> {
   const heap = new Heap(ex);
+  const packCache = new PackCache(ex, heap);
   return {
     binary(op, a, aStrides, b, bStrides, out, shape) {
       const total = shape.reduce((p, d) => p * d, 1);
@@ -252,6 +327,23 @@ function kernelsOf(ex: Exports): Partial<Kernels> {
       need(a, batch > 0 ? (batch - 1) * m.strideA + M * K : 0, "a");
       need(b, batch > 0 ? (batch - 1) * m.strideB + K * N : 0, "b");
       need(out, batch * M * N, "out");
+      // Rows of one A·op(B) product: the batch folds into M when it shares B and A's are consecutive.
+      const rows = batch === 1 || (m.strideB === 0 && m.strideA === M * K) ? batch * M : 0;
+      if (
+        !m.transA &&
+        rows >= KERNEL_ROWS &&
+        rows <= PACK_CACHE_MAX_ROWS &&
+        K * N >= PACK_CACHE_MIN &&
+        b instanceof Float32Array
+      ) {
+        const pk = packCache.packed(b, m.transB, K, N);
+        const [pa, po] = heap.reserve(rows * K, rows * N) as [number, number];
+        heap.put(pa, a.subarray(0, rows * K));
+        if (m.accumulate) heap.put(po, out.subarray(0, rows * N));
+        ex.matmulPrepacked(pa, pk, po, rows, N, K, m.accumulate);
+        heap.get(po, out.subarray(0, rows * N));
+        return;
+      }
       const [pa, pb, po] = heap.reserve(a.length, b.length, batch * M * N) as [number, number, number];
       heap.put(pa, a);
       heap.put(pb, b);
