@@ -6,6 +6,7 @@ import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
 import { it } from "node:test";
 import { fileURLToPath } from "node:url";
+import { cpuKernels } from "../../src/backends/cpu/index.js";
 import type { Kernels, MatmulArgs } from "../../src/backends/kernels.js";
 import { loadWasm } from "../../src/backends/wasm/index.js";
 import { describeKernels } from "./kernel-suite.js";
@@ -136,6 +137,52 @@ describeKernels("wasm backend", wasm, false, () => {
     let want = 0;
     for (let q = 0; q < 130; q++) want += a[3 * 130 + q]! * b[q * 600 + 17]!;
     assert.ok(Math.abs(other[3 * 600 + 17]! - want) < 1e-4);
+  });
+
+  it("unary (neg, sqrt, abs, relu, square), their VJPs, clip and clipVjp are bitwise the cpu kernels'", () => {
+    const k = K();
+    const n = 5003; // above the copy threshold, with a scalar tail
+    const x = Float32Array.from({ length: n }, (_, i) => (((i * 7919) % 2003) / 2003 - 0.5) * 8);
+    const [lo, hi] = [-0.1, 1 / 3]; // not float32 values: the module's float32 bounds must be equivalent
+    const edges = [0, -0, Number.NaN, Infinity, -Infinity, Math.fround(lo), Math.fround(hi), 1e-40];
+    for (const v of [Math.fround(lo), Math.fround(hi)]) {
+      const b = new Float32Array([v]);
+      const bits = new Int32Array(b.buffer);
+      for (const d of [-1, 1]) edges.push(new Float32Array(new Int32Array([bits[0]! + d]).buffer)[0]!);
+    }
+    x.set(edges, 100);
+    const dy = Float32Array.from({ length: n }, (_, i) => ((i * 104729) % 997) / 997 - 0.5);
+    const y = new Float32Array(n);
+    const same = (got: Float32Array, want: Float32Array, what: string) => {
+      for (let i = 0; i < n; i++)
+        if (!Object.is(got[i], want[i]))
+          assert.fail(`${what}: [${i}] x=${x[i]} got ${got[i]}, want ${want[i]}`);
+    };
+    for (const op of ["neg", "sqrt", "abs", "relu", "square"] as const) {
+      const [got, want] = [new Float32Array(n), new Float32Array(n)];
+      k.unary(op, x, got);
+      cpuKernels.unary(op, x, want);
+      same(got, want, op);
+      y.set(want);
+      const [dGot, dWant] = [new Float32Array(n), new Float32Array(n)];
+      k.unaryVjp(op, x, y, dy, dGot);
+      cpuKernels.unaryVjp(op, x, y, dy, dWant);
+      same(dGot, dWant, `${op} VJP`);
+    }
+    for (const [l, h] of [
+      [lo, hi],
+      [0, 1],
+      [-Infinity, 0.7],
+      [-1e-46, 1e-46],
+    ] as const) {
+      const [got, want] = [new Float32Array(n), new Float32Array(n)];
+      k.clip(x, l, h, got);
+      cpuKernels.clip(x, l, h, want);
+      same(got, want, `clip ${l} ${h}`);
+      k.clipVjp(x, l, h, dy, got);
+      cpuKernels.clipVjp(x, l, h, dy, want);
+      same(got, want, `clipVjp ${l} ${h}`);
+    }
   });
 
   it("the committed module.ts is what scripts/build-wasm.mjs builds from wasm/assembly/", () => {

@@ -8,6 +8,7 @@ import { axpy, dot, gemm, gemmPrepacked, prepackB } from "./gemm";
 
 export { prepackedSize, scratchEnd } from "./gemm";
 export { matmulPrepacked, prepackRight, sameBits } from "./prepacked";
+export { clipSimd, clipVjpSimd, unarySimd, unaryVjpSimd } from "./unary";
 
 // @ts-ignore: decorator
 @inline

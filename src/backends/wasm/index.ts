@@ -6,9 +6,9 @@
 // Not here: backend choice and the fallback notice (src/backends/registry.ts), the kernels' maths (wasm/).
 
 import { WarpError } from "../../util/assert.js";
-import { binaryCpu, coalesce } from "../cpu/elementwise.js";
-import type { FloatArray, Kernels, RootMlpArgs } from "../kernels.js";
-import { BINARY_OPS, ROOT_ACTIVATIONS } from "../kernels.js";
+import { binaryCpu, clipCpu, clipVjpCpu, coalesce, unaryCpu, unaryVjpCpu } from "../cpu/elementwise.js";
+import type { FloatArray, Kernels, RootMlpArgs, UnaryOp } from "../kernels.js";
+import { BINARY_OPS, ROOT_ACTIVATIONS, UNARY_OPS } from "../kernels.js";
 import { WASM_BASE64 } from "./module.js";
 
 export type WasmLoad = { ok: true; kernels: Partial<Kernels>; info: string } | { ok: false; reason: string };
@@ -55,6 +55,10 @@ interface Exports {
     K: number,
     accumulate: boolean,
   ): void;
+  unarySimd(op: number, x: number, out: number, n: number): void;
+  unaryVjpSimd(op: number, x: number, y: number, dy: number, dx: number, n: number): void;
+  clipSimd(x: number, lo: number, hi: number, out: number, n: number): void;
+  clipVjpSimd(x: number, above: number, below: number, dy: number, dx: number, n: number): void;
   linearRecurrence(
     A: number,
     U: number,
@@ -123,6 +127,23 @@ const ELEMENTWISE_MIN = 4096;
  */
 const PACK_CACHE_MIN = 65536;
 const PACK_CACHE_MAX_ROWS = 256;
+/** Unary functions the module computes (bitwise as the cpu kernels); the others stay on cpu. */
+const SIMD_UNARY: ReadonlySet<UnaryOp> = new Set(["neg", "sqrt", "abs", "relu", "square"]);
+
+/**
+ * The float32 value t such that, for every float32 v, (v > bound) ⇔ (v > t) when `above`, else
+ * (v < bound) ⇔ (v < t): clipVjp compares float32 inputs with float64 bounds, the module in float32.
+ */
+export function f32Threshold(bound: number, above: boolean): number {
+  const f = Math.fround(bound);
+  if (!Number.isFinite(f) || f === bound || (above ? f < bound : f > bound)) return f;
+  // f rounded past the bound: the neighbouring float32 on the bound's other side is equivalent.
+  if (f === 0) return above ? -(2 ** -149) : 2 ** -149;
+  const bits = new Int32Array(new Float32Array([f]).buffer);
+  bits[0]! += f > 0 === above ? -1 : 1;
+  return new Float32Array(bits.buffer)[0]!;
+}
+
 /** Rows of the micro-kernel (wasm/assembly/gemm.ts MR): fewer rows take the dot-product path, unpacked. */
 const KERNEL_ROWS = 4;
 
@@ -321,6 +342,62 @@ function kernelsOf(ex: Exports): Partial<Kernels> {
         inner,
       );
       heap.get(po, out.subarray(0, total));
+    },
+    unary(op, x, out) {
+      const n = x.length;
+      if (!SIMD_UNARY.has(op) || n < ELEMENTWISE_MIN || !(x instanceof Float32Array)) {
+        unaryCpu(op, x, out);
+        return;
+      }
+      const [px, po] = heap.reserve(n, n) as [number, number];
+      heap.put(px, x.subarray(0, n));
+      ex.unarySimd(UNARY_OPS.indexOf(op), px, po, n);
+      heap.get(po, out.subarray(0, n));
+    },
+    unaryVjp(op, x, y, dy, dx) {
+      const n = x.length;
+      if (
+        !SIMD_UNARY.has(op) ||
+        n < ELEMENTWISE_MIN ||
+        !(x instanceof Float32Array && y instanceof Float32Array && dy instanceof Float32Array)
+      ) {
+        unaryVjpCpu(op, x, y, dy, dx);
+        return;
+      }
+      const [px, py, pdy, pdx] = heap.reserve(n, op === "sqrt" ? n : 0, n, n) as [
+        number,
+        number,
+        number,
+        number,
+      ];
+      if (op === "sqrt") heap.put(py, y.subarray(0, n));
+      else heap.put(px, x.subarray(0, n));
+      heap.put(pdy, dy.subarray(0, n));
+      ex.unaryVjpSimd(UNARY_OPS.indexOf(op), px, py, pdy, pdx, n);
+      heap.get(pdx, dx.subarray(0, n));
+    },
+    clip(x, lo, hi, out) {
+      const n = x.length;
+      if (n < ELEMENTWISE_MIN || !(x instanceof Float32Array)) {
+        clipCpu(x, lo, hi, out);
+        return;
+      }
+      const [px, po] = heap.reserve(n, n) as [number, number];
+      heap.put(px, x);
+      ex.clipSimd(px, lo, hi, po, n);
+      heap.get(po, out.subarray(0, n));
+    },
+    clipVjp(x, lo, hi, dy, dx) {
+      const n = x.length;
+      if (n < ELEMENTWISE_MIN || !(x instanceof Float32Array && dy instanceof Float32Array)) {
+        clipVjpCpu(x, lo, hi, dy, dx);
+        return;
+      }
+      const [px, pdy, pdx] = heap.reserve(n, n, n) as [number, number, number];
+      heap.put(px, x);
+      heap.put(pdy, dy.subarray(0, n));
+      ex.clipVjpSimd(px, f32Threshold(lo, true), f32Threshold(hi, false), pdy, pdx, n);
+      heap.get(pdx, dx.subarray(0, n));
     },
     matmul(a, b, out, m) {
       const { batch, M, N, K } = m;
