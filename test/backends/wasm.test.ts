@@ -8,7 +8,7 @@ import { it } from "node:test";
 import { fileURLToPath } from "node:url";
 import { cpuKernels } from "../../src/backends/cpu/index.js";
 import type { Kernels, MatmulArgs } from "../../src/backends/kernels.js";
-import { loadWasm } from "../../src/backends/wasm/index.js";
+import { loadWasm, wasmInstance } from "../../src/backends/wasm/index.js";
 import { describeKernels } from "./kernel-suite.js";
 
 const wasm = loadWasm();
@@ -182,6 +182,45 @@ describeKernels("wasm backend", wasm, false, () => {
       k.clipVjp(x, l, h, dy, got);
       cpuKernels.clipVjp(x, l, h, dy, want);
       same(got, want, `clipVjp ${l} ${h}`);
+    }
+  });
+
+  it("on 2 threads (shared memory, worker_threads) gives bitwise the results of 1 thread", () => {
+    const [one, two] = [wasmInstance(1), wasmInstance(2)];
+    if (!one.ok || !two.ok) assert.fail(`${one.ok ? "" : one.reason} ${two.ok ? "" : two.reason}`);
+    assert.equal(two.info, "WebAssembly SIMD128, 2 threads");
+    const [k1, k2] = [one.kernels as Kernels, two.kernels as Kernels];
+    const rnd = (n: number, seed: number) =>
+      Float32Array.from({ length: n }, (_, i) => (((i + 1) * seed) % 1009) / 1009 - 0.5);
+    // Column splits of the packed and the cached-packing paths, transposes, accumulation, odd widths.
+    for (const [M, N, Kd, transA, transB, accumulate] of [
+      [64, 300, 200, false, false, false],
+      [32, 290, 260, false, true, true],
+      [200, 150, 120, true, false, false],
+      [9, 517, 600, true, true, false],
+    ] as const) {
+      const [a, b] = [rnd(M * Kd, 7919), rnd(Kd * N, 104729)];
+      const args = { ...mm(M, N, Kd), transA, transB, accumulate };
+      const [o1, o2] = [rnd(M * N, 31), rnd(M * N, 31)];
+      k1.matmul(a, b, o1, args);
+      k2.matmul(a, b, o2, args);
+      assert.deepEqual(o2, o1, `${M}×${N}×${Kd} ${transA} ${transB} ${accumulate}`);
+    }
+    // The recurrences split by sequences, dA by columns.
+    for (const [N, T, P, clip] of [
+      [5, 9, 120, 0.4],
+      [2, 30, 80, 0],
+    ] as const) {
+      const A = rnd(P * P, 13).map((v) => v * 0.1);
+      const [U, theta0, dOut] = [rnd(N * T * P, 17), rnd(N * P, 19), rnd(N * T * P, 23)];
+      const results = [k1, k2].map((k) => {
+        const out = new Float32Array(N * T * P);
+        const [dA, dU, d0] = [new Float32Array(P * P), new Float32Array(N * T * P), new Float32Array(N * P)];
+        k.linearRecurrence(A, U, theta0, out, { N, T, P, clip });
+        k.linearRecurrenceVjp(A, theta0, out, dOut, dA, dU, d0, { N, T, P, clip });
+        return { out, dA, dU, d0 };
+      });
+      assert.deepEqual(results[1], results[0], `recurrence N ${N} T ${T} P ${P} clip ${clip}`);
     }
   });
 

@@ -10,6 +10,7 @@ import { binaryCpu, clipCpu, clipVjpCpu, coalesce, unaryCpu, unaryVjpCpu } from 
 import type { FloatArray, Kernels, RootMlpArgs, UnaryOp } from "../kernels.js";
 import { BINARY_OPS, ROOT_ACTIVATIONS, UNARY_OPS } from "../kernels.js";
 import { WASM_BASE64 } from "./module.js";
+import { startThreads, type ThreadPool, type ThreadWorker } from "./threads.js";
 
 export type WasmLoad = { ok: true; kernels: Partial<Kernels>; info: string } | { ok: false; reason: string };
 
@@ -44,6 +45,19 @@ interface Exports {
     strideB: number,
     accumulate: boolean,
   ): void;
+  scratchSize(): number;
+  recurrenceDACorrection(
+    theta0: number,
+    out: number,
+    dU: number,
+    dA: number,
+    diff: number,
+    N: number,
+    T: number,
+    P: number,
+  ): void;
+  setScratch(base: number): void;
+  panelWidth(): number;
   sameBits(x: number, y: number, n: number): boolean;
   prepackRight(dst: number, b: number, transB: boolean, K: number, N: number): void;
   matmulPrepacked(
@@ -114,6 +128,7 @@ interface Exports {
 /** The part of the WebAssembly JS API used here (not in the ES2022 lib). */
 interface WasmApi {
   Module: new (bytes: Uint8Array) => object;
+  Memory: new (d: { initial: number; maximum: number; shared?: boolean }) => object;
   Instance: new (module: object, imports: object) => { exports: unknown };
   compile(bytes: Uint8Array): Promise<object>;
 }
@@ -151,14 +166,69 @@ function api(): WasmApi | undefined {
   return (globalThis as { WebAssembly?: WasmApi }).WebAssembly;
 }
 
+let bytesCache: Uint8Array | null = null;
+
 function moduleBytes(): Uint8Array {
+  if (bytesCache) return bytesCache;
   const s = atob(WASM_BASE64);
   const out = new Uint8Array(s.length);
   for (let i = 0; i < s.length; i++) out[i] = s.charCodeAt(i);
+  bytesCache = out;
   return out;
 }
 
+/** The module's memory import (env.memory): its minimum in pages and the byte offset of its limits flag. */
+function memoryImport(bytes: Uint8Array): { flagAt: number; min: number } {
+  let p = 8;
+  const leb = () => {
+    let r = 0;
+    let shift = 0;
+    let b: number;
+    do {
+      b = bytes[p++]!;
+      r += (b & 0x7f) * 2 ** shift;
+      shift += 7;
+    } while (b & 0x80);
+    return r;
+  };
+  const limits = () => {
+    const flag = bytes[p++]!;
+    leb();
+    if (flag & 1) leb();
+  };
+  while (p < bytes.length) {
+    const id = bytes[p++]!;
+    const end = leb() + p;
+    if (id === 2) {
+      for (let i = leb(); i > 0; i--) {
+        const skip = () => {
+          const n = leb();
+          p += n;
+        };
+        skip(); // module name
+        skip(); // field name
+        const kind = bytes[p++]!;
+        if (kind === 0) leb();
+        else if (kind === 1) {
+          p++;
+          limits();
+        } else if (kind === 3) p += 2;
+        else if (kind === 2) {
+          const flagAt = p++;
+          return { flagAt, min: leb() };
+        }
+      }
+    }
+    p = end;
+  }
+  throw new WarpError("wasm backend: the module imports no memory (rebuild it with npm run build:wasm)");
+}
+
+/** The largest memory the module declares (pages of 64 KiB: 4 GiB). */
+const MAX_PAGES = 65536;
+
 let compiled: object | null = null;
+let compiledShared: object | null = null;
 
 /**
  * Compiles the module asynchronously (needed once on a browser's main thread before the wasm backend can be
@@ -181,8 +251,12 @@ class Heap {
   /** Start of the per-call regions: after the pinned region (PackCache's) at `start`. */
   private base: number;
 
-  constructor(private readonly ex: Exports) {
-    this.start = (ex.scratchEnd() + 63) & ~63;
+  /** `reserved` bytes after the module's own scratch belong to others (the threads' scratch). */
+  constructor(
+    private readonly ex: Exports,
+    reserved = 0,
+  ) {
+    this.start = ((ex.scratchEnd() + 63) & ~63) + reserved;
     this.base = this.start;
     this.f32 = new Float32Array(ex.memory.buffer);
     this.i32 = new Int32Array(ex.memory.buffer);
@@ -235,6 +309,11 @@ class Heap {
 
   putInts(ptr: number, x: readonly number[]): void {
     for (let i = 0; i < x.length; i++) this.i32[(ptr >> 2) + i] = x[i]!;
+  }
+
+  /** Zeroes n floats at ptr. */
+  zero(ptr: number, n: number): void {
+    this.f32.fill(0, ptr >> 2, (ptr >> 2) + n);
   }
 
   /** Copies n floats within the heap. */
@@ -302,9 +381,37 @@ class PackCache {
   }
 }
 
-function kernelsOf(ex: Exports): Partial<Kernels> {
-  const heap = new Heap(ex);
+/** Below this many multiply-adds a matmul stays on one thread. */
+const THREAD_MIN_WORK = 1 << 21;
+
+/** [j0, j1) ranges splitting n columns into at most `parts`, each a multiple of `align` wide but the last. */
+function columnRanges(n: number, parts: number, align: number): [number, number][] {
+  const width = Math.ceil(n / parts / align) * align;
+  const out: [number, number][] = [];
+  for (let j = 0; j < n; j += width) out.push([j, Math.min(n, j + width)]);
+  return out;
+}
+
+/** [n0, n1) ranges splitting n rows into at most `parts` near-equal ones. */
+function rowRanges(n: number, parts: number): [number, number][] {
+  const out: [number, number][] = [];
+  for (let i = 0; i < parts; i++) {
+    const [n0, n1] = [Math.floor((n * i) / parts), Math.floor((n * (i + 1)) / parts)];
+    if (n1 > n0) out.push([n0, n1]);
+  }
+  return out;
+}
+
+function kernelsOf(ex: Exports, pool: ThreadPool | null = null, reserved = 0): Partial<Kernels> {
+  const heap = new Heap(ex, reserved);
   const packCache = new PackCache(ex, heap);
+  const threads = pool?.threads ?? 1;
+  const panel = ex.panelWidth();
+  /** Column slices of one product when it is worth threads (each slice as large as one thread's work). */
+  const split = (rows: number, N: number, K: number) =>
+    pool && rows >= KERNEL_ROWS && rows * N * K >= THREAD_MIN_WORK && N >= 2 * panel
+      ? columnRanges(N, threads, panel)
+      : null;
   return {
     binary(op, a, aStrides, b, bStrides, out, shape) {
       const total = shape.reduce((p, d) => p * d, 1);
@@ -417,7 +524,11 @@ function kernelsOf(ex: Exports): Partial<Kernels> {
         const [pa, po] = heap.reserve(rows * K, rows * N) as [number, number];
         heap.put(pa, a.subarray(0, rows * K));
         if (m.accumulate) heap.put(po, out.subarray(0, rows * N));
-        ex.matmulPrepacked(pa, pk, po, rows, N, K, m.accumulate);
+        const cols = split(rows, N, K);
+        if (cols && pool) {
+          const acc = m.accumulate ? 1 : 0;
+          pool.run(cols.map(([j0, j1]) => ["matmulPrepackedColumns", pa, pk, po, rows, N, K, acc, j0, j1]));
+        } else ex.matmulPrepacked(pa, pk, po, rows, N, K, m.accumulate);
         heap.get(po, out.subarray(0, rows * N));
         return;
       }
@@ -425,7 +536,11 @@ function kernelsOf(ex: Exports): Partial<Kernels> {
       heap.put(pa, a);
       heap.put(pb, b);
       if (m.accumulate) heap.put(po, out.subarray(0, batch * M * N));
-      ex.matmul(pa, pb, po, batch, M, N, K, m.transA, m.transB, m.strideA, m.strideB, m.accumulate);
+      const cols = batch === 1 ? split(M, N, K) : null;
+      if (cols && pool) {
+        const [tA, tB, acc] = [m.transA ? 1 : 0, m.transB ? 1 : 0, m.accumulate ? 1 : 0];
+        pool.run(cols.map(([j0, j1]) => ["gemmColumns", tA, tB, M, N, K, pa, pb, po, acc, j0, j1]));
+      } else ex.matmul(pa, pb, po, batch, M, N, K, m.transA, m.transB, m.strideA, m.strideB, m.accumulate);
       heap.get(po, out.subarray(0, batch * M * N));
     },
     linearRecurrence(A, U, theta0, out, { N, T, P, clip }) {
@@ -434,18 +549,31 @@ function kernelsOf(ex: Exports): Partial<Kernels> {
       need(U, size, "U");
       need(theta0, N * P, "theta0");
       need(out, size, "out");
-      const [pA, pU, p0, po, pk] = heap.reserve(P * P, size, N * P, size, ex.prepackedSize(P, P)) as [
-        number,
-        number,
-        number,
-        number,
-        number,
-      ];
-      heap.put(pA, A.subarray(0, P * P));
-      heap.put(pU, U.subarray(0, size));
-      heap.put(p0, theta0.subarray(0, N * P));
-      ex.linearRecurrence(pA, pU, p0, po, pk, N, T, P, clip);
-      heap.get(po, out.subarray(0, size));
+      const rows =
+        pool && N * T * P * P >= THREAD_MIN_WORK ? rowRanges(N, threads) : [[0, N] as [number, number]];
+      const packs = rows.map(() => ex.prepackedSize(P, P));
+      const [pA, pU, p0, po, ...pk] = heap.reserve(P * P, size, N * P, size, ...packs) as number[];
+      heap.put(pA!, A.subarray(0, P * P));
+      heap.put(pU!, U.subarray(0, size));
+      heap.put(p0!, theta0.subarray(0, N * P));
+      if (rows.length > 1 && pool) {
+        const at = (p: number, n0: number, per: number) => p + 4 * n0 * per;
+        pool.run(
+          rows.map(([n0, n1], i) => [
+            "linearRecurrence",
+            pA!,
+            at(pU!, n0, T * P),
+            at(p0!, n0, P),
+            at(po!, n0, T * P),
+            pk[i]!,
+            n1 - n0,
+            T,
+            P,
+            clip,
+          ]),
+        );
+      } else ex.linearRecurrence(pA!, pU!, p0!, po!, pk[0]!, N, T, P, clip);
+      heap.get(po!, out.subarray(0, size));
     },
     linearRecurrenceVjp(A, theta0, out, dOut, dA, dU, dTheta0, { N, T, P, clip }) {
       const size = N * T * P;
@@ -456,7 +584,9 @@ function kernelsOf(ex: Exports): Partial<Kernels> {
       need(dA, P * P, "dA");
       need(dU, size, "dU");
       need(dTheta0, N * P, "dTheta0");
-      const [pA, p0, po, pdo, pdA, pdU, pd0, pdiff, pk] = heap.reserve(
+      const rows = pool && T > 0 && N * T * P * P >= THREAD_MIN_WORK ? rowRanges(N, threads) : null;
+      const packs = (rows ?? [0]).map(() => ex.prepackedSize(P, P));
+      const [pA, p0, po, pdo, pdA, pdU, pd0, pdiff, ...pk] = heap.reserve(
         P * P,
         N * P,
         size,
@@ -465,13 +595,40 @@ function kernelsOf(ex: Exports): Partial<Kernels> {
         size,
         N * P,
         N * P,
-        ex.prepackedSize(P, P),
-      ) as [number, number, number, number, number, number, number, number, number];
+        ...packs,
+      ) as [number, number, number, number, number, number, number, number, ...number[]];
       heap.put(pA, A.subarray(0, P * P));
       heap.put(p0, theta0.subarray(0, N * P));
       heap.put(po, out.subarray(0, size));
       heap.put(pdo, dOut.subarray(0, size));
-      ex.linearRecurrenceVjp(pA, p0, po, pdo, pdA, pdU, pd0, pdiff, pk, N, T, P, clip);
+      if (rows && pool) {
+        // g by sequences on the threads, then dA's one big GEMM by columns, then its rank-N correction here.
+        const at = (p: number, n0: number, per: number) => p + 4 * n0 * per;
+        pool.run(
+          rows.map(([n0, n1], i) => [
+            "recurrenceGradRows",
+            pA,
+            at(po, n0, T * P),
+            at(pdo, n0, T * P),
+            at(pdU, n0, T * P),
+            at(pd0, n0, P),
+            pk[i]!,
+            n1 - n0,
+            T,
+            P,
+            clip,
+            1,
+          ]),
+        );
+        const R = N * T;
+        const cols = (R > 1 && split(P, P, R - 1)) || [[0, P] as [number, number]];
+        if (R > 1)
+          pool.run(
+            cols.map(([j0, j1]) => ["gemmColumns", 1, 0, P, P, R - 1, pdU + 4 * P, po, pdA, 0, j0, j1]),
+          );
+        else heap.zero(pdA, P * P);
+        ex.recurrenceDACorrection(p0, po, pdU, pdA, pdiff, N, T, P);
+      } else ex.linearRecurrenceVjp(pA, p0, po, pdo, pdA, pdU, pd0, pdiff, pk[0]!, N, T, P, clip);
       heap.get(pdA, dA.subarray(0, P * P));
       heap.get(pdU, dU.subarray(0, size));
       heap.get(pd0, dTheta0.subarray(0, N * P));
@@ -540,6 +697,75 @@ function firstLine(e: unknown): string {
 
 let cached: WasmLoad | null = null;
 
+interface NodeProcess {
+  env: Record<string, string | undefined>;
+  getBuiltinModule?(id: string): unknown;
+}
+
+/** Whether this is Node with worker_threads reachable without an import, and SharedArrayBuffer. */
+function canStartThreads(): boolean {
+  const proc = (globalThis as { process?: NodeProcess }).process;
+  return typeof proc?.getBuiltinModule === "function" && typeof SharedArrayBuffer !== "undefined";
+}
+
+/** Threads for the wasm backend under Node: WARP_NUM_THREADS, else the cores (at most 8); 1 elsewhere. */
+function nodeThreads(): number {
+  const proc = (globalThis as { process?: NodeProcess }).process;
+  if (!canStartThreads()) return 1;
+  const env = Number(proc!.env.WARP_NUM_THREADS);
+  if (Number.isInteger(env) && env >= 1) return Math.min(env, 64);
+  const os = proc!.getBuiltinModule!("os") as { availableParallelism(): number };
+  return Math.min(os.availableParallelism(), 8);
+}
+
+/** The worker_threads entry, relative to this file (a variable, so bundlers leave it alone). */
+const THREAD_WORKER = "./thread-worker.js";
+
+/**
+ * The module on a shared memory with `threads` − 1 worker_threads beside this thread, or null when the
+ * workers did not start (the caller falls back to one thread).
+ */
+function threaded(w: WasmApi, min: number, threads: number): WasmLoad | null {
+  if (!compiledShared) {
+    const bytes = moduleBytes().slice();
+    bytes[memoryImport(bytes).flagAt]! |= 2; // limits flag: shared (the same code, on a shared memory)
+    compiledShared = new w.Module(bytes);
+  }
+  const module = compiledShared;
+  const memory = new w.Memory({ initial: min, maximum: MAX_PAGES, shared: true });
+  const ex = new w.Instance(module, { env: { memory } }).exports as Exports;
+  const each = (ex.scratchSize() + 63) & ~63;
+  const base = (ex.scratchEnd() + 63) & ~63;
+  const end = base + each * (threads - 1);
+  if (end > ex.memory.buffer.byteLength)
+    ex.memory.grow(Math.ceil((end - ex.memory.buffer.byteLength) / PAGE));
+  const scratch = Array.from({ length: threads - 1 }, (_, i) => base + i * each);
+  const proc = (globalThis as { process?: NodeProcess }).process!;
+  const { Worker } = proc.getBuiltinModule!("worker_threads") as {
+    Worker: new (url: URL, options: { execArgv: string[] }) => ThreadWorker;
+  };
+  const url = new URL(THREAD_WORKER, import.meta.url);
+  const pool = startThreads(
+    ex as unknown as Record<string, unknown>,
+    module,
+    memory,
+    threads,
+    scratch,
+    () => {
+      const worker = new Worker(url, { execArgv: [] });
+      // A worker that fails to start must not crash the process: the pool times out and one thread runs.
+      (worker as unknown as { on(e: string, f: () => void): void }).on("error", () => {});
+      return worker;
+    },
+  );
+  if (!pool || pool instanceof Promise) return null;
+  return {
+    ok: true,
+    kernels: kernelsOf(ex, pool, each * (threads - 1)),
+    info: `WebAssembly SIMD128, ${threads} threads`,
+  };
+}
+
 /** Instantiates the module once and returns its float32 kernels, or why it cannot be used. Never throws. */
 export function loadWasm(): WasmLoad {
   if (cached?.ok) return cached;
@@ -558,11 +784,25 @@ export function loadWasm(): WasmLoad {
           : `this WebAssembly engine cannot compile the SIMD128 module: ${msg}`,
     };
   }
-  try {
-    const ex = new w.Instance(compiled, {}).exports as Exports;
-    cached = { ok: true, kernels: kernelsOf(ex), info: "WebAssembly SIMD128, 1 thread" };
-  } catch (e) {
-    cached = { ok: false, reason: `the wasm module failed to instantiate: ${firstLine(e)}` };
-  }
+  cached = wasmInstance(nodeThreads());
   return cached;
+}
+
+/**
+ * A new instance of the module with its own memory and kernels, on `threads` threads where workers can start
+ * (Node; else one). loadWasm's is the one the backend uses; tests and benchmarks compare thread counts.
+ */
+export function wasmInstance(threads: number): WasmLoad {
+  const w = api();
+  if (!w || !compiled) return loadWasm().ok ? wasmInstance(threads) : loadWasm();
+  try {
+    const { min } = memoryImport(moduleBytes());
+    const load = threads > 1 && canStartThreads() ? threaded(w, min, threads) : null;
+    if (load) return load;
+    const memory = new w.Memory({ initial: min, maximum: MAX_PAGES });
+    const ex = new w.Instance(compiled, { env: { memory } }).exports as Exports;
+    return { ok: true, kernels: kernelsOf(ex), info: "WebAssembly SIMD128, 1 thread" };
+  } catch (e) {
+    return { ok: false, reason: `the wasm module failed to instantiate: ${firstLine(e)}` };
+  }
 }
