@@ -18,7 +18,8 @@ export {
   wasmUnavailableReason,
   withBackend,
 } from "./backends/registry.js";
-export { initWasm } from "./backends/wasm/index.js";
+export { initWasm, initWasmThreads } from "./backends/wasm/index.js";
+export { serveWasmThread, type ThreadWorker } from "./backends/wasm/threads.js";
 export {
   type ArModel,
   arForecast,

@@ -18,11 +18,13 @@ describe("in Chromium", { skip: browserSkip }, () => {
   let url = "";
   let close: () => void = () => {};
   before(async () => {
-    const [suite, workerPage, trainWorker, checkpoints] = await Promise.all([
+    const [suite, workerPage, trainWorker, checkpoints, threads, wasmThread] = await Promise.all([
       bundle("test/browser/pages/suite.js"),
       bundle("test/browser/pages/worker-page.js"),
       bundle("test/browser/pages/train-worker.js"),
       bundle("test/browser/pages/checkpoints.js"),
+      bundle("test/browser/pages/threads.js"),
+      bundle("test/browser/pages/wasm-thread.js"),
     ]);
     const s = await serve({
       "/suite.html": modulePage("./suite.js"),
@@ -33,6 +35,9 @@ describe("in Chromium", { skip: browserSkip }, () => {
       "/checkpoints.html": modulePage("./checkpoints.js"),
       "/checkpoints.js": checkpoints,
       "/model.safetensors": checkpointBytes,
+      "/threads.html": modulePage("./threads.js"),
+      "/threads.js": threads,
+      "/wasm-thread.js": wasmThread,
     });
     url = s.url;
     close = () => s.server.close();
@@ -130,6 +135,23 @@ describe("in Chromium", { skip: browserSkip }, () => {
       ]);
       assert.equal(download.suggestedFilename(), "page.safetensors");
       assert.deepEqual(readFileSync((await download.path())!), Buffer.from(checkpointBytes));
+    });
+  });
+
+  it("runs the wasm backend on 2 threads (Web Workers, shared memory), bitwise equal to 1 thread", async () => {
+    const out = await inPage(async (ctx) => {
+      const page = await ctx.newPage();
+      const errors: string[] = [];
+      page.on("pageerror", (e) => errors.push(e.message));
+      await page.goto(`${url}threads.html`);
+      await page.waitForFunction(() => "__warpThreads" in globalThis, null, { timeout: 60_000 });
+      assert.deepEqual(errors, []);
+      return page.evaluate(() => (globalThis as { __warpThreads?: unknown }).__warpThreads);
+    });
+    assert.deepEqual(out, {
+      info: "WebAssembly SIMD128, 2 threads",
+      isolated: true,
+      checks: { "matmul 64x300x200": true, "matmul 32x290x260": true, "matmul 200x150x120": true, recurrence: true },
     });
   });
 });

@@ -726,12 +726,36 @@ const THREAD_WORKER = "./thread-worker.js";
  * workers did not start (the caller falls back to one thread).
  */
 function threaded(w: WasmApi, min: number, threads: number): WasmLoad | null {
-  if (!compiledShared) {
-    const bytes = moduleBytes().slice();
-    bytes[memoryImport(bytes).flagAt]! |= 2; // limits flag: shared (the same code, on a shared memory)
-    compiledShared = new w.Module(bytes);
-  }
-  const module = compiledShared;
+  compiledShared ??= new w.Module(sharedBytes());
+  const proc = (globalThis as { process?: NodeProcess }).process!;
+  const { Worker } = proc.getBuiltinModule!("worker_threads") as {
+    Worker: new (url: URL, options: { execArgv: string[] }) => ThreadWorker;
+  };
+  const url = new URL(THREAD_WORKER, import.meta.url);
+  const made = onSharedMemory(w, compiledShared, min, threads, () => {
+    const worker = new Worker(url, { execArgv: [] });
+    // A worker that fails to start must not crash the process: the pool times out and one thread runs.
+    (worker as unknown as { on(e: string, f: () => void): void }).on("error", () => {});
+    return worker;
+  });
+  return made instanceof Promise ? null : made;
+}
+
+/** The module's bytes with its memory import marked shared (the same code, on a shared memory). */
+function sharedBytes(): Uint8Array {
+  const bytes = moduleBytes().slice();
+  bytes[memoryImport(bytes).flagAt]! |= 2;
+  return bytes;
+}
+
+/** An instance on a new shared memory and a pool of `threads` − 1 workers from `spawn` (null if they failed). */
+function onSharedMemory(
+  w: WasmApi,
+  module: object,
+  min: number,
+  threads: number,
+  spawn: () => ThreadWorker,
+): WasmLoad | null | Promise<WasmLoad | null> {
   const memory = new w.Memory({ initial: min, maximum: MAX_PAGES, shared: true });
   const ex = new w.Instance(module, { env: { memory } }).exports as Exports;
   const each = (ex.scratchSize() + 63) & ~63;
@@ -740,30 +764,33 @@ function threaded(w: WasmApi, min: number, threads: number): WasmLoad | null {
   if (end > ex.memory.buffer.byteLength)
     ex.memory.grow(Math.ceil((end - ex.memory.buffer.byteLength) / PAGE));
   const scratch = Array.from({ length: threads - 1 }, (_, i) => base + i * each);
-  const proc = (globalThis as { process?: NodeProcess }).process!;
-  const { Worker } = proc.getBuiltinModule!("worker_threads") as {
-    Worker: new (url: URL, options: { execArgv: string[] }) => ThreadWorker;
-  };
-  const url = new URL(THREAD_WORKER, import.meta.url);
-  const pool = startThreads(
-    ex as unknown as Record<string, unknown>,
-    module,
-    memory,
-    threads,
-    scratch,
-    () => {
-      const worker = new Worker(url, { execArgv: [] });
-      // A worker that fails to start must not crash the process: the pool times out and one thread runs.
-      (worker as unknown as { on(e: string, f: () => void): void }).on("error", () => {});
-      return worker;
-    },
-  );
-  if (!pool || pool instanceof Promise) return null;
-  return {
-    ok: true,
-    kernels: kernelsOf(ex, pool, each * (threads - 1)),
-    info: `WebAssembly SIMD128, ${threads} threads`,
-  };
+  const made = (pool: ThreadPool | null): WasmLoad | null =>
+    pool && {
+      ok: true,
+      kernels: kernelsOf(ex, pool, each * (threads - 1)),
+      info: `WebAssembly SIMD128, ${threads} threads`,
+    };
+  const pool = startThreads(ex as unknown as Record<string, unknown>, module, memory, threads, scratch, spawn);
+  return pool instanceof Promise ? pool.then(made) : made(pool);
+}
+
+/**
+ * Runs the wasm backend on `threads` threads in a browser (or any host without worker_threads): `spawn()`
+ * starts one Web Worker whose script calls `serveWasmThread(self)`. Needs a cross-origin isolated page
+ * (SharedArrayBuffer); otherwise, or when the workers fail to start, the backend stays on one thread. Call
+ * before the first op, or call `setBackend("wasm")` afterwards. Resolves to the backend's description.
+ */
+export async function initWasmThreads(spawn: () => ThreadWorker, threads = 2): Promise<string> {
+  await initWasm();
+  const w = api()!;
+  const isolated = (globalThis as { crossOriginIsolated?: boolean }).crossOriginIsolated !== false;
+  if (threads > 1 && isolated && typeof SharedArrayBuffer !== "undefined") {
+    compiledShared ??= await w.compile(sharedBytes());
+    const made = await onSharedMemory(w, compiledShared, memoryImport(moduleBytes()).min, threads, spawn);
+    if (made) cached = made;
+  }
+  const load = cached?.ok ? cached : loadWasm();
+  return load.ok ? load.info : load.reason;
 }
 
 /** Instantiates the module once and returns its float32 kernels, or why it cannot be used. Never throws. */
