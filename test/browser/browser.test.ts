@@ -151,7 +151,12 @@ describe("in Chromium", { skip: browserSkip }, () => {
     assert.deepEqual(out, {
       info: "WebAssembly SIMD128, 2 threads",
       isolated: true,
-      checks: { "matmul 64x300x200": true, "matmul 32x290x260": true, "matmul 200x150x120": true, recurrence: true },
+      checks: {
+        "matmul 64x300x200": true,
+        "matmul 32x290x260": true,
+        "matmul 200x150x120": true,
+        recurrence: true,
+      },
     });
   });
 });

@@ -770,7 +770,14 @@ function onSharedMemory(
       kernels: kernelsOf(ex, pool, each * (threads - 1)),
       info: `WebAssembly SIMD128, ${threads} threads`,
     };
-  const pool = startThreads(ex as unknown as Record<string, unknown>, module, memory, threads, scratch, spawn);
+  const pool = startThreads(
+    ex as unknown as Record<string, unknown>,
+    module,
+    memory,
+    threads,
+    scratch,
+    spawn,
+  );
   return pool instanceof Promise ? pool.then(made) : made(pool);
 }
 
