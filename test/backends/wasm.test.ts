@@ -198,6 +198,7 @@ describeKernels("wasm backend", wasm, false, () => {
       [32, 290, 260, false, true, true],
       [200, 150, 120, true, false, false],
       [9, 517, 600, true, true, false],
+      [300, 17, 500, false, false, false], // a last slice narrower than a panel joins its neighbour
     ] as const) {
       const [a, b] = [rnd(M * Kd, 7919), rnd(Kd * N, 104729)];
       const args = { ...mm(M, N, Kd), transA, transB, accumulate };

@@ -384,11 +384,16 @@ class PackCache {
 /** Below this many multiply-adds a matmul stays on one thread. */
 const THREAD_MIN_WORK = 1 << 21;
 
-/** [j0, j1) ranges splitting n columns into at most `parts`, each a multiple of `align` wide but the last. */
+/**
+ * [j0, j1) ranges splitting n columns into at most `parts`, each a multiple of `align` wide but the last, which
+ * is at least `align` wide (a narrower one joins its neighbour: GEMM takes other paths below a panel's width).
+ */
 function columnRanges(n: number, parts: number, align: number): [number, number][] {
   const width = Math.ceil(n / parts / align) * align;
   const out: [number, number][] = [];
   for (let j = 0; j < n; j += width) out.push([j, Math.min(n, j + width)]);
+  const last = out[out.length - 1]!;
+  if (out.length > 1 && last[1] - last[0] < align) out[out.length - 2]![1] = out.pop()![1];
   return out;
 }
 
