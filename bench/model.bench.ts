@@ -138,9 +138,15 @@ export function transitionKeys(text: string): Record<string, unknown> | null {
   return { transition: m[1] };
 }
 
+/** CPU milliseconds this process has used (user + system, all threads). */
+const cpuMs = (): number => {
+  const u = process.cpuUsage();
+  return (u.user + u.system) / 1000;
+};
+
 /**
  * Median ms of one step of the named configuration on `backend` with the given transition (default
- * dense), and the process's peak RSS.
+ * dense), its mean CPU ms (all threads), and the process's peak RSS.
  */
 export function benchModelConfig(
   name: string,
@@ -175,11 +181,13 @@ export function benchModelConfig(
       };
       for (let i = 0; i < spec.warmup; i++) step();
       const times: number[] = [];
+      const cpu0 = cpuMs();
       for (let i = 0; i < steps; i++) {
         const t0 = performance.now();
         step();
         times.push(performance.now() - t0);
       }
+      const cpuStep = (cpuMs() - cpu0) / steps;
       times.sort((a, b) => a - b);
       return {
         bench: "model",
@@ -191,6 +199,8 @@ export function benchModelConfig(
         D: config.data_size,
         P: model.thetaDim,
         ms_step: round(times[Math.floor(times.length / 2)]!),
+        // CPU time of the process (all its threads) per step: what a loaded machine inflates least.
+        cpu_ms_step: round(cpuStep),
         peak_rss_mb: peakRssMb(),
       };
     }),

@@ -24,6 +24,10 @@ const { error, stderr } = await asc.main(
     "stub",
     "--enable",
     "simd",
+    // The host provides the memory (src/backends/wasm/index.ts), shared between threads where they run.
+    "--importMemory",
+    "--maximumMemory",
+    "65536",
     "--outFile",
     "kernels.wasm",
   ],

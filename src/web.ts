@@ -19,7 +19,8 @@ export {
   wasmUnavailableReason,
   withBackend,
 } from "./backends/registry.js";
-export { initWasm } from "./backends/wasm/index.js";
+export { initWasm, initWasmThreads } from "./backends/wasm/index.js";
+export { serveWasmThread, type ThreadWorker } from "./backends/wasm/threads.js";
 export {
   type ArModel,
   arForecast,
@@ -170,6 +171,17 @@ export {
   type SeriesOptions,
   seriesFormat,
 } from "./forecast/series.js";
+export {
+  deleteCheckpointFromIndexedDB,
+  downloadCheckpoint,
+  fetchCheckpoint,
+  type IndexedDBCheckpointOptions,
+  listCheckpointsInIndexedDB,
+  loadCheckpointFromIndexedDB,
+  type ReadCheckpointOptions,
+  readCheckpointFile,
+  saveCheckpointToIndexedDB,
+} from "./io/browser-checkpoints.js";
 export {
   authorsModelKeys,
   type EquinoxLeaf,

@@ -1,15 +1,22 @@
 // The demo page: streams a CLI-trained WARP checkpoint over the Mauna Loa CO₂ series shipped by vega-datasets
 // (one recurrence step per new observation, next-step mean ± 2σ, a 12-step what-if fork, the running error),
-// and trains a small model on a pasted CSV in a Web Worker with a live loss curve, then streams that one.
+// and trains a small model on a pasted CSV in a Web Worker with a live loss curve, then streams that one; the
+// streamed model can be saved to IndexedDB or downloaded, and a checkpoint opened from a file or IndexedDB.
 // Uses only the public browser entry (src/web.ts).
 
 import co2Csv from "../node_modules/vega-datasets/data/co2-concentration.csv?raw";
 import {
   type Checkpoint,
+  downloadCheckpoint,
+  fetchCheckpoint,
   getBackend,
   initWasm,
   loadCheckpoint,
+  loadCheckpointFromIndexedDB,
   parseCsvSeries,
+  readCheckpointFile,
+  saveCheckpoint,
+  saveCheckpointToIndexedDB,
   type StreamSession,
   setBackend,
   trainInWorker,
@@ -21,6 +28,8 @@ import {
 /** The window the models see (the CLI's co2_concentration default): a session restarts every WINDOW steps. */
 const WINDOW = 48;
 const FORK = 12;
+/** The IndexedDB key the demo saves to and loads from. */
+const STORED = "demo";
 
 interface Loaded {
   ck: Checkpoint<WarpParams>;
@@ -31,7 +40,7 @@ interface Loaded {
 }
 
 const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;
-const demo = { frames: 0, backend: "", trained: false };
+const demo = { frames: 0, backend: "", trained: false, checkpointStatus: "" };
 (globalThis as { __demo?: typeof demo }).__demo = demo;
 
 try {
@@ -43,15 +52,18 @@ try {
 demo.backend = getBackend();
 $("backend").textContent = getBackend();
 
+/** The min/max normalisation `warp train` (and this page) store in a checkpoint's metadata, if any. */
+function storedRange(ck: Checkpoint<WarpParams>): { lo: number; hi: number } | null {
+  if (!ck.metadata.normalization) return null;
+  const s = JSON.parse(ck.metadata.normalization) as { min: number[]; max: number[] };
+  return { lo: s.min[0]!, hi: s.max[0]! };
+}
+
 const co2 = Array.from(parseCsvSeries(co2Csv, { columns: ["CO2"] }).values);
-const [ckBytes, stats] = await Promise.all([
-  fetch("./co2.safetensors").then((r) => r.arrayBuffer()),
-  fetch("./co2-stats.json").then((r) => r.json() as Promise<{ min: number[]; max: number[] }>),
-]);
+const shipped = await fetchCheckpoint("./co2.safetensors");
 let current: Loaded = {
-  ck: loadCheckpoint(new Uint8Array(ckBytes)),
-  lo: stats.min[0]!,
-  hi: stats.max[0]!,
+  ck: shipped,
+  ...storedRange(shipped)!,
   values: co2,
   label: "checkpoint trained by warp train",
 };
@@ -152,6 +164,62 @@ function draw(): void {
 
 restart();
 setInterval(step, 100);
+
+// ---- checkpoints: save to IndexedDB / download the streamed model, open one from a file / IndexedDB ---------
+
+/** The streamed model's checkpoint bytes, with the normalisation it streams under. */
+function currentBytes(): Uint8Array {
+  const { ck, lo, hi } = current;
+  const normalization = JSON.stringify({ perChannel: true, min: [lo], max: [hi] });
+  return saveCheckpoint(ck.config, ck.params, ck.extra, { ...ck.metadata, normalization });
+}
+
+/** Streams `ck` over the current series (with its stored normalisation, else the current one). */
+function stream(ck: Checkpoint<WarpParams>, label: string): void {
+  if (ck.config.data_size !== 1) throw new Error(`${label} has data_size ${ck.config.data_size}; this page streams 1 channel`);
+  current = { ...current, ck, ...(storedRange(ck) ?? {}), label };
+  restart();
+}
+
+const ckStatus = $("ck-status");
+const report = (action: () => Promise<string> | string) => async () => {
+  try {
+    ckStatus.textContent = await action();
+  } catch (e) {
+    ckStatus.textContent = e instanceof Error ? e.message : String(e);
+  }
+  demo.checkpointStatus = ckStatus.textContent ?? "";
+};
+$("ck-save").addEventListener(
+  "click",
+  report(async () => {
+    await saveCheckpointToIndexedDB(STORED, currentBytes());
+    return `saved the streamed model to IndexedDB as "${STORED}"`;
+  }),
+);
+$("ck-load").addEventListener(
+  "click",
+  report(async () => {
+    stream(await loadCheckpointFromIndexedDB(STORED), `checkpoint "${STORED}" from IndexedDB`);
+    return `streaming checkpoint "${STORED}" from IndexedDB`;
+  }),
+);
+$("ck-download").addEventListener(
+  "click",
+  report(() => {
+    downloadCheckpoint(currentBytes(), "warp-demo.safetensors");
+    return "downloaded warp-demo.safetensors";
+  }),
+);
+$<HTMLInputElement>("ck-file").addEventListener(
+  "change",
+  report(async () => {
+    const file = $<HTMLInputElement>("ck-file").files?.[0];
+    if (!file) return "";
+    stream(await readCheckpointFile(file), `checkpoint file "${file.name}"`);
+    return `streaming checkpoint file "${file.name}"`;
+  }),
+);
 
 // ---- training in a worker ----------------------------------------------------------------------
 

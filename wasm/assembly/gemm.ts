@@ -14,15 +14,30 @@ const KC: i32 = 256;
 const MC: i32 = 128;
 const NC: i32 = 2048;
 
-/** Scratch at the start of the heap: packed A block, packed B block, one edge tile. */
-const PACK_A: usize = (__heap_base + 63) & ~(<usize>63);
-const PACK_B: usize = PACK_A + <usize>(MC * KC * 4);
-const EDGE: usize = PACK_B + <usize>(KC * NC * 4);
-const SCRATCH_END: usize = EDGE + <usize>(MR * NR * 4);
+/** Bytes of one thread's GEMM scratch: packed A block, packed B block, one edge tile. */
+const SCRATCH_SIZE: usize = <usize>((MC * KC + KC * NC + MR * NR) * 4);
+const SCRATCH_START: usize = (__heap_base + 63) & ~(<usize>63);
 
-/** First byte the host may use for its operands. */
+/** This instance's scratch (per thread when instances share memory; see setScratch). */
+let PACK_A: usize = SCRATCH_START;
+let PACK_B: usize = PACK_A + <usize>(MC * KC * 4);
+let EDGE: usize = PACK_B + <usize>(KC * NC * 4);
+
+/** First byte the host may use for its operands (after the first instance's scratch). */
 export function scratchEnd(): usize {
-  return SCRATCH_END;
+  return SCRATCH_START + SCRATCH_SIZE;
+}
+
+/** Bytes of GEMM scratch each thread needs. */
+export function scratchSize(): usize {
+  return SCRATCH_SIZE;
+}
+
+/** Moves this instance's GEMM scratch to `base` (64-byte aligned, scratchSize() bytes, owned by this thread). */
+export function setScratch(base: usize): void {
+  PACK_A = base;
+  PACK_B = base + <usize>(MC * KC * 4);
+  EDGE = PACK_B + <usize>(KC * NC * 4);
 }
 
 /** Below this many multiply-adds the plain loops beat packing. */
@@ -235,6 +250,11 @@ function gemmPacked(
 // The recurrences multiply by the same A at every step: packing it once for all T steps removes the
 // per-step packing that dominates when the state has few rows (N sequences).
 
+/** Width of the packed column panels: a column split at a multiple of it leaves every panel whole. */
+export function panelWidth(): i32 {
+  return NR;
+}
+
 /** Floats prepackB writes for a K×N op(B): K rows of N rounded up to whole panels. */
 export function prepackedSize(K: i32, N: i32): i32 {
   return K * (((N + NR - 1) / NR) * NR);
@@ -251,7 +271,23 @@ export function prepackB(dst: usize, transB: bool, b: usize, ldb: i32, K: i32, N
 
 /** C += A·B for A (M×K, row-major, leading dimension lda) and B packed by prepackB(…, K, N). */
 export function gemmPrepacked(M: i32, N: i32, K: i32, a: usize, lda: i32, pb: usize, c: usize, ldc: i32): void {
-  if (M <= 0 || N <= 0 || K <= 0) return;
+  gemmPrepackedColumns(M, N, K, a, lda, pb, c, ldc, 0, N);
+}
+
+/** gemmPrepacked on the columns [j0, j1) of C only (j0 a multiple of the panel width, see panelWidth). */
+export function gemmPrepackedColumns(
+  M: i32,
+  N: i32,
+  K: i32,
+  a: usize,
+  lda: i32,
+  pb: usize,
+  c: usize,
+  ldc: i32,
+  j0: i32,
+  j1: i32,
+): void {
+  if (M <= 0 || j1 <= j0 || K <= 0) return;
   const kcMax = blockSize(K, KC, 1);
   const mcMax = blockSize(M, MC, MR);
   const nPad = ((N + NR - 1) / NR) * NR;
@@ -261,8 +297,8 @@ export function gemmPrepacked(M: i32, N: i32, K: i32, a: usize, lda: i32, pb: us
     for (let i0 = 0; i0 < M; i0 += mcMax) {
       const mc = min(mcMax, M - i0);
       packA(false, a, lda, i0, k0, mc, kc, 1);
-      for (let jr = 0; jr < N; jr += NR) {
-        const nr = min(NR, N - jr);
+      for (let jr = j0; jr < j1; jr += NR) {
+        const nr = min(NR, j1 - jr);
         const panel = block + (<usize>(jr * kc) << 2);
         for (let ir = 0; ir < mc; ir += MR) {
           const cp = c + (<usize>((i0 + ir) * ldc + jr) << 2);

@@ -6,7 +6,10 @@
 
 import { axpy, dot, gemm, gemmPrepacked, prepackB } from "./gemm";
 
-export { prepackedSize, scratchEnd } from "./gemm";
+export { panelWidth, prepackedSize, scratchEnd, scratchSize, setScratch } from "./gemm";
+export { matmulPrepacked, prepackRight, sameBits } from "./prepacked";
+export { clipSimd, clipVjpSimd, unarySimd, unaryVjpSimd } from "./unary";
+export { gemmColumns, matmulPrepackedColumns } from "./threads";
 
 // @ts-ignore: decorator
 @inline
@@ -130,10 +133,35 @@ export function linearRecurrenceVjp(
   P: i32,
   clip: f32,
 ): void {
+  if (T == 0) memory.fill(dTheta0, 0, <usize>(N * P) << 2);
+  recurrenceGradRows(A, out, dOut, dU, dTheta0, packed, N, T, P, clip, true);
+  const R = N * T;
+  if (R > 1) gemm(true, false, P, P, R - 1, 1, dU + (<usize>P << 2), P, out, P, 0, dA, P);
+  else memory.fill(dA, 0, <usize>(P * P) << 2);
+  recurrenceDACorrection(theta0, out, dU, dA, diff, N, T, P);
+}
+
+/**
+ * The first half of linearRecurrenceVjp on its own (threads run it on disjoint sequences): dU = g and
+ * dθ_0 = g_1 A, with `packed` A as that function packs it.
+ */
+export function recurrenceGradRows(
+  A: usize,
+  out: usize,
+  dOut: usize,
+  dU: usize,
+  dTheta0: usize,
+  packed: usize,
+  N: i32,
+  T: i32,
+  P: i32,
+  clip: f32,
+  pack: bool,
+): void {
   const ld_ = T * P;
   const doClip = clipping(clip);
   memory.copy(dU, dOut, <usize>(N * T * P) << 2);
-  prepackB(packed, false, A, P, P, P);
+  if (pack) prepackB(packed, false, A, P, P, P);
   for (let t = T - 1; t >= 0; t--) {
     if (doClip) {
       for (let n = 0; n < N; n++) {
@@ -151,9 +179,23 @@ export function linearRecurrenceVjp(
       gemmPrepacked(N, P, P, dU, ld_, packed, dTheta0, P);
     }
   }
-  const R = N * T;
-  if (R > 1) gemm(true, false, P, P, R - 1, 1, dU + (<usize>P << 2), P, out, P, 0, dA, P);
-  else memory.fill(dA, 0, <usize>(P * P) << 2);
+}
+
+/**
+ * The last part of linearRecurrenceVjp: dA += Σ_n g_{n,1}ᵀ (θ0_n − θ_{n−1,T}) (the rows the one big GEMM over
+ * the N·T rows shifted by one paired wrongly at sequence starts), with `diff` N·P floats of scratch.
+ */
+export function recurrenceDACorrection(
+  theta0: usize,
+  out: usize,
+  dU: usize,
+  dA: usize,
+  diff: usize,
+  N: i32,
+  T: i32,
+  P: i32,
+): void {
+  const ld_ = T * P;
   for (let n = 0; n < N; n++) {
     for (let p = 0; p < P; p++) {
       const prev: f32 = n > 0 ? ld(out, (n * T - 1) * P + p) : 0;
@@ -161,7 +203,6 @@ export function linearRecurrenceVjp(
     }
   }
   if (T > 0) gemm(true, false, P, P, N, 1, dU, ld_, diff, P, 1, dA, P);
-  else memory.fill(dTheta0, 0, <usize>(N * P) << 2);
 }
 
 // ---- root MLP ----------------------------------------------------------------------------------

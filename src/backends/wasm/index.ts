@@ -6,10 +6,11 @@
 // Not here: backend choice and the fallback notice (src/backends/registry.ts), the kernels' maths (wasm/).
 
 import { WarpError } from "../../util/assert.js";
-import { binaryCpu, coalesce } from "../cpu/elementwise.js";
-import type { FloatArray, Kernels, RootMlpArgs } from "../kernels.js";
-import { BINARY_OPS, ROOT_ACTIVATIONS } from "../kernels.js";
+import { binaryCpu, clipCpu, clipVjpCpu, coalesce, unaryCpu, unaryVjpCpu } from "../cpu/elementwise.js";
+import type { FloatArray, Kernels, RootMlpArgs, UnaryOp } from "../kernels.js";
+import { BINARY_OPS, ROOT_ACTIVATIONS, UNARY_OPS } from "../kernels.js";
 import { WASM_BASE64 } from "./module.js";
+import { startThreads, type ThreadPool, type ThreadWorker } from "./threads.js";
 
 export type WasmLoad = { ok: true; kernels: Partial<Kernels>; info: string } | { ok: false; reason: string };
 
@@ -44,6 +45,34 @@ interface Exports {
     strideB: number,
     accumulate: boolean,
   ): void;
+  scratchSize(): number;
+  recurrenceDACorrection(
+    theta0: number,
+    out: number,
+    dU: number,
+    dA: number,
+    diff: number,
+    N: number,
+    T: number,
+    P: number,
+  ): void;
+  setScratch(base: number): void;
+  panelWidth(): number;
+  sameBits(x: number, y: number, n: number): boolean;
+  prepackRight(dst: number, b: number, transB: boolean, K: number, N: number): void;
+  matmulPrepacked(
+    a: number,
+    pb: number,
+    out: number,
+    M: number,
+    N: number,
+    K: number,
+    accumulate: boolean,
+  ): void;
+  unarySimd(op: number, x: number, out: number, n: number): void;
+  unaryVjpSimd(op: number, x: number, y: number, dy: number, dx: number, n: number): void;
+  clipSimd(x: number, lo: number, hi: number, out: number, n: number): void;
+  clipVjpSimd(x: number, above: number, below: number, dy: number, dx: number, n: number): void;
   linearRecurrence(
     A: number,
     U: number,
@@ -99,6 +128,7 @@ interface Exports {
 /** The part of the WebAssembly JS API used here (not in the ES2022 lib). */
 interface WasmApi {
   Module: new (bytes: Uint8Array) => object;
+  Memory: new (d: { initial: number; maximum: number; shared?: boolean }) => object;
   Instance: new (module: object, imports: object) => { exports: unknown };
   compile(bytes: Uint8Array): Promise<object>;
 }
@@ -106,19 +136,99 @@ interface WasmApi {
 const PAGE = 65536;
 /** Below this many elements an element-wise op stays on the cpu kernel (the copies would dominate). */
 const ELEMENTWISE_MIN = 4096;
+/**
+ * A matmul's right operand stays packed across calls (PackCache) when it has at least this many elements and
+ * the left operand at most PACK_CACHE_MAX_ROWS rows (beyond that, packing is a small share of the work).
+ */
+const PACK_CACHE_MIN = 65536;
+const PACK_CACHE_MAX_ROWS = 256;
+/** Unary functions the module computes (bitwise as the cpu kernels); the others stay on cpu. */
+const SIMD_UNARY: ReadonlySet<UnaryOp> = new Set(["neg", "sqrt", "abs", "relu", "square"]);
+
+/**
+ * The float32 value t such that, for every float32 v, (v > bound) ⇔ (v > t) when `above`, else
+ * (v < bound) ⇔ (v < t): clipVjp compares float32 inputs with float64 bounds, the module in float32.
+ */
+export function f32Threshold(bound: number, above: boolean): number {
+  const f = Math.fround(bound);
+  if (!Number.isFinite(f) || f === bound || (above ? f < bound : f > bound)) return f;
+  // f rounded past the bound: the neighbouring float32 on the bound's other side is equivalent.
+  if (f === 0) return above ? -(2 ** -149) : 2 ** -149;
+  const bits = new Int32Array(new Float32Array([f]).buffer);
+  bits[0]! += f > 0 === above ? -1 : 1;
+  return new Float32Array(bits.buffer)[0]!;
+}
+
+/** Rows of the micro-kernel (wasm/assembly/gemm.ts MR): fewer rows take the dot-product path, unpacked. */
+const KERNEL_ROWS = 4;
 
 function api(): WasmApi | undefined {
   return (globalThis as { WebAssembly?: WasmApi }).WebAssembly;
 }
 
+let bytesCache: Uint8Array | null = null;
+
 function moduleBytes(): Uint8Array {
+  if (bytesCache) return bytesCache;
   const s = atob(WASM_BASE64);
   const out = new Uint8Array(s.length);
   for (let i = 0; i < s.length; i++) out[i] = s.charCodeAt(i);
+  bytesCache = out;
   return out;
 }
 
+/** The module's memory import (env.memory): its minimum in pages and the byte offset of its limits flag. */
+function memoryImport(bytes: Uint8Array): { flagAt: number; min: number } {
+  let p = 8;
+  const leb = () => {
+    let r = 0;
+    let shift = 0;
+    let b: number;
+    do {
+      b = bytes[p++]!;
+      r += (b & 0x7f) * 2 ** shift;
+      shift += 7;
+    } while (b & 0x80);
+    return r;
+  };
+  const limits = () => {
+    const flag = bytes[p++]!;
+    leb();
+    if (flag & 1) leb();
+  };
+  while (p < bytes.length) {
+    const id = bytes[p++]!;
+    const end = leb() + p;
+    if (id === 2) {
+      for (let i = leb(); i > 0; i--) {
+        const skip = () => {
+          const n = leb();
+          p += n;
+        };
+        skip(); // module name
+        skip(); // field name
+        const kind = bytes[p++]!;
+        if (kind === 0) leb();
+        else if (kind === 1) {
+          p++;
+          limits();
+        } else if (kind === 3) p += 2;
+        else if (kind === 2) {
+          const flagAt = p++;
+          return { flagAt, min: leb() };
+        }
+      }
+    }
+    p = end;
+  }
+  throw new WarpError("wasm backend: the module imports no memory (rebuild it with npm run build:wasm)");
+}
+
+/** The largest memory the module declares (pages of 64 KiB: 4 GiB). */
+const MAX_PAGES = 65536;
+
 let compiled: object | null = null;
+let compiledShared: object | null = null;
 
 /**
  * Compiles the module asynchronously (needed once on a browser's main thread before the wasm backend can be
@@ -137,12 +247,34 @@ export async function initWasm(): Promise<void> {
 class Heap {
   private f32: Float32Array;
   private i32: Int32Array;
-  private readonly base: number;
+  private readonly start: number;
+  /** Start of the per-call regions: after the pinned region (PackCache's) at `start`. */
+  private base: number;
 
-  constructor(private readonly ex: Exports) {
-    this.base = (ex.scratchEnd() + 63) & ~63;
+  /** `reserved` bytes after the module's own scratch belong to others (the threads' scratch). */
+  constructor(
+    private readonly ex: Exports,
+    reserved = 0,
+  ) {
+    this.start = ((ex.scratchEnd() + 63) & ~63) + reserved;
+    this.base = this.start;
     this.f32 = new Float32Array(ex.memory.buffer);
     this.i32 = new Int32Array(ex.memory.buffer);
+  }
+
+  /** Byte size of the region that outlives calls; per-call regions are laid out after it. */
+  get pinnedBytes(): number {
+    return this.base - this.start;
+  }
+
+  /**
+   * Makes the region that outlives calls at least `floats` long and returns its byte pointer. Its content
+   * survives; pointers from earlier `reserve` calls do not.
+   */
+  pin(floats: number): number {
+    this.base = Math.max(this.base, this.start + ((floats * 4 + 63) & ~63));
+    this.reserve();
+    return this.start;
   }
 
   /** Byte pointers of consecutive regions of the given lengths (in 4-byte elements). */
@@ -179,6 +311,16 @@ class Heap {
     for (let i = 0; i < x.length; i++) this.i32[(ptr >> 2) + i] = x[i]!;
   }
 
+  /** Zeroes n floats at ptr. */
+  zero(ptr: number, n: number): void {
+    this.f32.fill(0, ptr >> 2, (ptr >> 2) + n);
+  }
+
+  /** Copies n floats within the heap. */
+  copy(dst: number, src: number, n: number): void {
+    this.f32.copyWithin(dst >> 2, src >> 2, (src >> 2) + n);
+  }
+
   get(ptr: number, out: FloatArray): void {
     out.set(this.f32.subarray(ptr >> 2, (ptr >> 2) + out.length));
   }
@@ -207,8 +349,74 @@ function rootSizes(dims: readonly number[]): { P: number; H: number; width: numb
   return { P, H, width: Math.max(...dims) };
 }
 
-function kernelsOf(ex: Exports): Partial<Kernels> {
-  const heap = new Heap(ex);
+/**
+ * The last large right operand of a small-row matmul, raw and packed in the heap's pinned region: a call whose
+ * operand has the same shape, transposition and bitwise the same values reuses the packing (the autoregressive
+ * step multiplies by the same A at every step). Correctness rests on the bitwise check alone.
+ */
+class PackCache {
+  private transB = false;
+  private K = 0;
+  private N = 0;
+
+  constructor(
+    private readonly ex: Exports,
+    private readonly heap: Heap,
+  ) {}
+
+  /** Byte pointer of op(b) (K×N) packed; pointers from earlier `heap.reserve` calls become invalid. */
+  packed(b: Float32Array, transB: boolean, K: number, N: number): number {
+    const n = K * N;
+    const rawFloats = (n + 15) & ~15;
+    const raw = this.heap.pin(rawFloats + this.ex.prepackedSize(K, N));
+    const packed = raw + 4 * rawFloats;
+    const [staged] = this.heap.reserve(n) as [number];
+    this.heap.put(staged, b.subarray(0, n));
+    if (this.K === K && this.N === N && this.transB === transB && this.ex.sameBits(staged, raw, n))
+      return packed;
+    this.heap.copy(raw, staged, n);
+    this.ex.prepackRight(packed, raw, transB, K, N);
+    [this.K, this.N, this.transB] = [K, N, transB];
+    return packed;
+  }
+}
+
+/** Below this many multiply-adds a matmul stays on one thread. */
+const THREAD_MIN_WORK = 1 << 21;
+
+/**
+ * [j0, j1) ranges splitting n columns into at most `parts`, each a multiple of `align` wide but the last, which
+ * is at least `align` wide (a narrower one joins its neighbour: GEMM takes other paths below a panel's width).
+ */
+function columnRanges(n: number, parts: number, align: number): [number, number][] {
+  const width = Math.ceil(n / parts / align) * align;
+  const out: [number, number][] = [];
+  for (let j = 0; j < n; j += width) out.push([j, Math.min(n, j + width)]);
+  const last = out[out.length - 1]!;
+  if (out.length > 1 && last[1] - last[0] < align) out[out.length - 2]![1] = out.pop()![1];
+  return out;
+}
+
+/** [n0, n1) ranges splitting n rows into at most `parts` near-equal ones. */
+function rowRanges(n: number, parts: number): [number, number][] {
+  const out: [number, number][] = [];
+  for (let i = 0; i < parts; i++) {
+    const [n0, n1] = [Math.floor((n * i) / parts), Math.floor((n * (i + 1)) / parts)];
+    if (n1 > n0) out.push([n0, n1]);
+  }
+  return out;
+}
+
+function kernelsOf(ex: Exports, pool: ThreadPool | null = null, reserved = 0): Partial<Kernels> {
+  const heap = new Heap(ex, reserved);
+  const packCache = new PackCache(ex, heap);
+  const threads = pool?.threads ?? 1;
+  const panel = ex.panelWidth();
+  /** Column slices of one product when it is worth threads (each slice as large as one thread's work). */
+  const split = (rows: number, N: number, K: number) =>
+    pool && rows >= KERNEL_ROWS && rows * N * K >= THREAD_MIN_WORK && N >= 2 * panel
+      ? columnRanges(N, threads, panel)
+      : null;
   return {
     binary(op, a, aStrides, b, bStrides, out, shape) {
       const total = shape.reduce((p, d) => p * d, 1);
@@ -247,16 +455,97 @@ function kernelsOf(ex: Exports): Partial<Kernels> {
       );
       heap.get(po, out.subarray(0, total));
     },
+    unary(op, x, out) {
+      const n = x.length;
+      if (!SIMD_UNARY.has(op) || n < ELEMENTWISE_MIN || !(x instanceof Float32Array)) {
+        unaryCpu(op, x, out);
+        return;
+      }
+      const [px, po] = heap.reserve(n, n) as [number, number];
+      heap.put(px, x.subarray(0, n));
+      ex.unarySimd(UNARY_OPS.indexOf(op), px, po, n);
+      heap.get(po, out.subarray(0, n));
+    },
+    unaryVjp(op, x, y, dy, dx) {
+      const n = x.length;
+      if (
+        !SIMD_UNARY.has(op) ||
+        n < ELEMENTWISE_MIN ||
+        !(x instanceof Float32Array && y instanceof Float32Array && dy instanceof Float32Array)
+      ) {
+        unaryVjpCpu(op, x, y, dy, dx);
+        return;
+      }
+      const [px, py, pdy, pdx] = heap.reserve(n, op === "sqrt" ? n : 0, n, n) as [
+        number,
+        number,
+        number,
+        number,
+      ];
+      if (op === "sqrt") heap.put(py, y.subarray(0, n));
+      else heap.put(px, x.subarray(0, n));
+      heap.put(pdy, dy.subarray(0, n));
+      ex.unaryVjpSimd(UNARY_OPS.indexOf(op), px, py, pdy, pdx, n);
+      heap.get(pdx, dx.subarray(0, n));
+    },
+    clip(x, lo, hi, out) {
+      const n = x.length;
+      if (n < ELEMENTWISE_MIN || !(x instanceof Float32Array)) {
+        clipCpu(x, lo, hi, out);
+        return;
+      }
+      const [px, po] = heap.reserve(n, n) as [number, number];
+      heap.put(px, x);
+      ex.clipSimd(px, lo, hi, po, n);
+      heap.get(po, out.subarray(0, n));
+    },
+    clipVjp(x, lo, hi, dy, dx) {
+      const n = x.length;
+      if (n < ELEMENTWISE_MIN || !(x instanceof Float32Array && dy instanceof Float32Array)) {
+        clipVjpCpu(x, lo, hi, dy, dx);
+        return;
+      }
+      const [px, pdy, pdx] = heap.reserve(n, n, n) as [number, number, number];
+      heap.put(px, x);
+      heap.put(pdy, dy.subarray(0, n));
+      ex.clipVjpSimd(px, f32Threshold(lo, true), f32Threshold(hi, false), pdy, pdx, n);
+      heap.get(pdx, dx.subarray(0, n));
+    },
     matmul(a, b, out, m) {
       const { batch, M, N, K } = m;
       need(a, batch > 0 ? (batch - 1) * m.strideA + M * K : 0, "a");
       need(b, batch > 0 ? (batch - 1) * m.strideB + K * N : 0, "b");
       need(out, batch * M * N, "out");
+      // Rows of one A·op(B) product: the batch folds into M when it shares B and A's are consecutive.
+      const rows = batch === 1 || (m.strideB === 0 && m.strideA === M * K) ? batch * M : 0;
+      if (
+        !m.transA &&
+        rows >= KERNEL_ROWS &&
+        rows <= PACK_CACHE_MAX_ROWS &&
+        K * N >= PACK_CACHE_MIN &&
+        b instanceof Float32Array
+      ) {
+        const pk = packCache.packed(b, m.transB, K, N);
+        const [pa, po] = heap.reserve(rows * K, rows * N) as [number, number];
+        heap.put(pa, a.subarray(0, rows * K));
+        if (m.accumulate) heap.put(po, out.subarray(0, rows * N));
+        const cols = split(rows, N, K);
+        if (cols && pool) {
+          const acc = m.accumulate ? 1 : 0;
+          pool.run(cols.map(([j0, j1]) => ["matmulPrepackedColumns", pa, pk, po, rows, N, K, acc, j0, j1]));
+        } else ex.matmulPrepacked(pa, pk, po, rows, N, K, m.accumulate);
+        heap.get(po, out.subarray(0, rows * N));
+        return;
+      }
       const [pa, pb, po] = heap.reserve(a.length, b.length, batch * M * N) as [number, number, number];
       heap.put(pa, a);
       heap.put(pb, b);
       if (m.accumulate) heap.put(po, out.subarray(0, batch * M * N));
-      ex.matmul(pa, pb, po, batch, M, N, K, m.transA, m.transB, m.strideA, m.strideB, m.accumulate);
+      const cols = batch === 1 ? split(M, N, K) : null;
+      if (cols && pool) {
+        const [tA, tB, acc] = [m.transA ? 1 : 0, m.transB ? 1 : 0, m.accumulate ? 1 : 0];
+        pool.run(cols.map(([j0, j1]) => ["gemmColumns", tA, tB, M, N, K, pa, pb, po, acc, j0, j1]));
+      } else ex.matmul(pa, pb, po, batch, M, N, K, m.transA, m.transB, m.strideA, m.strideB, m.accumulate);
       heap.get(po, out.subarray(0, batch * M * N));
     },
     linearRecurrence(A, U, theta0, out, { N, T, P, clip }) {
@@ -265,18 +554,31 @@ function kernelsOf(ex: Exports): Partial<Kernels> {
       need(U, size, "U");
       need(theta0, N * P, "theta0");
       need(out, size, "out");
-      const [pA, pU, p0, po, pk] = heap.reserve(P * P, size, N * P, size, ex.prepackedSize(P, P)) as [
-        number,
-        number,
-        number,
-        number,
-        number,
-      ];
-      heap.put(pA, A.subarray(0, P * P));
-      heap.put(pU, U.subarray(0, size));
-      heap.put(p0, theta0.subarray(0, N * P));
-      ex.linearRecurrence(pA, pU, p0, po, pk, N, T, P, clip);
-      heap.get(po, out.subarray(0, size));
+      const rows =
+        pool && N * T * P * P >= THREAD_MIN_WORK ? rowRanges(N, threads) : [[0, N] as [number, number]];
+      const packs = rows.map(() => ex.prepackedSize(P, P));
+      const [pA, pU, p0, po, ...pk] = heap.reserve(P * P, size, N * P, size, ...packs) as number[];
+      heap.put(pA!, A.subarray(0, P * P));
+      heap.put(pU!, U.subarray(0, size));
+      heap.put(p0!, theta0.subarray(0, N * P));
+      if (rows.length > 1 && pool) {
+        const at = (p: number, n0: number, per: number) => p + 4 * n0 * per;
+        pool.run(
+          rows.map(([n0, n1], i) => [
+            "linearRecurrence",
+            pA!,
+            at(pU!, n0, T * P),
+            at(p0!, n0, P),
+            at(po!, n0, T * P),
+            pk[i]!,
+            n1 - n0,
+            T,
+            P,
+            clip,
+          ]),
+        );
+      } else ex.linearRecurrence(pA!, pU!, p0!, po!, pk[0]!, N, T, P, clip);
+      heap.get(po!, out.subarray(0, size));
     },
     linearRecurrenceVjp(A, theta0, out, dOut, dA, dU, dTheta0, { N, T, P, clip }) {
       const size = N * T * P;
@@ -287,7 +589,9 @@ function kernelsOf(ex: Exports): Partial<Kernels> {
       need(dA, P * P, "dA");
       need(dU, size, "dU");
       need(dTheta0, N * P, "dTheta0");
-      const [pA, p0, po, pdo, pdA, pdU, pd0, pdiff, pk] = heap.reserve(
+      const rows = pool && T > 0 && N * T * P * P >= THREAD_MIN_WORK ? rowRanges(N, threads) : null;
+      const packs = (rows ?? [0]).map(() => ex.prepackedSize(P, P));
+      const [pA, p0, po, pdo, pdA, pdU, pd0, pdiff, ...pk] = heap.reserve(
         P * P,
         N * P,
         size,
@@ -296,13 +600,40 @@ function kernelsOf(ex: Exports): Partial<Kernels> {
         size,
         N * P,
         N * P,
-        ex.prepackedSize(P, P),
-      ) as [number, number, number, number, number, number, number, number, number];
+        ...packs,
+      ) as [number, number, number, number, number, number, number, number, ...number[]];
       heap.put(pA, A.subarray(0, P * P));
       heap.put(p0, theta0.subarray(0, N * P));
       heap.put(po, out.subarray(0, size));
       heap.put(pdo, dOut.subarray(0, size));
-      ex.linearRecurrenceVjp(pA, p0, po, pdo, pdA, pdU, pd0, pdiff, pk, N, T, P, clip);
+      if (rows && pool) {
+        // g by sequences on the threads, then dA's one big GEMM by columns, then its rank-N correction here.
+        const at = (p: number, n0: number, per: number) => p + 4 * n0 * per;
+        pool.run(
+          rows.map(([n0, n1], i) => [
+            "recurrenceGradRows",
+            pA,
+            at(po, n0, T * P),
+            at(pdo, n0, T * P),
+            at(pdU, n0, T * P),
+            at(pd0, n0, P),
+            pk[i]!,
+            n1 - n0,
+            T,
+            P,
+            clip,
+            1,
+          ]),
+        );
+        const R = N * T;
+        const cols = (R > 1 && split(P, P, R - 1)) || [[0, P] as [number, number]];
+        if (R > 1)
+          pool.run(
+            cols.map(([j0, j1]) => ["gemmColumns", 1, 0, P, P, R - 1, pdU + 4 * P, po, pdA, 0, j0, j1]),
+          );
+        else heap.zero(pdA, P * P);
+        ex.recurrenceDACorrection(p0, po, pdU, pdA, pdiff, N, T, P);
+      } else ex.linearRecurrenceVjp(pA, p0, po, pdo, pdA, pdU, pd0, pdiff, pk[0]!, N, T, P, clip);
       heap.get(pdA, dA.subarray(0, P * P));
       heap.get(pdU, dU.subarray(0, size));
       heap.get(pd0, dTheta0.subarray(0, N * P));
@@ -371,6 +702,109 @@ function firstLine(e: unknown): string {
 
 let cached: WasmLoad | null = null;
 
+interface NodeProcess {
+  env: Record<string, string | undefined>;
+  getBuiltinModule?(id: string): unknown;
+}
+
+/** Whether this is Node with worker_threads reachable without an import, and SharedArrayBuffer. */
+function canStartThreads(): boolean {
+  const proc = (globalThis as { process?: NodeProcess }).process;
+  return typeof proc?.getBuiltinModule === "function" && typeof SharedArrayBuffer !== "undefined";
+}
+
+/** Threads for the wasm backend under Node: WARP_NUM_THREADS, else the cores (at most 8); 1 elsewhere. */
+function nodeThreads(): number {
+  const proc = (globalThis as { process?: NodeProcess }).process;
+  if (!canStartThreads()) return 1;
+  const env = Number(proc!.env.WARP_NUM_THREADS);
+  if (Number.isInteger(env) && env >= 1) return Math.min(env, 64);
+  const os = proc!.getBuiltinModule!("os") as { availableParallelism(): number };
+  return Math.min(os.availableParallelism(), 8);
+}
+
+/** The worker_threads entry, relative to this file (a variable, so bundlers leave it alone). */
+const THREAD_WORKER = "./thread-worker.js";
+
+/**
+ * The module on a shared memory with `threads` − 1 worker_threads beside this thread, or null when the
+ * workers did not start (the caller falls back to one thread).
+ */
+function threaded(w: WasmApi, min: number, threads: number): WasmLoad | null {
+  compiledShared ??= new w.Module(sharedBytes());
+  const proc = (globalThis as { process?: NodeProcess }).process!;
+  const { Worker } = proc.getBuiltinModule!("worker_threads") as {
+    Worker: new (url: URL, options: { execArgv: string[] }) => ThreadWorker;
+  };
+  const url = new URL(THREAD_WORKER, import.meta.url);
+  const made = onSharedMemory(w, compiledShared, min, threads, () => {
+    const worker = new Worker(url, { execArgv: [] });
+    // A worker that fails to start must not crash the process: the pool times out and one thread runs.
+    (worker as unknown as { on(e: string, f: () => void): void }).on("error", () => {});
+    return worker;
+  });
+  return made instanceof Promise ? null : made;
+}
+
+/** The module's bytes with its memory import marked shared (the same code, on a shared memory). */
+function sharedBytes(): Uint8Array {
+  const bytes = moduleBytes().slice();
+  bytes[memoryImport(bytes).flagAt]! |= 2;
+  return bytes;
+}
+
+/** An instance on a new shared memory and a pool of `threads` − 1 workers from `spawn` (null if they failed). */
+function onSharedMemory(
+  w: WasmApi,
+  module: object,
+  min: number,
+  threads: number,
+  spawn: () => ThreadWorker,
+): WasmLoad | null | Promise<WasmLoad | null> {
+  const memory = new w.Memory({ initial: min, maximum: MAX_PAGES, shared: true });
+  const ex = new w.Instance(module, { env: { memory } }).exports as Exports;
+  const each = (ex.scratchSize() + 63) & ~63;
+  const base = (ex.scratchEnd() + 63) & ~63;
+  const end = base + each * (threads - 1);
+  if (end > ex.memory.buffer.byteLength)
+    ex.memory.grow(Math.ceil((end - ex.memory.buffer.byteLength) / PAGE));
+  const scratch = Array.from({ length: threads - 1 }, (_, i) => base + i * each);
+  const made = (pool: ThreadPool | null): WasmLoad | null =>
+    pool && {
+      ok: true,
+      kernels: kernelsOf(ex, pool, each * (threads - 1)),
+      info: `WebAssembly SIMD128, ${threads} threads`,
+    };
+  const pool = startThreads(
+    ex as unknown as Record<string, unknown>,
+    module,
+    memory,
+    threads,
+    scratch,
+    spawn,
+  );
+  return pool instanceof Promise ? pool.then(made) : made(pool);
+}
+
+/**
+ * Runs the wasm backend on `threads` threads in a browser (or any host without worker_threads): `spawn()`
+ * starts one Web Worker whose script calls `serveWasmThread(self)`. Needs a cross-origin isolated page
+ * (SharedArrayBuffer); otherwise, or when the workers fail to start, the backend stays on one thread. Call
+ * before the first op, or call `setBackend("wasm")` afterwards. Resolves to the backend's description.
+ */
+export async function initWasmThreads(spawn: () => ThreadWorker, threads = 2): Promise<string> {
+  await initWasm();
+  const w = api()!;
+  const isolated = (globalThis as { crossOriginIsolated?: boolean }).crossOriginIsolated !== false;
+  if (threads > 1 && isolated && typeof SharedArrayBuffer !== "undefined") {
+    compiledShared ??= await w.compile(sharedBytes());
+    const made = await onSharedMemory(w, compiledShared, memoryImport(moduleBytes()).min, threads, spawn);
+    if (made) cached = made;
+  }
+  const load = cached?.ok ? cached : loadWasm();
+  return load.ok ? load.info : load.reason;
+}
+
 /** Instantiates the module once and returns its float32 kernels, or why it cannot be used. Never throws. */
 export function loadWasm(): WasmLoad {
   if (cached?.ok) return cached;
@@ -389,11 +823,25 @@ export function loadWasm(): WasmLoad {
           : `this WebAssembly engine cannot compile the SIMD128 module: ${msg}`,
     };
   }
-  try {
-    const ex = new w.Instance(compiled, {}).exports as Exports;
-    cached = { ok: true, kernels: kernelsOf(ex), info: "WebAssembly SIMD128, 1 thread" };
-  } catch (e) {
-    cached = { ok: false, reason: `the wasm module failed to instantiate: ${firstLine(e)}` };
-  }
+  cached = wasmInstance(nodeThreads());
   return cached;
+}
+
+/**
+ * A new instance of the module with its own memory and kernels, on `threads` threads where workers can start
+ * (Node; else one). loadWasm's is the one the backend uses; tests and benchmarks compare thread counts.
+ */
+export function wasmInstance(threads: number): WasmLoad {
+  const w = api();
+  if (!w || !compiled) return loadWasm().ok ? wasmInstance(threads) : loadWasm();
+  try {
+    const { min } = memoryImport(moduleBytes());
+    const load = threads > 1 && canStartThreads() ? threaded(w, min, threads) : null;
+    if (load) return load;
+    const memory = new w.Memory({ initial: min, maximum: MAX_PAGES });
+    const ex = new w.Instance(compiled, { env: { memory } }).exports as Exports;
+    return { ok: true, kernels: kernelsOf(ex), info: "WebAssembly SIMD128, 1 thread" };
+  } catch (e) {
+    return { ok: false, reason: `the wasm module failed to instantiate: ${firstLine(e)}` };
+  }
 }
