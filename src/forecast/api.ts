@@ -44,7 +44,7 @@ export interface FitForecasterOptions {
   split?: readonly [number, number, number];
   /** Global scaling (default "standard"). */
   scaling?: SeriesScaling;
-  /** Per-window centring relative to the context (default "mean"). */
+  /** Per-window centring relative to the context (default "season": the last season, else the last value). */
   instanceNorm?: InstanceNorm;
   /** The seasonal-naive baseline's season (default: detected). */
   season?: number | null;
