@@ -83,22 +83,25 @@ export interface ForwardOptions {
 }
 
 /**
- * Teacher-forcing decisions (N, T) of a batch trained from a context (Batch.context): 1 while t < context,
- * then one Bernoulli(forcing_prob) draw per sequence and step (1 = feed the true x_t).
+ * The teacher-forcing decisions (N, T) of a training batch: its own forceMask, or when it is trained from
+ * a context (Batch.context) 1 while t < context, then one Bernoulli(forcing_prob) draw per sequence and
+ * step (1 = feed the true x_t); undefined otherwise (the model draws its own).
  */
-export function contextForceMask(
+export function batchForceMask(
+  batch: Batch,
+  config: ModelConfig,
   key: Key | undefined,
-  forcingProb: number,
-  context: number,
-  N: number,
-  T: number,
-  dtype: FloatDType,
   who: string,
-): Tensor {
+): Tensor | undefined {
+  if (batch.forceMask || batch.context === undefined) return batch.forceMask;
+  const { context } = batch;
+  const [N, T] = batch.x.shape as [number, number];
+  assert(config.autoregressive, () => `${who}: training from a context needs an autoregressive model`);
   assert(
     Number.isInteger(context) && context >= 1 && context < T,
     () => `${who}: a training context must be in 1..${T - 1} (the sequences have ${T} steps), got ${context}`,
   );
+  const dtype = batch.x.dtype as FloatDType;
   const ctx = broadcastTo(
     tensor(
       Array.from({ length: T }, (_, t) => (t < context ? 1 : 0)),
@@ -107,7 +110,7 @@ export function contextForceMask(
     ),
     [N, T],
   );
-  if (forcingProb <= 0) return ctx;
+  if (config.forcing_prob <= 0) return ctx;
   assert(key, () => `${who}: teacher forcing with forcing_prob > 0 needs a random key`);
-  return ops.where(ctx, 1, bernoulli(key, forcingProb, [N, T], dtype));
+  return ops.where(ctx, 1, bernoulli(key, config.forcing_prob, [N, T], dtype));
 }

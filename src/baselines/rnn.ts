@@ -53,7 +53,7 @@ import { broadcastTo } from "../ops/reduce.js";
 import { concat, reshape, slice, stack } from "../ops/shape.js";
 import {
   type Batch,
-  contextForceMask,
+  batchForceMask,
   type ForwardOptions,
   type SequenceModel,
   sequenceTimes,
@@ -389,23 +389,7 @@ export class RnnModel implements SequenceModel<RnnParams> {
   /** The training loss of a batch (`taskLoss`, docs/model.md §3) of the forward pass with teacher forcing. */
   loss(p: RnnParams, batch: Batch, key?: Key): Tensor {
     const [kForward, kSteps, kForce] = key ? (splitKey(key, 3) as Key[]) : [];
-    let forceMask = batch.forceMask;
-    if (!forceMask && batch.context !== undefined) {
-      assert(
-        this.config.autoregressive,
-        () => "RnnModel: training from a context needs an autoregressive model",
-      );
-      const [N, T] = batch.x.shape as [number, number];
-      forceMask = contextForceMask(
-        kForce,
-        this.config.forcing_prob,
-        batch.context,
-        N,
-        T,
-        batch.x.dtype as FloatDType,
-        "RnnModel",
-      );
-    }
+    const forceMask = batchForceMask(batch, this.config, kForce, "RnnModel");
     const out = this.forward(p, batch.x, { times: batch.times, key: kForward, forceMask });
     return taskLoss(this.config, out, batch, kSteps, "RnnModel");
   }

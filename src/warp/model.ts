@@ -12,7 +12,7 @@ import { linearRecurrence } from "../ops/recurrence.js";
 import { broadcastTo } from "../ops/reduce.js";
 import { concat, reshape, slice, stack, transpose } from "../ops/shape.js";
 import type { Batch, ForwardOptions, SequenceModel } from "../sequence-model.js";
-import { contextForceMask, sequenceTimes } from "../sequence-model.js";
+import { batchForceMask, sequenceTimes } from "../sequence-model.js";
 import { type FloatDType, type Tensor, tensor, zeros } from "../tensor/tensor.js";
 import { assert, fmtShape } from "../util/assert.js";
 import { bernoulli, type Key, normal, splitKey, uniform } from "../util/random.js";
@@ -372,27 +372,9 @@ export class WarpModel implements SequenceModel<WarpParams> {
     const out = this.forward(p, batch.x, {
       times: batch.times,
       key: kForward,
-      forceMask: batch.forceMask ?? this.contextForcing(batch, kForce),
+      forceMask: batchForceMask(batch, this.config, kForce, "WarpModel"),
     });
     return taskLoss(this.config, out, batch, kSteps, "WarpModel");
-  }
-
-  private contextForcing(batch: Batch, key: Key | undefined): Tensor | undefined {
-    if (batch.context === undefined) return undefined;
-    assert(
-      this.config.autoregressive,
-      () => "WarpModel: training from a context needs an autoregressive model",
-    );
-    const [N, T] = batch.x.shape as [number, number];
-    return contextForceMask(
-      key,
-      this.config.forcing_prob,
-      batch.context,
-      N,
-      T,
-      batch.x.dtype as FloatDType,
-      "WarpModel",
-    );
   }
 
   /** A streaming-prediction session (stream.ts): push(x_t) → prediction of x_{t+1}, fork, reset. */

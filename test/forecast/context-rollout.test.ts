@@ -13,7 +13,7 @@ import {
   slice,
   Tensor,
 } from "../../src/index.js";
-import { contextForceMask } from "../../src/sequence-model.js";
+import { batchForceMask } from "../../src/sequence-model.js";
 import { taskLoss } from "../../src/warp/loss.js";
 import { assertAllClose, throwsWith } from "../helpers/index.js";
 
@@ -23,19 +23,28 @@ const x = new Tensor(
   [N, T, 1],
 );
 
-describe("contextForceMask", () => {
+describe("batchForceMask", () => {
+  const config = (forcing_prob: number, autoregressive = true) =>
+    resolveModelConfig({ data_size: 1, forcing_prob, autoregressive });
   it("forces every step before the context, draws after it", () => {
-    const zero = contextForceMask(undefined, 0, L, N, T, "float32", "test");
+    const zero = batchForceMask({ x, context: L }, config(0), undefined, "test")!;
     assert.deepEqual(
       Array.from(zero.data),
       Array.from({ length: N * T }, (_, k) => (k % T < L ? 1 : 0)),
     );
-    const half = contextForceMask(randomKey(1), 0.5, L, N, T, "float32", "test");
+    const half = batchForceMask({ x, context: L }, config(0.5), randomKey(1), "test")!;
     const after = Array.from(half.data).filter((_, k) => k % T >= L);
     assert.ok(Array.from(half.data).every((v, k) => (k % T < L ? v === 1 : v === 0 || v === 1)));
     assert.ok(after.includes(0) && after.includes(1), `a fair coin over ${after.length} steps`);
-    throwsWith(() => contextForceMask(undefined, 0, T, N, T, "float32", "test"), "1..8", "got 9");
-    throwsWith(() => contextForceMask(undefined, 0.5, L, N, T, "float32", "test"), "random key");
+    // A batch's own mask wins; no context, no mask.
+    assert.equal(batchForceMask({ x, forceMask: zero, context: 2 }, config(0), undefined, "test"), zero);
+    assert.equal(batchForceMask({ x }, config(0), undefined, "test"), undefined);
+    throwsWith(() => batchForceMask({ x, context: T }, config(0), undefined, "test"), "1..8", "got 9");
+    throwsWith(() => batchForceMask({ x, context: L }, config(0.5), undefined, "test"), "random key");
+    throwsWith(
+      () => batchForceMask({ x, context: L }, config(0, false), undefined, "test"),
+      "autoregressive",
+    );
   });
 });
 
