@@ -159,12 +159,11 @@ export function diagonalStep(
   const k = kernelsFor(a.dtype);
   const out = empty([N, P], a.dtype);
   const o = out.data as FloatArray;
-  const th = thetaPrev.data;
-  const av = a.data;
-  const uv = u.data;
-  for (let n = 0; n < N; n++) {
-    for (let p = 0; p < P; p++) o[n * P + p] = th[n * P + p]! * av[p]! + uv[n * P + p]!;
-  }
+  const th = thetaPrev.data as FloatArray;
+  // The element-wise part is the scan kernel over one step (T = 1), clipping too unless a low-rank term
+  // follows.
+  const fusedClip = lowRank ? 0 : clip;
+  k.diagonalScan(a.data as FloatArray, u.data as FloatArray, th, o, { N, T: 1, P, clip: fusedClip, chunk: 0 });
   let z: Tensor | null = null;
   if (lowRank) {
     const r = lowRank.U.shape[1]!;
@@ -182,7 +181,7 @@ export function diagonalStep(
       accumulate: true,
     });
   }
-  if (clip > 0) k.clip(o, -clip, clip, o);
+  if (clip > 0 && lowRank) k.clip(o, -clip, clip, o);
   const inputs = lowRank ? [thetaPrev, a, u, lowRank.U, lowRank.V] : [thetaPrev, a, u];
   return record(out, "diagonalStep", inputs, { clip, z });
 }
@@ -194,27 +193,22 @@ export const diagonalStepVjp: Vjp<"diagonalStep"> = (dOut, { inputs, attrs: { cl
   const [N, P] = thetaPrev!.shape as [number, number];
   const dt = a!.dtype;
   const k = kernelsFor(dt);
-  let g = dOut;
-  if (clip > 0) {
-    // A clipped float32 state holds fround(clip): compare against the stored bound.
-    const c = dt === "float32" ? Math.fround(clip) : clip;
-    g = empty([N, P], dt);
-    k.clipVjp(out.data as FloatArray, -c, c, dOut.data as FloatArray, g.data as FloatArray);
-  }
-  const gv = g.data;
-  const th = thetaPrev!.data;
-  const av = a!.data;
+  // The scan's backward over one step (T = 1): g = dOut ⊙ [θ_t not clipped] (into du), dθ_{t−1} = g ⊙ a,
+  // da = Σ_n g ⊙ θ_{t−1}.
+  const g = empty([N, P], dt);
   const dTheta = empty([N, P], dt);
-  const dth = dTheta.data as FloatArray;
-  const acc = new Float64Array(P);
-  for (let n = 0; n < N; n++) {
-    for (let p = 0; p < P; p++) {
-      dth[n * P + p] = gv[n * P + p]! * av[p]!;
-      acc[p] = acc[p]! + gv[n * P + p]! * th[n * P + p]!;
-    }
-  }
   const da = empty([P], dt);
-  (da.data as FloatArray).set(acc);
+  const dth = dTheta.data as FloatArray;
+  k.diagonalScanVjp(
+    a!.data as FloatArray,
+    thetaPrev!.data as FloatArray,
+    out.data as FloatArray,
+    dOut.data as FloatArray,
+    da.data as FloatArray,
+    g.data as FloatArray,
+    dth,
+    { N, T: 1, P, clip, chunk: 0 },
+  );
   if (!U || !V || !z) return [dTheta, da, g];
   const r = U.shape[1]!;
   const gemm = (
