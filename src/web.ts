@@ -230,6 +230,9 @@ export {
   diagonalStep,
   diagonalStepRef,
   type LowRank,
+  type LowRankScanOptions,
+  lowRankScan,
+  lowRankScanRef,
   type ScanOptions,
 } from "./ops/scan.js";
 export { concat, gather, reshape, slice, split, stack, transpose } from "./ops/shape.js";

@@ -59,6 +59,7 @@ export interface OpAttrs {
   linearRecurrence: { clip: number };
   diagonalScan: { clip: number; chunk: number };
   diagonalStep: { clip: number; z: Tensor | null };
+  lowRankScan: { clip: number; states: Tensor; z: Tensor };
   rootMlp: { dims: number[]; act: RootActivation; hidden: Tensor | null };
   linearStep: { clip: number; tape: StepTapeBuffers | null; t: number };
   stepTapeTick: { tape: StepTapeBuffers };

@@ -163,7 +163,13 @@ export function diagonalStep(
   // The element-wise part is the scan kernel over one step (T = 1), clipping too unless a low-rank term
   // follows.
   const fusedClip = lowRank ? 0 : clip;
-  k.diagonalScan(a.data as FloatArray, u.data as FloatArray, th, o, { N, T: 1, P, clip: fusedClip, chunk: 0 });
+  k.diagonalScan(a.data as FloatArray, u.data as FloatArray, th, o, {
+    N,
+    T: 1,
+    P,
+    clip: fusedClip,
+    chunk: 0,
+  });
   let z: Tensor | null = null;
   if (lowRank) {
     const r = lowRank.U.shape[1]!;
@@ -256,4 +262,182 @@ export function diagonalStepRef(
   let theta = add(mul(thetaPrev, a), u);
   if (lowRank) theta = add(theta, matmul(matmul(thetaPrev, lowRank.V), lowRank.U, { transB: true }));
   return clip > 0 ? clipOp(theta, -clip, clip) : theta;
+}
+
+/** Options of `lowRankScan`. */
+export interface LowRankScanOptions {
+  /** Clip every θ_t element-wise to [−clip, clip] (no clipping when omitted, ≤ 0 or Infinity). */
+  clip?: number;
+}
+
+/** (N, T, P) ↔ (T, N, P): a transposed copy of the first two axes into `dst`. */
+function swapNT(
+  k: ReturnType<typeof kernelsFor>,
+  src: FloatArray,
+  dst: FloatArray,
+  A: number,
+  B: number,
+  P: number,
+) {
+  k.copyStrided(src, 0, [P, B * P, 1], dst, 0, [A * P, P, 1], [B, A, P], false);
+}
+
+/**
+ * All states θ_1..θ_T (N, T, P) of θ_t = clip(a ⊙ θ_{t−1} + (θ_{t−1} V) Uᵀ + u_t) — a low-rank-plus-diagonal
+ * transition over a whole sequence of known inputs u (N, T, P) — as one op: per step the one-step scan
+ * kernel and two thin GEMMs (N×P×r) on time-major buffers, no tape node per step; the backward pass defers
+ * dU and dV to one GEMM each over all T·N rows. a (P), U, V (P, r), theta0 (N, P).
+ */
+export function lowRankScan(
+  a: Tensor,
+  lowRank: LowRank,
+  u: Tensor,
+  theta0: Tensor,
+  options: LowRankScanOptions = {},
+): Tensor {
+  const [N, T, P] = check("lowRankScan", a, u, theta0);
+  checkStep("lowRankScan", theta0, a, theta0, lowRank);
+  const clip = clipValue(options.clip);
+  const dt = a.dtype;
+  const k = kernelsFor(dt);
+  const r = lowRank.U.shape[1]!;
+  const NP = N * P;
+  // states (T+1, N, P) with θ_0 first; z_t = θ_{t−1} V (T, N, r); u time-major.
+  const states = empty([T + 1, N, P], dt);
+  const z = empty([T, N, r], dt);
+  const ut = empty([T, N, P], dt);
+  const S = states.data as FloatArray;
+  const Z = z.data as FloatArray;
+  swapNT(k, u.data as FloatArray, ut.data as FloatArray, N, T, P);
+  S.set(theta0.data as FloatArray);
+  const av = a.data as FloatArray;
+  const Uv = lowRank.U.data as FloatArray;
+  const Vv = lowRank.V.data as FloatArray;
+  const gemm = { batch: 1, transA: false, strideA: 0, strideB: 0 };
+  for (let t = 0; t < T; t++) {
+    const prev = S.subarray(t * NP, (t + 1) * NP);
+    const next = S.subarray((t + 1) * NP, (t + 2) * NP);
+    const zt = Z.subarray(t * N * r, (t + 1) * N * r);
+    k.diagonalScan(av, (ut.data as FloatArray).subarray(t * NP, (t + 1) * NP), prev, next, {
+      N,
+      T: 1,
+      P,
+      clip: 0,
+      chunk: 0,
+    });
+    k.matmul(prev, Vv, zt, { ...gemm, M: N, N: r, K: P, transB: false, accumulate: false });
+    k.matmul(zt, Uv, next, { ...gemm, M: N, N: P, K: r, transB: true, accumulate: true });
+    if (clip > 0) k.clip(next, -clip, clip, next);
+  }
+  ut.dispose();
+  const out = empty([N, T, P], dt);
+  swapNT(k, S.subarray(NP), out.data as FloatArray, T, N, P);
+  return record(out, "lowRankScan", [a, lowRank.U, lowRank.V, u, theta0], { clip, states, z });
+}
+
+// Backward, t = T..1: g_t = (dOut_t + c_t) ⊙ [θ_t not clipped], w_t = g_t U, c_{t−1} = g_t ⊙ a + w_t Vᵀ
+// (c_T = 0); du_t = g_t; dθ_0 = c_0; da = Σ g_t ⊙ θ_{t−1}; dU = Σ g_tᵀ z_t and dV = Σ θ_{t−1}ᵀ w_t, each one
+// GEMM over the T·N rows.
+export const lowRankScanVjp: Vjp<"lowRankScan"> = (dOut, { inputs, attrs: { clip, states, z } }) => {
+  const [a, U, V, u] = inputs as Tensor[];
+  const [N, T, P] = u!.shape as [number, number, number];
+  const r = U!.shape[1]!;
+  const dt = a!.dtype;
+  const k = kernelsFor(dt);
+  const NP = N * P;
+  const S = states.data as FloatArray;
+  const dOt = empty([T, N, P], dt);
+  const G = empty([T, N, P], dt);
+  const W = empty([T, N, r], dt);
+  const carry = empty([N, P], dt);
+  const gin = empty([N, P], dt);
+  const daStep = empty([P], dt);
+  const Gv = G.data as FloatArray;
+  const Wv = W.data as FloatArray;
+  const cv = carry.data as FloatArray;
+  const gv = gin.data as FloatArray;
+  const dav = daStep.data as FloatArray;
+  swapNT(k, dOut.data as FloatArray, dOt.data as FloatArray, N, T, P);
+  const daAcc = new Float64Array(P);
+  const gemm = { batch: 1, strideA: 0, strideB: 0 };
+  for (let t = T - 1; t >= 0; t--) {
+    const dO = (dOt.data as FloatArray).subarray(t * NP, (t + 1) * NP);
+    if (t === T - 1) gv.set(dO);
+    else k.binary("add", dO, [1], cv, [1], gv, [NP]);
+    const g = Gv.subarray(t * NP, (t + 1) * NP);
+    const wt = Wv.subarray(t * N * r, (t + 1) * N * r);
+    k.diagonalScanVjp(
+      a!.data as FloatArray,
+      S.subarray(t * NP, (t + 1) * NP),
+      S.subarray((t + 1) * NP, (t + 2) * NP),
+      gv,
+      dav,
+      g,
+      cv,
+      { N, T: 1, P, clip, chunk: 0 },
+    );
+    for (let p = 0; p < P; p++) daAcc[p] = daAcc[p]! + dav[p]!;
+    k.matmul(g, U!.data as FloatArray, wt, {
+      ...gemm,
+      M: N,
+      N: r,
+      K: P,
+      transA: false,
+      transB: false,
+      accumulate: false,
+    });
+    k.matmul(wt, V!.data as FloatArray, cv, {
+      ...gemm,
+      M: N,
+      N: P,
+      K: r,
+      transA: false,
+      transB: true,
+      accumulate: true,
+    });
+  }
+  const da = empty([P], dt);
+  (da.data as FloatArray).set(daAcc);
+  const dU = empty([P, r], dt);
+  k.matmul(Gv, z.data as FloatArray, dU.data as FloatArray, {
+    ...gemm,
+    M: P,
+    N: r,
+    K: T * N,
+    transA: true,
+    transB: false,
+    accumulate: false,
+  });
+  const dV = empty([P, r], dt);
+  k.matmul(S.subarray(0, T * NP), Wv, dV.data as FloatArray, {
+    ...gemm,
+    M: P,
+    N: r,
+    K: T * N,
+    transA: true,
+    transB: false,
+    accumulate: false,
+  });
+  const du = empty([N, T, P], dt);
+  swapNT(k, Gv, du.data as FloatArray, T, N, P);
+  for (const x of [dOt, G, W, gin, daStep]) x.dispose();
+  return [da, dU, dV, du, carry];
+};
+
+/** Reference for `lowRankScan`: a loop of `diagonalStepRef` (primitive ops), differentiated by the tape. */
+export function lowRankScanRef(
+  a: Tensor,
+  lowRank: LowRank,
+  u: Tensor,
+  theta0: Tensor,
+  options: LowRankScanOptions = {},
+): Tensor {
+  const [N, T, P] = check("lowRankScanRef", a, u, theta0);
+  const states: Tensor[] = [];
+  let theta = theta0;
+  for (let t = 0; t < T; t++) {
+    theta = diagonalStepRef(theta, a, reshape(slice(u, [0, t, 0], [N, 1, P]), [N, P]), lowRank, options);
+    states.push(theta);
+  }
+  return stack(states, 1);
 }

@@ -3,7 +3,8 @@
 // over a whole sequence (non-autoregressive modes) or one step at a time (autoregressive modes).
 //   dense     A (P, P)                      checkpoint "A"                 the paper; fused GEMM recurrence
 //   diagonal  A = diag(a), a (P)            "A.diag" (or "A.nu")           fused element-wise scan
-//   lowrank   A = diag(a) + U Vᵀ, U, V (P, r) "A.diag"/"A.nu", "A.U", "A.V" two thin GEMMs per step
+//   lowrank   A = diag(a) + U Vᵀ, U, V (P, r) "A.diag"/"A.nu", "A.U", "A.V" two thin GEMMs per step (one
+//                                                                          fused op over a known sequence)
 //   block     k×k blocks (⌈P/k⌉, k, k)      "A.blocks"                      one batched GEMM per step
 // With transition_stable the diagonal is stored as ν and a = exp(−softplus(ν)) ∈ (0, 1).
 // N sequences, T steps, P = Dθ. Not here: B, θ_0 and the decoding (model.ts).
@@ -12,7 +13,7 @@ import * as ops from "../ops/elementwise.js";
 import { linearStep, stepTape } from "../ops/linear-step.js";
 import { matmul } from "../ops/matmul.js";
 import { linearRecurrence } from "../ops/recurrence.js";
-import { diagonalScan, diagonalStep, type LowRank } from "../ops/scan.js";
+import { diagonalScan, diagonalStep, type LowRank, lowRankScan } from "../ops/scan.js";
 import { concat, reshape, slice, stack, transpose } from "../ops/shape.js";
 import { eye, type FloatDType, type Tensor, tensor, zeros } from "../tensor/tensor.js";
 import { assert } from "../util/assert.js";
@@ -125,14 +126,15 @@ export function transitionStates(
     !parallel || c.transition === "diagonal",
     () => `WarpModel: the parallel scan needs transition "diagonal" or "dense", not "${c.transition}"`,
   );
-  if (c.transition === "dense" || c.transition === "diagonal") {
+  if (c.transition !== "block") {
     const U = matmul(dx, B, { transB: true });
     if (c.transition === "dense") return linearRecurrence(p.A, U, theta0, { clip });
+    if (c.transition === "lowrank")
+      return lowRankScan(diagonalOf(c, p.A), { U: p.AU!, V: p.AV! }, U, theta0, { clip });
     const chunk = parallel ? Math.ceil(Math.sqrt(T)) : 0;
     return diagonalScan(diagonalOf(c, p.A), U, theta0, { clip, chunk });
   }
-  // Step by step; u_t = B Δx_t per step (slicing the small Δx, not an (N, T, P) U whose slices'
-  // gradients would each cost a whole (N, T, P) buffer).
+  // Block: step by step, one batched GEMM per step; u_t = B Δx_t per step (slicing the small Δx).
   const step = transitionStepper(c, p, T, N, clip);
   const states: Tensor[] = [];
   let theta = theta0;

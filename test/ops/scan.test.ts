@@ -1,7 +1,8 @@
 // The fused diagonalScan (sequential and chunked associative scan) on every backend against its twin
 // diagonalScanRef, a float64 loop and the dense linearRecurrence with A = diag(a): outputs and every
 // gradient (da, dU, dθ_0), with and without clipping; gradients against central differences. The fused
-// diagonalStep (diag(a) + U Vᵀ) against diagonalStepRef and the dense linearStep.
+// diagonalStep (diag(a) + U Vᵀ) against diagonalStepRef and the dense linearStep; the whole-sequence
+// lowRankScan against lowRankScanRef and the dense linearRecurrence.
 // N sequences, T steps, P state size, r rank.
 
 import assert from "node:assert/strict";
@@ -16,6 +17,8 @@ import {
   type LowRank,
   linearRecurrence,
   linearStep,
+  lowRankScan,
+  lowRankScanRef,
   matmul,
   mul,
   reshape,
@@ -209,5 +212,74 @@ describe("diagonalStep gradients", () => {
       () => diagonalStep(rand([2, 3]), rand([3]), rand([2, 3]), { U: rand([3, 2]), V: rand([3, 1]) }),
       /diagonalStep: expected thetaPrev \(N,P\), a \(P\), u \(N,P\), U and V \(P,r\), got \(2,3\), \(3\), \(2,3\), \(3,2\), \(3,1\)/,
     );
+  });
+});
+
+describeEachBackend("lowRankScan", (it) => {
+  for (const clip of [0, 0.3]) {
+    it(`matches lowRankScanRef and linearRecurrence with A = diag(a) + U Vᵀ, values and gradients, clip ${clip}`, () => {
+      let clipped = 0;
+      for (const [N, T, P, r] of [
+        [1, 1, 1, 1],
+        [2, 6, 5, 2],
+        [3, 17, 33, 4],
+      ] as [number, number, number, number][]) {
+        const a = rand([P], { lo: 0.5, hi: 1.0 });
+        const lr: LowRank = {
+          U: rand([P, r], { lo: -0.3, hi: 0.3 }),
+          V: rand([P, r], { lo: -0.3, hi: 0.3 }),
+        };
+        const u = rand([N, T, P], { lo: -0.2, hi: 0.2 });
+        const theta0 = rand([N, P], { lo: -0.5, hi: 0.5 });
+        const W = rand([N, T, P]);
+        const ins = [a, lr.U, lr.V, u, theta0];
+        const run = (f: typeof lowRankScan) =>
+          valueAndGrad((ps: Tensor[]) =>
+            sum(mul(f(ps[0]!, { U: ps[1]!, V: ps[2]! }, ps[3]!, ps[4]!, { clip }), W)),
+          )(ins);
+        const fused = run(lowRankScan);
+        const ref = run(lowRankScanRef);
+        const tol = { atol: 1e-5, rtol: 1e-4 };
+        const y = lowRankScan(a, lr, u, theta0, { clip });
+        assertAllClose(y, lowRankScanRef(a, lr, u, theta0, { clip }), tol, `values ${N}×${T}×${P}×${r}`);
+        const A = add(diagMatrix(a), matmul(lr.U, lr.V, { transB: true }));
+        assertAllClose(
+          y,
+          linearRecurrence(A, u, theta0, { clip }),
+          tol,
+          `values vs dense ${N}×${T}×${P}×${r}`,
+        );
+        clipped += y.toArray().filter((v) => Math.abs(v) === Math.fround(clip)).length;
+        ["da", "dU", "dV", "du", "dθ0"].forEach((name, i) => {
+          assertAllClose(
+            fused.grads[i]!,
+            ref.grads[i]!,
+            { atol: 1e-4, rtol: 1e-3 },
+            `${name} ${N}×${T}×${P}×${r}`,
+          );
+        });
+      }
+      if (clip)
+        assert.ok(clipped > 3, `only ${clipped} entries clipped: the test does not exercise clipping`);
+    });
+  }
+});
+
+describe("lowRankScan gradients", () => {
+  it("match central differences in float64, with and without clipping", () => {
+    const f64 = (shape: number[], lo: number, hi: number) => convert(rand(shape, { lo, hi }), "float64");
+    const [a, U, V, u, theta0] = [
+      f64([5], 0.6, 1),
+      f64([5, 2], -0.4, 0.4),
+      f64([5, 2], -0.4, 0.4),
+      f64([2, 4, 5], -0.3, 0.3),
+      f64([2, 5], -0.5, 0.5),
+    ];
+    for (const clip of [0, 0.45]) {
+      assertGradcheck(
+        (x, p, q, y, t0) => lowRankScan(x, { U: p, V: q }, y, t0, { clip }),
+        [a!, U!, V!, u!, theta0!],
+      );
+    }
   });
 });
