@@ -225,6 +225,8 @@ export { linearRecurrence, linearRecurrenceRef, type RecurrenceOptions } from ".
 export { broadcastTo, mean, sum, sumTo } from "./ops/reduce.js";
 export { type RootMlpOptions, rootMlp, rootMlpRef, rootParamCount } from "./ops/root-mlp.js";
 export {
+  blockScan,
+  blockScanRef,
   diagonalScan,
   diagonalScanRef,
   diagonalStep,

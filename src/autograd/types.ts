@@ -60,6 +60,7 @@ export interface OpAttrs {
   diagonalScan: { clip: number; chunk: number };
   diagonalStep: { clip: number; z: Tensor | null };
   lowRankScan: { clip: number; states: Tensor; z: Tensor };
+  blockScan: { clip: number; states: Tensor };
   rootMlp: { dims: number[]; act: RootActivation; hidden: Tensor | null };
   linearStep: { clip: number; tape: StepTapeBuffers | null; t: number };
   stepTapeTick: { tape: StepTapeBuffers };

@@ -8,7 +8,7 @@ import { softmaxCrossEntropyVjp } from "../ops/loss.js";
 import { matmulVjp } from "../ops/matmul.js";
 import { linearRecurrenceVjp } from "../ops/recurrence.js";
 import { rootMlpVjp } from "../ops/root-mlp.js";
-import { diagonalScanVjp, diagonalStepVjp, lowRankScanVjp } from "../ops/scan.js";
+import { blockScanVjp, diagonalScanVjp, diagonalStepVjp, lowRankScanVjp } from "../ops/scan.js";
 import { concatVjp, gatherVjp, reshapeVjp, sliceVjp, transposeVjp } from "../ops/shape.js";
 import type { OpName, Vjp } from "./types.js";
 
@@ -53,6 +53,7 @@ export const vjpRules: { readonly [K in OpName]: Vjp<K> } = {
   diagonalScan: diagonalScanVjp,
   diagonalStep: diagonalStepVjp,
   lowRankScan: lowRankScanVjp,
+  blockScan: blockScanVjp,
   rootMlp: rootMlpVjp,
   linearStep: linearStepVjp,
   stepTapeTick: stepTapeTickVjp,

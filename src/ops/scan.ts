@@ -10,11 +10,11 @@ import { record } from "../autograd/tape.js";
 import type { Vjp } from "../autograd/types.js";
 import type { FloatArray } from "../backends/kernels.js";
 import { kernelsFor } from "../backends/registry.js";
-import { empty, type Tensor } from "../tensor/tensor.js";
+import { empty, type Tensor, zeros } from "../tensor/tensor.js";
 import { assert, fmtShape } from "../util/assert.js";
 import { add, checkFloat, clip as clipOp, mul } from "./elementwise.js";
 import { matmul } from "./matmul.js";
-import { reshape, slice, stack } from "./shape.js";
+import { concat, reshape, slice, stack, transpose } from "./shape.js";
 
 export interface ScanOptions {
   /** Clip every θ_t element-wise to [−clip, clip] (no clipping when omitted, ≤ 0 or Infinity). */
@@ -437,6 +437,180 @@ export function lowRankScanRef(
   let theta = theta0;
   for (let t = 0; t < T; t++) {
     theta = diagonalStepRef(theta, a, reshape(slice(u, [0, t, 0], [N, 1, P]), [N, P]), lowRank, options);
+    states.push(theta);
+  }
+  return stack(states, 1);
+}
+
+/**
+ * Copies between an (N, T, P) tensor and a time-major, block-major (T, nb, N, k) buffer (P ≤ nb·k; the
+ * padding columns of the buffer are left as they are). T = 1 serves (N, P) ↔ (nb, N, k).
+ */
+function blockLayout(
+  k: ReturnType<typeof kernelsFor>,
+  flat: FloatArray,
+  blocked: FloatArray,
+  [N, T, P]: [number, number, number],
+  nb: number,
+  kb: number,
+  toBlocked: boolean,
+): void {
+  const full = Math.floor(P / kb);
+  const rem = P - full * kb;
+  const copy = (fo: number, bo: number, shape: number[], fs: number[], bs: number[]) =>
+    toBlocked
+      ? k.copyStrided(flat, fo, fs, blocked, bo, bs, shape, false)
+      : k.copyStrided(blocked, bo, bs, flat, fo, fs, shape, false);
+  if (full > 0) copy(0, 0, [T, full, N, kb], [P, kb, T * P, 1], [nb * N * kb, N * kb, kb, 1]);
+  if (rem > 0) copy(full * kb, full * N * kb, [T, N, rem], [P, T * P, 1], [nb * N * kb, kb, 1]);
+}
+
+/** Zeroes the padding columns (P..nb·k) of a (nb, N, k) block-major state. */
+function zeroPad(s: FloatArray, N: number, P: number, nb: number, kb: number): void {
+  const rem = P - (nb - 1) * kb;
+  if (rem === kb) return;
+  const base = (nb - 1) * N * kb;
+  for (let n = 0; n < N; n++) s.fill(0, base + n * kb + rem, base + (n + 1) * kb);
+}
+
+/**
+ * All states θ_1..θ_T (N, T, P) of θ_t = clip(A θ_{t−1} + u_t) for a block-diagonal A given as its blocks
+ * (nb, k, k) (P ≤ nb·k; θ is zero-padded to nb·k and the padding dropped every step), over a whole
+ * sequence of known inputs u (N, T, P), as one op: one batched GEMM per step on time- and block-major
+ * buffers, no tape node per step. theta0 (N, P).
+ */
+export function blockScan(
+  blocks: Tensor,
+  u: Tensor,
+  theta0: Tensor,
+  options: LowRankScanOptions = {},
+): Tensor {
+  for (const t of [blocks, u, theta0]) checkFloat("blockScan", t);
+  const [N, T, P] = u.shape as [number, number, number];
+  const [nb, kb] = blocks.shape as [number, number];
+  assert(
+    u.ndim === 3 &&
+      blocks.ndim === 3 &&
+      blocks.shape[2] === kb &&
+      nb * kb >= P &&
+      (nb - 1) * kb < P &&
+      theta0.ndim === 2 &&
+      theta0.shape[0] === N &&
+      theta0.shape[1] === P &&
+      blocks.dtype === u.dtype &&
+      u.dtype === theta0.dtype,
+    () =>
+      `blockScan: expected blocks (⌈P/k⌉,k,k), u (N,T,P), theta0 (N,P) of one dtype, got ${fmtShape(blocks.shape)}, ${fmtShape(u.shape)}, ${fmtShape(theta0.shape)}`,
+  );
+  const clip = clipValue(options.clip);
+  const dt = u.dtype;
+  const k = kernelsFor(dt);
+  const B = nb * N * kb;
+  // states (T+1, nb, N, k) with θ_0 first; every step starts from u_t, then adds θ_{t−1} A_bᵀ per block.
+  const states = zeros([T + 1, nb, N, kb], dt);
+  const S = states.data as FloatArray;
+  blockLayout(k, theta0.data as FloatArray, S, [N, 1, P], nb, kb, true);
+  blockLayout(k, u.data as FloatArray, S.subarray(B), [N, T, P], nb, kb, true);
+  const gemm = {
+    batch: nb,
+    M: N,
+    N: kb,
+    K: kb,
+    transA: false,
+    transB: true,
+    strideA: N * kb,
+    strideB: kb * kb,
+  };
+  for (let t = 0; t < T; t++) {
+    const next = S.subarray((t + 1) * B, (t + 2) * B);
+    k.matmul(S.subarray(t * B, (t + 1) * B), blocks.data as FloatArray, next, { ...gemm, accumulate: true });
+    zeroPad(next, N, P, nb, kb);
+    if (clip > 0) k.clip(next, -clip, clip, next);
+  }
+  const out = empty([N, T, P], dt);
+  blockLayout(k, out.data as FloatArray, S.subarray(B), [N, T, P], nb, kb, false);
+  return record(out, "blockScan", [blocks, u, theta0], { clip, states });
+}
+
+// Backward, t = T..1: g_t = (dOut_t + c_t) ⊙ [θ_t not clipped] (padding zeroed), c_{t−1} = g_t A per block
+// (c_T = 0); du_t = g_t; dθ_0 = c_0; dA_b = Σ_t g_{t,b}ᵀ θ_{t−1,b} (one batched GEMM per step, accumulated).
+export const blockScanVjp: Vjp<"blockScan"> = (dOut, { inputs, attrs: { clip, states } }) => {
+  const [blocks, u] = inputs as Tensor[];
+  const [N, T, P] = u!.shape as [number, number, number];
+  const [nb, kb] = blocks!.shape as [number, number];
+  const dt = u!.dtype;
+  const k = kernelsFor(dt);
+  const B = nb * N * kb;
+  const S = states.data as FloatArray;
+  const G = zeros([T, nb, N, kb], dt);
+  const Gv = G.data as FloatArray;
+  blockLayout(k, dOut.data as FloatArray, Gv, [N, T, P], nb, kb, true);
+  const carry = zeros([nb, N, kb], dt);
+  const cv = carry.data as FloatArray;
+  const dA = empty([nb, kb, kb], dt);
+  const c = dt === "float32" ? Math.fround(clip) : clip;
+  for (let t = T - 1; t >= 0; t--) {
+    const g = Gv.subarray(t * B, (t + 1) * B);
+    if (t < T - 1) k.binary("add", g, [1], cv, [1], g, [B]);
+    if (clip > 0) k.clipVjp(S.subarray((t + 1) * B, (t + 2) * B), -c, c, g, g);
+    zeroPad(g, N, P, nb, kb);
+    const prev = S.subarray(t * B, (t + 1) * B);
+    k.matmul(g, prev, dA.data as FloatArray, {
+      batch: nb,
+      M: kb,
+      N: kb,
+      K: N,
+      transA: true,
+      transB: false,
+      strideA: N * kb,
+      strideB: N * kb,
+      accumulate: t < T - 1,
+    });
+    k.matmul(g, blocks!.data as FloatArray, cv, {
+      batch: nb,
+      M: N,
+      N: kb,
+      K: kb,
+      transA: false,
+      transB: false,
+      strideA: N * kb,
+      strideB: kb * kb,
+      accumulate: false,
+    });
+  }
+  const du = empty([N, T, P], dt);
+  blockLayout(k, du.data as FloatArray, Gv, [N, T, P], nb, kb, false);
+  const dTheta0 = empty([N, P], dt);
+  blockLayout(k, dTheta0.data as FloatArray, cv, [N, 1, P], nb, kb, false);
+  G.dispose();
+  carry.dispose();
+  return [dA, du, dTheta0];
+};
+
+/**
+ * Reference for `blockScan`: per step, θ padded to nb·k, viewed as (nb, N, k), one batched matmul with the
+ * blocks, the padding dropped (primitive ops, differentiated by the tape).
+ */
+export function blockScanRef(
+  blocks: Tensor,
+  u: Tensor,
+  theta0: Tensor,
+  options: LowRankScanOptions = {},
+): Tensor {
+  const [N, T, P] = u.shape as [number, number, number];
+  const [nb, kb] = blocks.shape as [number, number];
+  const clip = clipValue(options.clip);
+  const states: Tensor[] = [];
+  let theta = theta0;
+  for (let t = 0; t < T; t++) {
+    const padded = nb * kb === P ? theta : concat([theta, zeros([N, nb * kb - P], theta.dtype)], 1);
+    const per = transpose(reshape(padded, [N, nb, kb]), [1, 0, 2]);
+    const mixed = reshape(transpose(matmul(per, blocks, { transB: true }), [1, 0, 2]), [N, nb * kb]);
+    const next = add(
+      nb * kb === P ? mixed : slice(mixed, [0, 0], [N, P]),
+      reshape(slice(u, [0, t, 0], [N, 1, P]), [N, P]),
+    );
+    theta = clip > 0 ? clipOp(next, -clip, clip) : next;
     states.push(theta);
   }
   return stack(states, 1);
