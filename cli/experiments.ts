@@ -119,37 +119,38 @@ export const EXPERIMENTS: Experiment[] = [
   ...rows(
     "MSD-Zero (after 100 context steps)",
     "msd-zero",
-    FOUR,
+    [...FOUR, ...STRUCTURED],
     [],
     msdZeroData,
     "1,024 training / 512 test trajectories, min-max normalised (MSE reported in original units); smaller roots; 20 epochs of Adam for every model (1e-3, WARP with A 100× slower; WARP-Phys 1e-4)",
-  ).map((e, i) => ({ ...e, metrics: [mse(1e-2, [0.32, 0.04, 0.55, 0.57][i]!, "⁻²", "mse_orig")] })),
+  ).map((e, i) => ({
+    ...e,
+    metrics: [mse(1e-2, [0.32, 0.04, 0.55, 0.57][i] ?? null, "⁻²", "mse_orig")],
+  })),
   ...rows(
     "Lotka–Volterra repeat-copy",
     "lotka",
-    [
-      ["warp", "WARP"],
-      ["gru", "GRU"],
-      ["lstm", "LSTM"],
-    ],
+    [["warp", "WARP"], ["gru", "GRU"], ["lstm", "LSTM"], ...STRUCTURED],
     [],
     lotkaData,
     "1,024 training / 512 test trajectories; smaller root; 20 epochs of Adam 1e-3 for every model (WARP with A 100× slower)",
-  ).map((e, i) => ({ ...e, metrics: [mse(1e-2, [4.72, 5.83, 6.18][i]!, "⁻²")] })),
+  ).map((e, i) => ({ ...e, metrics: [mse(1e-2, [4.72, 5.83, 6.18][i] ?? null, "⁻²")] })),
   ...[
     ["mnist-100", "WARP, 100 context pixels", 0.071, 0.615],
     ["mnist-300", "WARP, 300 context pixels", 0.042, 0.516],
     ["mnist-600", "WARP, 600 context pixels", 0.014, 0.416],
     ["mnist-gru", "GRU, 300 context pixels", 0.054, 0.573],
     ["mnist-lstm", "LSTM, 300 context pixels", 0.057, 0.611],
+    ["mnist-300-diag", "WARP, diagonal A, 300 context pixels", null, null],
+    ["mnist-300-lowrank", "WARP, low-rank + diagonal A (r = 32), 300 context pixels", null, null],
   ].map(
     ([name, model, m, b]): Experiment => ({
       name: name as string,
       task: "MNIST completion",
       model: model as string,
       metrics: [
-        { key: "image_mse", label: "MSE", scale: 1, paper: m as number },
-        { key: "bpd", label: "BPD", scale: 1, paper: b as number },
+        { key: "image_mse", label: "MSE", scale: 1, paper: m as number | null },
+        { key: "bpd", label: "BPD", scale: 1, paper: b as number | null },
       ],
       cpuNote:
         "14×14 images (196 steps; context pixels scaled by ¼: 25, 75, 150), the first 2,000 training and test images, 10 epochs; σ ≥ 0.5 as in the paper",

@@ -239,11 +239,16 @@ export { linearRecurrence, linearRecurrenceRef, type RecurrenceOptions } from ".
 export { broadcastTo, mean, sum, sumTo } from "./ops/reduce.js";
 export { type RootMlpOptions, rootMlp, rootMlpRef, rootParamCount } from "./ops/root-mlp.js";
 export {
+  blockScan,
+  blockScanRef,
   diagonalScan,
   diagonalScanRef,
   diagonalStep,
   diagonalStepRef,
   type LowRank,
+  type LowRankScanOptions,
+  lowRankScan,
+  lowRankScanRef,
   type ScanOptions,
 } from "./ops/scan.js";
 export { concat, gather, reshape, slice, split, stack, transpose } from "./ops/shape.js";

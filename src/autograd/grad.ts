@@ -4,8 +4,9 @@
 // backward pass itself runs without recording.
 
 import { add } from "../ops/elementwise.js";
+import { sliceVjpInto } from "../ops/shape.js";
 import { sameShape } from "../tensor/shape.js";
-import { forEachTensor, full, Tensor } from "../tensor/tensor.js";
+import { forEachTensor, full, Tensor, zeros } from "../tensor/tensor.js";
 import { assert, fmtShape } from "../util/assert.js";
 import { noGrad } from "./tape.js";
 import type { OpName, OpNode, Vjp } from "./types.js";
@@ -65,6 +66,9 @@ export function backward(output: Tensor, wrt: readonly Tensor[], seed?: Tensor):
     const grads = new Map<Tensor, Tensor>();
     // How many map entries hold each cotangent tensor: it is disposed when none does any more.
     const holders = new Map<Tensor, number>();
+    // Cotangents made here for sliced tensors and held by nothing else: the slices of one tensor are
+    // added into it in place (O(slice) each), not each into a zeros(x) of its own (O(T·|x|) for T slices).
+    const owned = new Set<Tensor>();
     const hold = (t: Tensor, g: Tensor): void => {
       grads.set(t, g);
       holders.set(g, (holders.get(g) ?? 0) + 1);
@@ -76,6 +80,7 @@ export function backward(output: Tensor, wrt: readonly Tensor[], seed?: Tensor):
       const n = (holders.get(g) ?? 1) - 1;
       if (n === 0) {
         holders.delete(g);
+        owned.delete(g);
         g.dispose();
       } else holders.set(g, n);
     };
@@ -95,6 +100,21 @@ export function backward(output: Tensor, wrt: readonly Tensor[], seed?: Tensor):
       const node = t.node;
       const dOut = grads.get(t);
       if (!node || !dOut) continue;
+      const x0 = node.inputs[0]!;
+      if (node.op === "slice" && x0.requiresGrad) {
+        let acc = grads.get(x0);
+        if (!acc || !owned.has(acc) || holders.get(acc) !== 1) {
+          const fresh = zeros(x0.shape, x0.dtype);
+          if (acc) fresh.data.set(acc.data);
+          drop(x0);
+          hold(x0, fresh);
+          owned.add(fresh);
+          acc = fresh;
+        }
+        sliceVjpInto(dOut, (node as OpNode<"slice">).attrs.begin, acc);
+        if (!keepSet.has(t)) drop(t);
+        continue;
+      }
       const rule = vjpRules[node.op as OpName] as Vjp<OpName>;
       const dIns = rule(dOut, node as OpNode<OpName>, t);
       node.inputs.forEach((x, j) => {

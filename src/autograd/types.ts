@@ -59,6 +59,8 @@ export interface OpAttrs {
   linearRecurrence: { clip: number };
   diagonalScan: { clip: number; chunk: number };
   diagonalStep: { clip: number; z: Tensor | null };
+  lowRankScan: { clip: number; states: Tensor; z: Tensor };
+  blockScan: { clip: number; states: Tensor };
   rootMlp: { dims: number[]; act: RootActivation; hidden: Tensor | null };
   linearStep: { clip: number; tape: StepTapeBuffers | null; t: number };
   stepTapeTick: { tape: StepTapeBuffers };

@@ -8,7 +8,7 @@ import { softmaxCrossEntropyVjp } from "../ops/loss.js";
 import { matmulVjp } from "../ops/matmul.js";
 import { linearRecurrenceVjp } from "../ops/recurrence.js";
 import { rootMlpVjp } from "../ops/root-mlp.js";
-import { diagonalScanVjp, diagonalStepVjp } from "../ops/scan.js";
+import { blockScanVjp, diagonalScanVjp, diagonalStepVjp, lowRankScanVjp } from "../ops/scan.js";
 import { concatVjp, gatherVjp, reshapeVjp, sliceVjp, transposeVjp } from "../ops/shape.js";
 import type { OpName, Vjp } from "./types.js";
 
@@ -52,6 +52,8 @@ export const vjpRules: { readonly [K in OpName]: Vjp<K> } = {
   linearRecurrence: linearRecurrenceVjp,
   diagonalScan: diagonalScanVjp,
   diagonalStep: diagonalStepVjp,
+  lowRankScan: lowRankScanVjp,
+  blockScan: blockScanVjp,
   rootMlp: rootMlpVjp,
   linearStep: linearStepVjp,
   stepTapeTick: stepTapeTickVjp,

@@ -87,14 +87,20 @@ export function slice(x: Tensor, begin: readonly number[], size?: readonly numbe
   kernelsFor(x.dtype).copyStrided(x.data, offset, xs, out.data, 0, stridesOf(s), s, false);
   return record(out, "slice", [x], { begin: b, size: s });
 }
-// The transpose of a slice: dy placed into zeros of x's shape.
+// The transpose of a slice: dy placed into zeros of x's shape. (backward() adds the slices of one
+// tensor into a single buffer with sliceVjpInto instead.)
 export const sliceVjp: Vjp<"slice"> = (dy, { inputs: [x], attrs: { begin } }) => {
   const dx = zeros(x!.shape, x!.dtype);
-  const xs = stridesOf(x!.shape);
-  const offset = begin.reduce((o, bi, i) => o + bi * xs[i]!, 0);
-  kernelsFor(dy.dtype).copyStrided(dy.data, 0, stridesOf(dy.shape), dx.data, offset, xs, dy.shape, false);
+  sliceVjpInto(dy, begin, dx);
   return [dx];
 };
+
+/** Adds dy, the cotangent of the slice of x starting at `begin`, into dx (x's shape) in place. */
+export function sliceVjpInto(dy: Tensor, begin: readonly number[], dx: Tensor): void {
+  const xs = stridesOf(dx.shape);
+  const offset = begin.reduce((o, bi, i) => o + bi * xs[i]!, 0);
+  kernelsFor(dy.dtype).copyStrided(dy.data, 0, stridesOf(dy.shape), dx.data, offset, xs, dy.shape, true);
+}
 
 /** Joins tensors along an existing axis. */
 export function concat(xs: readonly Tensor[], axis = 0): Tensor {

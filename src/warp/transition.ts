@@ -3,8 +3,10 @@
 // over a whole sequence (non-autoregressive modes) or one step at a time (autoregressive modes).
 //   dense     A (P, P)                      checkpoint "A"                 the paper; fused GEMM recurrence
 //   diagonal  A = diag(a), a (P)            "A.diag" (or "A.nu")           fused element-wise scan
-//   lowrank   A = diag(a) + U Vᵀ, U, V (P, r) "A.diag"/"A.nu", "A.U", "A.V" two thin GEMMs per step
-//   block     k×k blocks (⌈P/k⌉, k, k)      "A.blocks"                      one batched GEMM per step
+//   lowrank   A = diag(a) + U Vᵀ, U, V (P, r) "A.diag"/"A.nu", "A.U", "A.V" two thin GEMMs per step (one
+//                                                                          fused op over a known sequence)
+//   block     k×k blocks (⌈P/k⌉, k, k)      "A.blocks"                      one batched GEMM per step (one
+//                                                                          fused op over a known sequence)
 // With transition_stable the diagonal is stored as ν and a = exp(−softplus(ν)) ∈ (0, 1).
 // N sequences, T steps, P = Dθ. Not here: B, θ_0 and the decoding (model.ts).
 
@@ -13,8 +15,8 @@ import * as ops from "../ops/elementwise.js";
 import { linearStep, stepTape } from "../ops/linear-step.js";
 import { matmul } from "../ops/matmul.js";
 import { linearRecurrence } from "../ops/recurrence.js";
-import { diagonalScan, diagonalStep, type LowRank } from "../ops/scan.js";
-import { concat, reshape, slice, stack, transpose } from "../ops/shape.js";
+import { blockScan, diagonalScan, diagonalStep, type LowRank, lowRankScan } from "../ops/scan.js";
+import { concat, reshape, slice, transpose } from "../ops/shape.js";
 import { eye, type FloatDType, type Tensor, tensor, zeros } from "../tensor/tensor.js";
 import { assert } from "../util/assert.js";
 import { type Key, uniform } from "../util/random.js";
@@ -116,28 +118,25 @@ export function transitionStates(
   theta0: Tensor,
   { clip, parallel }: TransitionStatesOptions,
 ): Tensor {
-  const [N, T, Din] = dx.shape as [number, number, number];
+  const T = dx.shape[1]!;
   assert(
     !parallel || c.transition === "diagonal",
     () => `WarpModel: the parallel scan needs transition "diagonal" or "dense", not "${c.transition}"`,
   );
-  if (c.transition === "dense" || c.transition === "diagonal") {
-    const U = matmul(dx, B, { transB: true });
-    if (c.transition === "dense") return linearRecurrence(p.A, U, theta0, { clip });
-    const chunk = parallel ? Math.ceil(Math.sqrt(T)) : 0;
-    return diagonalScan(diagonalOf(c, p.A), U, theta0, { clip, chunk });
+  const U = matmul(dx, B, { transB: true });
+  switch (c.transition) {
+    case "dense":
+      return linearRecurrence(p.A, U, theta0, { clip });
+    case "lowrank":
+      return lowRankScan(diagonalOf(c, p.A), { U: p.AU!, V: p.AV! }, U, theta0, { clip });
+    case "block":
+      return blockScan(p.A, U, theta0, { clip });
+    case "diagonal":
+      return diagonalScan(diagonalOf(c, p.A), U, theta0, {
+        clip,
+        chunk: parallel ? Math.ceil(Math.sqrt(T)) : 0,
+      });
   }
-  // Step by step; u_t = B Δx_t per step (slicing the small Δx, not an (N, T, P) U whose slices'
-  // gradients would each cost a whole (N, T, P) buffer).
-  const step = transitionStepper(c, p, T, N, clip);
-  const states: Tensor[] = [];
-  let theta = theta0;
-  for (let t = 0; t < T; t++) {
-    const dxt = reshape(slice(dx, [0, t, 0], [N, 1, Din]), [N, Din]);
-    theta = step(theta, matmul(dxt, B, { transB: true }), t);
-    states.push(theta);
-  }
-  return stack(states, 1);
 }
 
 /** One step θ_t = clip(A θ_{t−1} + u_t) of a loop over t = 0..T−1 (the autoregressive modes). */

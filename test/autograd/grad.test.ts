@@ -11,6 +11,8 @@ import {
   mean,
   mul,
   noGrad,
+  reshape,
+  slice,
   square,
   sum,
   type Tensor,
@@ -44,6 +46,30 @@ describe("valueAndGrad", () => {
     // f(x) = Σ x·x + x  ⇒  df/dx = 2x + 1
     const g = grad((ps: Tensor[]) => sum(add(mul(ps[0]!, ps[0]!), ps[0]!)))([tensor([1, -2, 3])])[0]!;
     assert.deepEqual(g.toArray(), [3, -3, 7]);
+  });
+
+  it("adds the cotangents of many slices of one tensor, mixed with other uses of it, into one gradient", () => {
+    // x (2, 5, 3): every step t is sliced and weighted by t + 1; x is also used whole (tanh) and
+    // through a reshaped view, before and after the slices in tape order.
+    const xv = Array.from({ length: 30 }, (_, i) => Math.sin(i + 1));
+    const f = (p: { x: Tensor }) => {
+      let acc = sum(tanh(p.x));
+      for (let t = 0; t < 5; t++) {
+        const s = slice(p.x, [0, t, 0], [2, 1, 3]);
+        acc = add(acc, sum(mul(s, tensor([t + 1]))));
+      }
+      const h = tanh(reshape(p.x, [10, 3]));
+      return add(acc, sum(square(slice(h, [2, 1], [5, 2]))));
+    };
+    const g = grad(f)({ x: tensor(xv, [2, 5, 3]) }).x.toArray();
+    const want = xv.map((v, i) => {
+      const [row, col] = [Math.floor(i / 3), i % 3];
+      const t = row % 5;
+      const th = Math.tanh(v);
+      const inH = row >= 2 && row < 7 && col >= 1;
+      return 1 - th * th + (t + 1) + (inH ? 2 * th * (1 - th * th) : 0);
+    });
+    assertAllClose(g, want, { rtol: 1e-5, atol: 1e-6 });
   });
 
   it("gives zeros for parameters the output does not depend on", () => {

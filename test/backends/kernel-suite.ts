@@ -783,6 +783,48 @@ export function describeKernels(
       });
     }
 
+    // The diagonal scan is the recurrence with A = diag(a): the same float64 references, sequential (chunk
+    // 0) and chunked (every step its own chunk, a ragged last chunk, one chunk ≥ T) when not clipping.
+    for (const { N, T, P, clip } of recCases) {
+      const chunks = clip > 0 && Number.isFinite(clip) ? [0] : [0, 1, 2, 3, T];
+      itk("diagonalScan")(
+        `diagonalScan and its VJP, N=${N} T=${T} P=${P} clip=${clip}, chunks ${chunks}`,
+        () => {
+          const k = K();
+          const seed = N * 100 + T * 10 + P + 7;
+          const a = randF32(P, seed, 0.5, 1.05);
+          const A = new Float64Array(P * P);
+          for (let p = 0; p < P; p++) A[p * P + p] = a[p]!;
+          const U = randF32(N * T * P, seed + 1, -0.5, 0.5);
+          const theta0 = randF32(N * P, seed + 2);
+          const dOut = randF32(N * T * P, seed + 3);
+          const want = recurrenceRef(A, U, theta0, N, T, P, clip);
+          const scale = Math.max(1, maxAbs(want));
+          for (const chunk of chunks) {
+            const args = { N, T, P, clip, chunk };
+            const out = new Float32Array(N * T * P);
+            k.diagonalScan(a, U, theta0, out, args);
+            assertClose(out, want, { atol: 1e-5 * scale, rtol: 0 }, `out, chunk ${chunk}`);
+            const da = new Float32Array(P).fill(Number.NaN);
+            const dU = new Float32Array(N * T * P).fill(Number.NaN);
+            const dTheta0 = new Float32Array(N * P).fill(Number.NaN);
+            k.diagonalScanVjp(a, theta0, out, dOut, da, dU, dTheta0, args);
+            const ref = recurrenceVjpRef(A, theta0, out, dOut, N, T, P, clip);
+            const gScale = Math.max(1, maxAbs(ref.dU));
+            assertClose(dU, ref.dU, { atol: 1e-5 * gScale, rtol: 0 }, `dU, chunk ${chunk}`);
+            assertClose(dTheta0, ref.dTheta0, { atol: 1e-5 * gScale, rtol: 0 }, `dTheta0, chunk ${chunk}`);
+            const daRef = Array.from({ length: P }, (_, p) => ref.dA[p * P + p]!);
+            assertClose(
+              da,
+              daRef,
+              { atol: 1e-5 * Math.max(1, maxAbs(daRef)), rtol: 0 },
+              `da, chunk ${chunk}`,
+            );
+          }
+        },
+      );
+    }
+
     itk("linearRecurrenceVjp")(
       "linearRecurrenceVjp blocks the gradient of entries clipped to a clip that rounds down in float32",
       () => {

@@ -1,13 +1,16 @@
 // The fused diagonalScan (sequential and chunked associative scan) on every backend against its twin
 // diagonalScanRef, a float64 loop and the dense linearRecurrence with A = diag(a): outputs and every
 // gradient (da, dU, dθ_0), with and without clipping; gradients against central differences. The fused
-// diagonalStep (diag(a) + U Vᵀ) against diagonalStepRef and the dense linearStep.
+// diagonalStep (diag(a) + U Vᵀ) against diagonalStepRef and the dense linearStep; the whole-sequence
+// lowRankScan and blockScan against their Refs and the dense linearRecurrence.
 // N sequences, T steps, P state size, r rank.
 
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import {
   add,
+  blockScan,
+  blockScanRef,
   convert,
   diagonalScan,
   diagonalScanRef,
@@ -16,6 +19,8 @@ import {
   type LowRank,
   linearRecurrence,
   linearStep,
+  lowRankScan,
+  lowRankScanRef,
   matmul,
   mul,
   reshape,
@@ -208,6 +213,152 @@ describe("diagonalStep gradients", () => {
     assert.throws(
       () => diagonalStep(rand([2, 3]), rand([3]), rand([2, 3]), { U: rand([3, 2]), V: rand([3, 1]) }),
       /diagonalStep: expected thetaPrev \(N,P\), a \(P\), u \(N,P\), U and V \(P,r\), got \(2,3\), \(3\), \(2,3\), \(3,2\), \(3,1\)/,
+    );
+  });
+});
+
+describeEachBackend("lowRankScan", (it) => {
+  for (const clip of [0, 0.3]) {
+    it(`matches lowRankScanRef and linearRecurrence with A = diag(a) + U Vᵀ, values and gradients, clip ${clip}`, () => {
+      let clipped = 0;
+      for (const [N, T, P, r] of [
+        [1, 1, 1, 1],
+        [2, 6, 5, 2],
+        [3, 17, 33, 4],
+      ] as [number, number, number, number][]) {
+        const a = rand([P], { lo: 0.5, hi: 1.0 });
+        const lr: LowRank = {
+          U: rand([P, r], { lo: -0.3, hi: 0.3 }),
+          V: rand([P, r], { lo: -0.3, hi: 0.3 }),
+        };
+        const u = rand([N, T, P], { lo: -0.2, hi: 0.2 });
+        const theta0 = rand([N, P], { lo: -0.5, hi: 0.5 });
+        const W = rand([N, T, P]);
+        const ins = [a, lr.U, lr.V, u, theta0];
+        const run = (f: typeof lowRankScan) =>
+          valueAndGrad((ps: Tensor[]) =>
+            sum(mul(f(ps[0]!, { U: ps[1]!, V: ps[2]! }, ps[3]!, ps[4]!, { clip }), W)),
+          )(ins);
+        const fused = run(lowRankScan);
+        const ref = run(lowRankScanRef);
+        const tol = { atol: 1e-5, rtol: 1e-4 };
+        const y = lowRankScan(a, lr, u, theta0, { clip });
+        assertAllClose(y, lowRankScanRef(a, lr, u, theta0, { clip }), tol, `values ${N}×${T}×${P}×${r}`);
+        const A = add(diagMatrix(a), matmul(lr.U, lr.V, { transB: true }));
+        assertAllClose(
+          y,
+          linearRecurrence(A, u, theta0, { clip }),
+          tol,
+          `values vs dense ${N}×${T}×${P}×${r}`,
+        );
+        clipped += y.toArray().filter((v) => Math.abs(v) === Math.fround(clip)).length;
+        ["da", "dU", "dV", "du", "dθ0"].forEach((name, i) => {
+          assertAllClose(
+            fused.grads[i]!,
+            ref.grads[i]!,
+            { atol: 1e-4, rtol: 1e-3 },
+            `${name} ${N}×${T}×${P}×${r}`,
+          );
+        });
+      }
+      if (clip)
+        assert.ok(clipped > 3, `only ${clipped} entries clipped: the test does not exercise clipping`);
+    });
+  }
+});
+
+describe("lowRankScan gradients", () => {
+  it("match central differences in float64, with and without clipping", () => {
+    const f64 = (shape: number[], lo: number, hi: number) => convert(rand(shape, { lo, hi }), "float64");
+    const [a, U, V, u, theta0] = [
+      f64([5], 0.6, 1),
+      f64([5, 2], -0.4, 0.4),
+      f64([5, 2], -0.4, 0.4),
+      f64([2, 4, 5], -0.3, 0.3),
+      f64([2, 5], -0.5, 0.5),
+    ];
+    for (const clip of [0, 0.45]) {
+      assertGradcheck(
+        (x, p, q, y, t0) => lowRankScan(x, { U: p, V: q }, y, t0, { clip }),
+        [a!, U!, V!, u!, theta0!],
+      );
+    }
+  });
+});
+
+/** The dense (P, P) matrix of blocks (nb, k, k) along the diagonal, cut to P. */
+function blockMatrix(blocks: Tensor, P: number): Tensor {
+  const [nb, k] = blocks.shape as [number, number];
+  const v = new Array<number>(P * P).fill(0);
+  for (let b = 0; b < nb; b++)
+    for (let i = 0; i < k; i++)
+      for (let j = 0; j < k; j++)
+        if (b * k + i < P && b * k + j < P)
+          v[(b * k + i) * P + b * k + j] = blocks.data[(b * k + i) * k + j]!;
+  return tensor(v, [P, P], blocks.dtype);
+}
+
+describeEachBackend("blockScan", (it) => {
+  for (const clip of [0, 0.3]) {
+    it(`matches blockScanRef and linearRecurrence with A block-diagonal, values and gradients, clip ${clip}`, () => {
+      let clipped = 0;
+      // [N, T, P, k]: one block, blocks that tile P, and a partial last block (padding).
+      for (const [N, T, P, k] of [
+        [1, 1, 1, 1],
+        [2, 5, 6, 3],
+        [3, 9, 13, 4],
+        [2, 4, 5, 5],
+      ] as [number, number, number, number][]) {
+        const nb = Math.ceil(P / k);
+        const blocks = rand([nb, k, k], { lo: -0.5, hi: 0.5 });
+        const u = rand([N, T, P], { lo: -0.3, hi: 0.3 });
+        const theta0 = rand([N, P], { lo: -0.5, hi: 0.5 });
+        const W = rand([N, T, P]);
+        const run = (f: typeof blockScan) =>
+          valueAndGrad((ps: Tensor[]) => sum(mul(f(ps[0]!, ps[1]!, ps[2]!, { clip }), W)))([
+            blocks,
+            u,
+            theta0,
+          ]);
+        const fused = run(blockScan);
+        const ref = run(blockScanRef);
+        const tol = { atol: 1e-5, rtol: 1e-4 };
+        const y = blockScan(blocks, u, theta0, { clip });
+        assertAllClose(y, blockScanRef(blocks, u, theta0, { clip }), tol, `values ${N}×${T}×${P}/${k}`);
+        const dense = linearRecurrence(blockMatrix(blocks, P), u, theta0, { clip });
+        assertAllClose(y, dense, tol, `values vs dense ${N}×${T}×${P}/${k}`);
+        clipped += y.toArray().filter((v) => Math.abs(v) === Math.fround(clip)).length;
+        ["dA", "du", "dθ0"].forEach((name, i) => {
+          assertAllClose(
+            fused.grads[i]!,
+            ref.grads[i]!,
+            { atol: 1e-4, rtol: 1e-3 },
+            `${name} ${N}×${T}×${P}/${k}`,
+          );
+        });
+      }
+      if (clip)
+        assert.ok(clipped > 3, `only ${clipped} entries clipped: the test does not exercise clipping`);
+    });
+  }
+});
+
+describe("blockScan gradients", () => {
+  it("match central differences in float64, with a partial last block, with and without clipping", () => {
+    const f64 = (shape: number[], lo: number, hi: number) => convert(rand(shape, { lo, hi }), "float64");
+    const [blocks, u, theta0] = [
+      f64([2, 3, 3], -0.5, 0.5),
+      f64([2, 4, 5], -0.3, 0.3),
+      f64([2, 5], -0.5, 0.5),
+    ];
+    for (const clip of [0, 0.45]) {
+      assertGradcheck((b, y, t0) => blockScan(b, y, t0, { clip }), [blocks!, u!, theta0!]);
+    }
+  });
+  it("rejects blocks that do not cover P with an error naming the shapes", () => {
+    assert.throws(
+      () => blockScan(rand([1, 2, 2]), rand([1, 3, 5]), rand([1, 5])),
+      /blockScan: expected blocks \(⌈P\/k⌉,k,k\), u \(N,T,P\), theta0 \(N,P\) of one dtype, got \(1,2,2\), \(1,3,5\), \(1,5\)/,
     );
   });
 });

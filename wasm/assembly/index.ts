@@ -1,5 +1,6 @@
 // AssemblyScript source of the wasm backend (float32, SIMD128): batched matmul, the fused linear
-// recurrence and its backward, the per-sample root MLP and its backward, and element-wise kernels.
+// recurrence and its backward, the per-sample root MLP and its backward, and element-wise kernels; the
+// diagonal scan and its backward are in scan.ts.
 // Compiled by scripts/build-wasm.mjs into src/backends/wasm/module.ts. Every pointer is a byte address in
 // this module's memory, filled and read back by the host (src/backends/wasm/index.ts), which also lays
 // out each call's scratch. Semantics follow src/backends/kernels.ts; the cpu backend is the reference.
@@ -8,8 +9,9 @@ import { axpy, dot, gemm, gemmPrepacked, prepackB } from "./gemm";
 
 export { panelWidth, prepackedSize, scratchEnd, scratchSize, setScratch } from "./gemm";
 export { matmulPrepacked, prepackRight, sameBits } from "./prepacked";
-export { clipSimd, clipVjpSimd, unarySimd, unaryVjpSimd } from "./unary";
+export { diagonalScan, diagonalScanVjp, scanWorkSize } from "./scan";
 export { gemmColumns, matmulPrepackedColumns } from "./threads";
+export { clipSimd, clipVjpSimd, unarySimd, unaryVjpSimd } from "./unary";
 
 // @ts-ignore: decorator
 @inline

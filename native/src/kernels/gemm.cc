@@ -11,7 +11,8 @@
 // Single-row and single-column products skip packing (row dots or scaled-row sums over the unpacked
 // operand: the batch-1 rollout reads the matrix once per step), and so does A·Bᵀ with few rows (dot
 // tiles: transposing B into panels would cost as much as the product), and A·B with few rows reads B
-// in place (kernelB).
+// in place (kernelB). Products with a tiny K (≤ kSmallK: WARP's input term Δx·Bᵀ) or few columns
+// (≤ kSmallN: its gradients) are sums of scaled rows or row dots over unpacked operands.
 #include "kernels/gemm.h"
 
 #include <algorithm>
@@ -28,6 +29,9 @@ constexpr int64_t KC = 256;                        // rows of K per packed block
 constexpr int64_t kPackFloats = int64_t(4) << 20;  // packed A + B per super-block (16 MB)
 constexpr int64_t kSerialFmas = int64_t(1) << 22;  // below this many multiply-adds, one thread
 constexpr int64_t kDotMaxM = 128;                  // A·Bᵀ with at most this many rows: dotTile, no packing
+constexpr int64_t kSmallK = 8;     // K at most this: rows of C as sums of K scaled rows of op(B), no packing
+constexpr int64_t kRankK = 64;     // … and A·Bᵀ with K at most this (a low-rank factor: z·Uᵀ, r = K)
+constexpr int64_t kSmallN = 4;     // N at most this: C column by column as row dots or scaled-row sums
 constexpr int64_t kDirectMaxM = 256;               // A·B with at most this many rows: B read in place
 
 bool supported(const GemmIsa* isa) {
@@ -245,6 +249,40 @@ void sgemm(bool transA, bool transB, int64_t M, int64_t N, int64_t K, const floa
     return;
   }
   const GemmIsa& isa = *g_isa;
+  if (K <= kSmallK || (transB && !transA && K <= kRankK)) {
+    // A rank-K update with K small (WARP's input term Δx·Bᵀ, K = the data size; a low-rank factor z·Uᵀ):
+    // dot products of length K waste the vector lanes and packing costs about as much as the product, so
+    // rows of C are sums of K scaled rows of op(B), made contiguous once.
+    const float* b = B;
+    int64_t ldbb = ldb;
+    if (transB) {
+      float* d = t_pack.get(K * N);
+      for (int64_t j = 0; j < N; j++) {
+        for (int64_t k = 0; k < K; k++) d[k * N + j] = B[j * ldb + k];
+      }
+      b = d;
+      ldbb = N;
+    }
+    parallel_for(M, N * K, [&](int64_t i0, int64_t i1) {
+      float a[kRankK];
+      for (int64_t i = i0; i < i1; i++) {
+        for (int64_t k = 0; k < K; k++) a[k] = transA ? A[k * lda + i] : A[i * lda + k];
+        isa.axpyRows(N, K, b, ldbb, a, C + i * ldc, accumulate);
+      }
+    });
+    return;
+  }
+  if (N <= kSmallN) {
+    // A few output columns (the input term's gradients Gᵀ·Δx and G·B): per column j, row dots or sums of
+    // scaled rows of op(A) against op(B)'s column j, through a contiguous column.
+    float* y = t_pack.get(M);
+    for (int64_t j = 0; j < N; j++) {
+      const float* bj = contiguous(B + (transB ? j * ldb : j), transB ? 1 : ldb, K, t_vec);
+      gemv(!transA, M, K, A, lda, bj, y, false);
+      for (int64_t i = 0; i < M; i++) C[i * ldc + j] = (accumulate ? C[i * ldc + j] : 0.0f) + y[i];
+    }
+    return;
+  }
   if (transB && !transA && M <= kDotMaxM && isa.dotTile != nullptr) {
     // C = A·Bᵀ for a few rows of A (the autoregressive step θ_{t−1}·Aᵀ): dot products straight from both
     // operands. Units are blocks of dn rows of B; each stays in L1 while all of A streams past it.

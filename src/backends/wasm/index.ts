@@ -1,7 +1,7 @@
 // Loader and host side of the `wasm` backend: the AssemblyScript SIMD128 module (wasm/assembly/, embedded in
 // module.ts by scripts/build-wasm.mjs) compiled once, and float32 kernels that copy their operands into the
 // module's memory, run there, and copy the results back. Kernels the module lacks fall back to cpu in the
-// registry. Works wherever WebAssembly with SIMD does (Node, browsers, workers); on a browser's main thread,
+// registry (the diagonal scan included: diagonalScan/diagonalScanVjp, also one step for diagonalStep). Works wherever WebAssembly with SIMD does (Node, browsers, workers); on a browser's main thread,
 // where synchronous compilation of a module this size is refused, call `await initWasm()` first.
 // Not here: backend choice and the fallback notice (src/backends/registry.ts), the kernels' maths (wasm/).
 
@@ -98,6 +98,34 @@ interface Exports {
     T: number,
     P: number,
     clip: number,
+  ): void;
+  scanWorkSize(T: number, P: number, chunk: number): number;
+  diagonalScan(
+    a: number,
+    U: number,
+    theta0: number,
+    out: number,
+    N: number,
+    T: number,
+    P: number,
+    clip: number,
+    chunk: number,
+    work: number,
+  ): void;
+  diagonalScanVjp(
+    a: number,
+    theta0: number,
+    out: number,
+    dOut: number,
+    da: number,
+    dU: number,
+    dTheta0: number,
+    N: number,
+    T: number,
+    P: number,
+    clip: number,
+    chunk: number,
+    work: number,
   ): void;
   rootMlp(
     theta: number,
@@ -407,6 +435,14 @@ function rowRanges(n: number, parts: number): [number, number][] {
   return out;
 }
 
+/** The chunk length the module runs: `chunk` when it selects the chunked scan (≥ 1 and < T), else 0. */
+function scanChunk(chunk: number, T: number): number {
+  if (!Number.isInteger(chunk) || chunk < 0) {
+    throw new RangeError(`wasm backend: chunk must be a non-negative integer, got ${chunk}`);
+  }
+  return chunk >= 1 && chunk < T ? chunk : 0;
+}
+
 function kernelsOf(ex: Exports, pool: ThreadPool | null = null, reserved = 0): Partial<Kernels> {
   const heap = new Heap(ex, reserved);
   const packCache = new PackCache(ex, heap);
@@ -635,6 +671,55 @@ function kernelsOf(ex: Exports, pool: ThreadPool | null = null, reserved = 0): P
         ex.recurrenceDACorrection(p0, po, pdU, pdA, pdiff, N, T, P);
       } else ex.linearRecurrenceVjp(pA, p0, po, pdo, pdA, pdU, pd0, pdiff, pk[0]!, N, T, P, clip);
       heap.get(pdA, dA.subarray(0, P * P));
+      heap.get(pdU, dU.subarray(0, size));
+      heap.get(pd0, dTheta0.subarray(0, N * P));
+    },
+    diagonalScan(a, U, theta0, out, { N, T, P, clip, chunk }) {
+      const size = N * T * P;
+      need(a, P, "a");
+      need(U, size, "U");
+      need(theta0, N * P, "theta0");
+      need(out, size, "out");
+      const c = scanChunk(chunk, T);
+      const [pa, pU, p0, po, pw] = heap.reserve(P, size, N * P, size, ex.scanWorkSize(T, P, c)) as [
+        number,
+        number,
+        number,
+        number,
+        number,
+      ];
+      heap.put(pa, a.subarray(0, P));
+      heap.put(pU, U.subarray(0, size));
+      heap.put(p0, theta0.subarray(0, N * P));
+      ex.diagonalScan(pa, pU, p0, po, N, T, P, clip, c, pw);
+      heap.get(po, out.subarray(0, size));
+    },
+    diagonalScanVjp(a, theta0, out, dOut, da, dU, dTheta0, { N, T, P, clip, chunk }) {
+      const size = N * T * P;
+      need(a, P, "a");
+      need(theta0, N * P, "theta0");
+      need(out, size, "out");
+      need(dOut, size, "dOut");
+      need(da, P, "da");
+      need(dU, size, "dU");
+      need(dTheta0, N * P, "dTheta0");
+      const c = scanChunk(chunk, T);
+      const [pa, p0, po, pdo, pda, pdU, pd0, pw] = heap.reserve(
+        P,
+        N * P,
+        size,
+        size,
+        P,
+        size,
+        N * P,
+        ex.scanWorkSize(T, P, c),
+      ) as [number, number, number, number, number, number, number, number];
+      heap.put(pa, a.subarray(0, P));
+      heap.put(p0, theta0.subarray(0, N * P));
+      heap.put(po, out.subarray(0, size));
+      heap.put(pdo, dOut.subarray(0, size));
+      ex.diagonalScanVjp(pa, p0, po, pdo, pda, pdU, pd0, N, T, P, clip, c, pw);
+      heap.get(pda, da.subarray(0, P));
       heap.get(pdU, dU.subarray(0, size));
       heap.get(pd0, dTheta0.subarray(0, N * P));
     },
