@@ -159,6 +159,22 @@ export interface Kernels {
   /** Batched (strided) GEMM, see MatmulArgs. */
   matmul(a: FloatArray, b: FloatArray, out: FloatArray, args: MatmulArgs): void;
   /**
+   * Elements of the operand `packBf16` prepares for an (N, K) matrix (the backend's own layout: plain
+   * values on cpu, bfloat16 pairs as raw 32-bit words on native).
+   */
+  bf16PackedLength(N: number, K: number): number;
+  /**
+   * w (N, K) rounded to bfloat16 (`roundBf16`: to nearest even, subnormals to ±0) into `packed`, once
+   * for many `matmulBf16` calls (the transition A′ of `model.transition_dtype: bf16`, once per forward).
+   */
+  packBf16(w: FloatArray, N: number, K: number, packed: FloatArray): void;
+  /**
+   * out (M, N) += bf16(x) (M, K) · W′ᵀ for W′ from `packBf16`: products of bfloat16 values (exact in
+   * float32), sums in float32 (float64 on cpu). Native runs AVX512-BF16 dot products where the CPU has them; elsewhere the
+   * same rounded operands go through the float32 GEMM (same numbers up to the order of the sums).
+   */
+  matmulBf16(x: FloatArray, packed: FloatArray, out: FloatArray, M: number, N: number, K: number): void;
+  /**
    * Row-wise log-softmax cross-entropy: logits (B, C), labels (B) in [0, C).
    * loss[b] = logsumexp(logits[b]) − logits[b, labels[b]]; probs[b] = softmax(logits[b]).
    */

@@ -22,6 +22,14 @@ export type FinalActivation = RootActivation | "sigmoid" | number | [number, num
 export const TRANSITIONS = ["dense", "diagonal", "lowrank", "block"] as const;
 export type Transition = (typeof TRANSITIONS)[number];
 
+/**
+ * Arithmetic of the dense transition's products (ours): "float32", or "bf16" — A used as I + A′ with only
+ * A′θ as bfloat16 products summed in float32 (AVX512-BF16 on native where the CPU has it, else the same
+ * rounding emulated); θ, gradients and the optimiser stay float32.
+ */
+export const TRANSITION_DTYPES = ["float32", "bf16"] as const;
+export type TransitionDType = (typeof TRANSITION_DTYPES)[number];
+
 /** The models a configuration can name: WARP ("wsm") and the GRU/LSTM baselines (src/baselines/rnn.ts). */
 export const MODEL_TYPES = ["wsm", "gru", "lstm"] as const;
 export type ModelType = (typeof MODEL_TYPES)[number];
@@ -72,6 +80,8 @@ export interface ModelConfig {
    * style), so the diagonal part can never grow past 1.
    */
   transition_stable: boolean;
+  /** Dense only: "bf16" runs A′θ of A = I + A′ as bfloat16 products (see TRANSITION_DTYPES). */
+  transition_dtype: TransitionDType;
   /**
    * Non-autoregressive mode: compute every θ_t with the parallel form instead of the step-by-step scan —
    * the chunked associative scan for a diagonal A, the convolution (Toeplitz) form for a dense A.
@@ -120,6 +130,7 @@ export const MODEL_DEFAULTS: Omit<ModelConfig, "data_size" | RnnKey> = {
   transition_rank: null,
   transition_block: null,
   transition_stable: false,
+  transition_dtype: "float32",
   parallel_scan: false,
   autoregressive: true,
   stochastic: false,
@@ -280,6 +291,7 @@ export function resolveModelConfig(raw: Raw): ModelConfig {
     transition_rank: v.transition_rank === null ? null : posInt("transition_rank", v.transition_rank),
     transition_block: v.transition_block === null ? null : posInt("transition_block", v.transition_block),
     transition_stable: bool("transition_stable", v.transition_stable),
+    transition_dtype: oneOf("transition_dtype", v.transition_dtype, TRANSITION_DTYPES),
     parallel_scan: bool("parallel_scan", v.parallel_scan),
     autoregressive: bool("autoregressive", v.autoregressive),
     stochastic: bool("stochastic", v.stochastic),
@@ -366,6 +378,17 @@ function checkTransition(c: ModelConfig): void {
     );
   if (c.model_type !== "wsm" && c.transition !== "dense")
     fail("transition", c.transition, `"dense": model_type "${c.model_type}" has no WARP transition`);
+  if (c.transition_dtype === "bf16") {
+    const why =
+      c.model_type !== "wsm"
+        ? `model_type "wsm" (model_type "${c.model_type}" has no WARP transition)`
+        : c.transition !== "dense"
+          ? `transition "dense", not "${c.transition}"`
+          : c.parallel_scan
+            ? "parallel_scan: false (the parallel form multiplies powers of A in float32)"
+            : null;
+    if (why) fail("transition_dtype", "bf16", `"float32", or ${why}`);
+  }
   if (c.parallel_scan) {
     const why = c.autoregressive
       ? "autoregressive: false (the autoregressive rollout is sequential)"

@@ -5,11 +5,13 @@
 //   diagonal  A = diag(a), a (P)            "A.diag" (or "A.nu")           fused element-wise scan
 //   lowrank   A = diag(a) + U Vᵀ, U, V (P, r) "A.diag"/"A.nu", "A.U", "A.V" two thin GEMMs per step
 //   block     k×k blocks (⌈P/k⌉, k, k)      "A.blocks"                      one batched GEMM per step
-// With transition_stable the diagonal is stored as ν and a = exp(−softplus(ν)) ∈ (0, 1).
+// With transition_stable the diagonal is stored as ν and a = exp(−softplus(ν)) ∈ (0, 1). With
+// transition_dtype bf16 a dense A is used as I + A′ with A′θ in bfloat16 products (ops/linear-step.ts),
+// step by step in every mode (A′ rounded and packed once per rollout).
 // N sequences, T steps, P = Dθ. Not here: B, θ_0 and the decoding (model.ts).
 
 import * as ops from "../ops/elementwise.js";
-import { linearStep, stepTape } from "../ops/linear-step.js";
+import { bf16Transition, linearStep, stepTape } from "../ops/linear-step.js";
 import { matmul } from "../ops/matmul.js";
 import { linearRecurrence } from "../ops/recurrence.js";
 import { diagonalScan, diagonalStep, type LowRank } from "../ops/scan.js";
@@ -125,7 +127,8 @@ export function transitionStates(
     !parallel || c.transition === "diagonal",
     () => `WarpModel: the parallel scan needs transition "diagonal" or "dense", not "${c.transition}"`,
   );
-  if (c.transition === "dense" || c.transition === "diagonal") {
+  const bf16 = c.transition_dtype === "bf16";
+  if ((c.transition === "dense" && !bf16) || c.transition === "diagonal") {
     const U = matmul(dx, B, { transB: true });
     if (c.transition === "dense") return linearRecurrence(p.A, U, theta0, { clip });
     const chunk = parallel ? Math.ceil(Math.sqrt(T)) : 0;
@@ -149,7 +152,7 @@ export type TransitionStep = (thetaPrev: Tensor, u: Tensor, t: number) => Tensor
 
 /**
  * The step function of a T-step loop over N sequences: the fused `linearStep` with a deferred dA for a
- * dense A; the fused `diagonalStep` (element-wise, plus two thin GEMMs for lowrank); a batched GEMM over
+ * dense A (with A′ = bf16(A − I) made here once for every step when transition_dtype is bf16); the fused `diagonalStep` (element-wise, plus two thin GEMMs for lowrank); a batched GEMM over
  * the blocks.
  */
 export function transitionStepper(
@@ -161,7 +164,8 @@ export function transitionStepper(
 ): TransitionStep {
   if (c.transition === "dense") {
     const tape = stepTape(p.A, T, N);
-    return (theta, u, t) => linearStep(theta, p.A, u, { clip, tape, t });
+    const bf16 = c.transition_dtype === "bf16" ? bf16Transition(p.A) : null;
+    return (theta, u, t) => linearStep(theta, p.A, u, { clip, tape, t, bf16 });
   }
   if (c.transition === "block") {
     return (theta, u) => {
@@ -182,7 +186,7 @@ export function transitionApply(
   u: Tensor,
   clip: number,
 ): Tensor {
-  if (c.transition === "dense") return linearStep(theta, p.A, u, { clip });
+  if (c.transition === "dense" && c.transition_dtype !== "bf16") return linearStep(theta, p.A, u, { clip });
   return transitionStepper(c, p, 1, theta.shape[0]!, clip)(theta, u, 0);
 }
 
