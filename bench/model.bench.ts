@@ -126,16 +126,47 @@ function makeData(kind: ModelBench["data"], N: number, T: number): Tensor {
 }
 
 /**
- * The model keys of a transition given as "dense", "diagonal", "lowrank[:r]" or "block[:k]" (r and k
- * default to 32), or null when the text is none of these.
+ * The model keys of a transition given as "dense", "dense:bf16" (transition_dtype bf16), "diagonal",
+ * "lowrank[:r]" or "block[:k]" (r and k default to 32), or null when the text is none of these.
  */
 export function transitionKeys(text: string): Record<string, unknown> | null {
+  if (text === "dense:bf16") return { transition: "dense", transition_dtype: "bf16" };
   const m = /^(dense|diagonal|lowrank|block)(?::([1-9][0-9]*))?$/.exec(text);
   if (!m || (m[2] && (m[1] === "dense" || m[1] === "diagonal"))) return null;
   const size = Number(m[2] ?? 32);
   if (m[1] === "lowrank") return { transition: "lowrank", transition_rank: size };
   if (m[1] === "block") return { transition: "block", transition_block: size };
   return { transition: m[1] };
+}
+
+/**
+ * Training steps (Adam at the configuration's rate from the same initialisation and keys) of one
+ * configuration: step() runs one and returns its loss; for an inference configuration, one rollout (0).
+ */
+function trainer(spec: ModelBench, config: ModelConfig, x: Tensor): () => number {
+  const model = new WarpModel(config);
+  let params: WarpParams = model.init(randomKey(0));
+  const opt: GradientTransformation<unknown> = adam(spec.lr) as GradientTransformation<unknown>;
+  let state = opt.init(params);
+  let key: Key = randomKey(1);
+  return () => {
+    if (spec.inferContext !== undefined) {
+      tidy(() => void model.predict(params, x, { context: spec.inferContext }));
+      return 0;
+    }
+    const [k, next] = splitKey(key, 2) as [Key, Key];
+    key = next;
+    const out = tidy(() => {
+      const { value, grads } = valueAndGrad((p: WarpParams) => model.loss(p, { x }, k))(params);
+      const [updates, s] = opt.update(grads, state, params);
+      return { params: applyUpdates(params, updates), state: s, loss: value };
+    });
+    params = out.params as WarpParams;
+    state = out.state;
+    const loss = out.loss.item();
+    out.loss.dispose();
+    return loss;
+  };
 }
 
 /**
@@ -152,27 +183,7 @@ export function benchModelConfig(
   return withBackend(backend, () =>
     tidy(() => {
       const config: ModelConfig = resolveModelConfig({ ...spec.model, ...transitionKeys(transition) });
-      const model = new WarpModel(config);
-      let params: WarpParams = model.init(randomKey(0));
-      const x = makeData(spec.data, spec.N, spec.T);
-      const opt: GradientTransformation<unknown> = adam(spec.lr) as GradientTransformation<unknown>;
-      let state = opt.init(params);
-      let key: Key = randomKey(1);
-      const step = (): void => {
-        if (spec.inferContext !== undefined) {
-          tidy(() => void model.predict(params, x, { context: spec.inferContext }));
-          return;
-        }
-        const [k, next] = splitKey(key, 2) as [Key, Key];
-        key = next;
-        const out = tidy(() => {
-          const { grads } = valueAndGrad((p: WarpParams) => model.loss(p, { x }, k))(params);
-          const [updates, s] = opt.update(grads, state, params);
-          return { params: applyUpdates(params, updates), state: s };
-        });
-        params = out.params as WarpParams;
-        state = out.state;
-      };
+      const step = trainer(spec, config, makeData(spec.data, spec.N, spec.T));
       for (let i = 0; i < spec.warmup; i++) step();
       const times: number[] = [];
       for (let i = 0; i < steps; i++) {
@@ -189,10 +200,47 @@ export function benchModelConfig(
         N: spec.N,
         T: spec.T,
         D: config.data_size,
-        P: model.thetaDim,
+        P: new WarpModel(config).thetaDim,
         ms_step: round(times[Math.floor(times.length / 2)]!),
         peak_rss_mb: peakRssMb(),
       };
+    }),
+  );
+}
+
+/**
+ * The drift of the bf16 transition: the named training configuration run twice side by side from the
+ * same initialisation, data and keys, transition_dtype float32 and bf16, for `steps` Adam steps; one
+ * record every `every` steps (and the last) with both losses and their relative difference.
+ */
+export function benchBf16Drift(
+  name: string,
+  backend: BackendName,
+  steps: number,
+  every: number,
+): BenchRecord[] {
+  const spec = MODEL_BENCHES[name]!;
+  return withBackend(backend, () =>
+    tidy(() => {
+      const x = makeData(spec.data, spec.N, spec.T);
+      const fp32 = trainer(spec, resolveModelConfig({ ...spec.model }), x);
+      const bf16 = trainer(spec, resolveModelConfig({ ...spec.model, transition_dtype: "bf16" }), x);
+      const out: BenchRecord[] = [];
+      for (let i = 0; i < steps; i++) {
+        const a = fp32();
+        const b = bf16();
+        if (i % every === 0 || i === steps - 1)
+          out.push({
+            bench: "bf16-drift",
+            config: name,
+            backend,
+            step: i,
+            loss_fp32: a,
+            loss_bf16: b,
+            rel_diff: Math.abs(b - a) / Math.max(Math.abs(a), 1e-30),
+          });
+      }
+      return out;
     }),
   );
 }

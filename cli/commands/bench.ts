@@ -1,4 +1,5 @@
-// `warp bench <suite>`: prints benchmark figures (never asserted). Suites: gemm, recurrence, model, all.
+// `warp bench <suite>`: prints benchmark figures (never asserted). Suites: gemm, recurrence, model, all,
+// and drift (the bf16 transition's loss curve beside float32's; not part of `all`: it trains).
 // The model suite runs each configuration in a fresh process so every peak RSS is its own, and can time
 // the PyTorch peer (a bench_torch.py given by --compare-torch) in the same run.
 
@@ -6,6 +7,7 @@ import { execFileSync } from "node:child_process";
 import { type Command, InvalidArgumentError } from "commander";
 import { benchGemm } from "../../bench/gemm.bench.js";
 import {
+  benchBf16Drift,
   benchModelConfig,
   CPU_MODEL_BENCHES,
   MODEL_BENCHES,
@@ -28,13 +30,35 @@ interface BenchOptions {
   only?: string;
   compareTorch?: string;
   transition?: string[];
+  steps?: number;
+  every?: number;
+}
+
+function positive(flag: string): (value: string) => number {
+  return (value) => {
+    const n = Number(value);
+    if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError(`${flag} must be a positive integer`);
+    return n;
+  };
+}
+
+/** Training configurations (not the inference one) for the drift suite. */
+function trainingConfigs(o: BenchOptions): string[] {
+  const names = o.only ? [o.only] : Object.keys(MODEL_BENCHES).filter((n) => !n.includes("infer"));
+  for (const n of names) {
+    if (!MODEL_BENCHES[n] || MODEL_BENCHES[n].inferContext !== undefined)
+      throw new WarpError(`warp bench drift: "${n}" is not a training configuration`);
+  }
+  return names;
 }
 
 function parseTransitions(value: string): string[] {
   const list = value.split(",").map((s) => s.trim());
   for (const t of list) {
     if (!transitionKeys(t))
-      throw new InvalidArgumentError(`unknown transition "${t}" (dense, diagonal, lowrank[:r], block[:k])`);
+      throw new InvalidArgumentError(
+        `unknown transition "${t}" (dense, dense:bf16, diagonal, lowrank[:r], block[:k])`,
+      );
   }
   return list;
 }
@@ -113,7 +137,7 @@ export function registerBench(program: Command): void {
   program
     .command("bench")
     .description("run benchmarks and print their figures (never asserted)")
-    .argument("<suite>", "gemm, recurrence, model or all")
+    .argument("<suite>", "gemm, recurrence, model, all, or drift")
     .option("--json", "print one JSON object per line")
     .option(
       "--backend <list>",
@@ -123,16 +147,18 @@ export function registerBench(program: Command): void {
     .option("--only <config>", `model suite: one configuration (${Object.keys(MODEL_BENCHES).join(", ")})`)
     .option(
       "--transition <list>",
-      "model suite: comma-separated transitions to time side by side: dense, diagonal, lowrank[:r], block[:k] (default dense; r, k default 32)",
+      "model suite: comma-separated transitions to time side by side: dense, dense:bf16, diagonal, lowrank[:r], block[:k] (default dense; r, k default 32)",
       parseTransitions,
     )
     .option(
       "--compare-torch <bench_torch.py>",
       "model suite: also time the PyTorch peer's script with /usr/bin/python3",
     )
+    .option("--steps <n>", "drift suite: training steps (default 300)", positive("--steps"))
+    .option("--every <n>", "drift suite: print every n-th step (default 25)", positive("--every"))
     .addHelpText(
       "after",
-      "\nExamples:\n  warp bench gemm --json\n  warp bench recurrence --backend native\n  warp bench model --only mnist-ar-small\n  warp bench model --only msd-ar --transition dense,diagonal,lowrank:32\n  warp bench model --json --compare-torch ../shared/bench/bench_torch.py",
+      "\nExamples:\n  warp bench gemm --json\n  warp bench recurrence --backend native\n  warp bench model --only mnist-ar-small\n  warp bench model --only msd-ar --transition dense,diagonal,lowrank:32\n  warp bench model --json --compare-torch ../shared/bench/bench_torch.py\n  warp bench drift --only mnist-ar-small --steps 300",
     )
     .action((suite: string, o: BenchOptions) => {
       const suites: Record<string, (b: BackendName[], emit: (r: BenchRecord) => void) => void> = {
@@ -140,11 +166,17 @@ export function registerBench(program: Command): void {
         recurrence: (b, emit) => benchRecurrence(b).forEach(emit),
         model: (b, emit) => benchModel(b, o, emit),
       };
+      const drift = (b: BackendName[], emit: (r: BenchRecord) => void) => {
+        for (const name of trainingConfigs(o))
+          for (const backend of o.backend ?? b.slice(-1)) // the last available: native when it loads
+            benchBf16Drift(name, backend, o.steps ?? 300, o.every ?? 25).forEach(emit);
+      };
       const names = suite === "all" ? Object.keys(suites) : [suite];
+      if (suite === "drift") suites.drift = drift;
       for (const n of names) {
         if (!suites[n])
           throw new WarpError(
-            `warp bench: unknown suite "${n}" (choose from ${Object.keys(suites).join(", ")}, all)`,
+            `warp bench: unknown suite "${n}" (choose from ${Object.keys(suites).join(", ")}, all, drift)`,
           );
       }
       const backends = o.backend ?? availableBackends();
