@@ -1,10 +1,11 @@
-// `warp bench <suite>`: prints benchmark figures (never asserted). Suites: gemm, recurrence, model, all,
+// `warp bench <suite>`: prints benchmark figures (never asserted). Suites: gemm, recurrence, model, adam, all,
 // and drift (the bf16 transition's loss curve beside float32's; not part of `all`: it trains).
 // The model suite runs each configuration in a fresh process so every peak RSS is its own, and can time
 // the PyTorch peer (a bench_torch.py given by --compare-torch) in the same run.
 
 import { execFileSync } from "node:child_process";
 import { type Command, InvalidArgumentError } from "commander";
+import { benchAdam } from "../../bench/adam.bench.js";
 import { benchGemm } from "../../bench/gemm.bench.js";
 import {
   benchBf16Drift,
@@ -137,7 +138,7 @@ export function registerBench(program: Command): void {
   program
     .command("bench")
     .description("run benchmarks and print their figures (never asserted)")
-    .argument("<suite>", "gemm, recurrence, model, all, or drift")
+    .argument("<suite>", "gemm, recurrence, model, adam, all, or drift")
     .option("--json", "print one JSON object per line")
     .option(
       "--backend <list>",
@@ -165,6 +166,7 @@ export function registerBench(program: Command): void {
         gemm: (b, emit) => benchGemm(b).forEach(emit),
         recurrence: (b, emit) => benchRecurrence(b).forEach(emit),
         model: (b, emit) => benchModel(b, o, emit),
+        adam: (b, emit) => benchAdam(b).forEach(emit),
       };
       const drift = (b: BackendName[], emit: (r: BenchRecord) => void) => {
         for (const name of trainingConfigs(o))

@@ -331,6 +331,22 @@ Value SoftmaxCrossEntropy(const CallbackInfo& info) {
   return info.Env().Undefined();
 }
 
+// adamStep(g, mu, nu, muOut, nuOut, update, b1, b2, eps, epsRoot, c1, c2, scale)
+Value AdamStep(const CallbackInfo& info) {
+  const auto g = f32(info, 0, "g");
+  const auto mu = f32(info, 1, "mu");
+  const auto nu = f32(info, 2, "nu");
+  const auto muOut = f32(info, 3, "muOut");
+  const auto nuOut = f32(info, 4, "nuOut");
+  const auto update = f32(info, 5, "update");
+  const warp::AdamStepArgs a{number(info, 6, "b1"),      number(info, 7, "b2"), number(info, 8, "eps"),
+                             number(info, 9, "epsRoot"), number(info, 10, "c1"), number(info, 11, "c2"),
+                             number(info, 12, "scale")};
+  for (const auto* b : {&mu, &nu, &muOut, &nuOut, &update}) need(info, "an Adam buffer", b->length, g.length);
+  warp::adamStep(g.data, mu.data, nu.data, muOut.data, nuOut.data, update.data, g.length, a);
+  return info.Env().Undefined();
+}
+
 // bf16PackedLength(N, K): Float32Array elements (32-bit words) packBf16 fills for an N×K matrix
 Value Bf16PackedLength(const CallbackInfo& info) {
   const int64_t N = blasDim(info, 0, "N"), K = blasDim(info, 1, "K");
@@ -625,6 +641,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("reduceSum", Napi::Function::New(env, ReduceSum, "reduceSum"));
   exports.Set("copyStrided", Napi::Function::New(env, CopyStrided, "copyStrided"));
   exports.Set("matmul", Napi::Function::New(env, Matmul, "matmul"));
+  exports.Set("adamStep", Napi::Function::New(env, AdamStep, "adamStep"));
   exports.Set("bf16Path", Napi::Function::New(env, Bf16Path, "bf16Path"));
   exports.Set("bf16PackedLength", Napi::Function::New(env, Bf16PackedLength, "bf16PackedLength"));
   exports.Set("packBf16", Napi::Function::New(env, PackBf16, "packBf16"));

@@ -70,6 +70,20 @@ export interface RootMlpArgs {
   act: RootActivation;
 }
 
+/**
+ * One Adam step's constants (optax scale_by_adam then scale): moment decays b1, b2, eps, epsRoot, the
+ * bias corrections c1 = 1 − b1ᵗ, c2 = 1 − b2ᵗ, and the factor applied to the direction (−lr for adam).
+ */
+export interface AdamStepArgs {
+  b1: number;
+  b2: number;
+  eps: number;
+  epsRoot: number;
+  c1: number;
+  c2: number;
+  scale: number;
+}
+
 /** linearRecurrence sizes: N sequences, T steps, P state size; clip ≤ 0 or Infinity means no clipping. */
 export interface RecurrenceArgs {
   N: number;
@@ -158,6 +172,20 @@ export interface Kernels {
   ): void;
   /** Batched (strided) GEMM, see MatmulArgs. */
   matmul(a: FloatArray, b: FloatArray, out: FloatArray, args: MatmulArgs): void;
+  /**
+   * One fused Adam step over every element i of g (all arrays the same length; outputs may not alias
+   * inputs): mu′ = b1·mu + (1 − b1)·g, nu′ = b2·nu + (1 − b2)·g², update = scale · (mu′/c1) /
+   * (√(nu′/c2 + epsRoot) + eps). One pass instead of a dozen element-wise ops and their buffers.
+   */
+  adamStep(
+    g: FloatArray,
+    mu: FloatArray,
+    nu: FloatArray,
+    muOut: FloatArray,
+    nuOut: FloatArray,
+    update: FloatArray,
+    args: AdamStepArgs,
+  ): void;
   /**
    * Elements of the operand `packBf16` prepares for an (N, K) matrix (the backend's own layout: plain
    * values on cpu, bfloat16 pairs as raw 32-bit words on native).

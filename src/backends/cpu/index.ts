@@ -6,6 +6,7 @@ import { bf16PackedLengthCpu, matmulBf16Cpu, packBf16Cpu } from "./bf16.js";
 import { copyStridedCpu, gatherCpu, scatterAddCpu } from "./copy.js";
 import { binaryCpu, clipCpu, clipVjpCpu, unaryCpu, unaryVjpCpu, whereCpu } from "./elementwise.js";
 import { matmulCpu } from "./gemm.js";
+import { adamStepCpu } from "./optim.js";
 import { linearRecurrenceCpu, linearRecurrenceVjpCpu } from "./recurrence.js";
 import { reduceSumCpu, softmaxCrossEntropyCpu } from "./reduce.js";
 import { rootMlpCpu, rootMlpVjpCpu } from "./root-mlp.js";
@@ -23,6 +24,7 @@ export const cpuKernels: Kernels = {
   gather: gatherCpu,
   scatterAdd: scatterAddCpu,
   matmul: matmulCpu,
+  adamStep: adamStepCpu,
   bf16PackedLength: bf16PackedLengthCpu,
   packBf16: packBf16Cpu,
   matmulBf16: matmulBf16Cpu,

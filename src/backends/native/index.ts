@@ -52,6 +52,21 @@ interface Addon {
   info(): string;
   gemmIsa(name?: string): string | boolean;
   bf16Path(): string;
+  adamStep(
+    g: FloatArray,
+    mu: FloatArray,
+    nu: FloatArray,
+    muOut: FloatArray,
+    nuOut: FloatArray,
+    update: FloatArray,
+    b1: number,
+    b2: number,
+    eps: number,
+    epsRoot: number,
+    c1: number,
+    c2: number,
+    scale: number,
+  ): void;
   bf16PackedLength(N: number, K: number): number;
   packBf16(w: FloatArray, N: number, K: number, packed: FloatArray): void;
   matmulBf16(x: FloatArray, packed: FloatArray, out: FloatArray, M: number, N: number, K: number): void;
@@ -248,6 +263,8 @@ function wrap(
       addon.copyStrided(src, srcOffset, srcStrides, dst, dstOffset, dstStrides, shape, accumulate),
     matmul: (a, b, out, m) =>
       addon.matmul(a, b, out, m.batch, m.M, m.N, m.K, m.transA, m.transB, m.strideA, m.strideB, m.accumulate),
+    adamStep: (g, mu, nu, muOut, nuOut, update, a) =>
+      addon.adamStep(g, mu, nu, muOut, nuOut, update, a.b1, a.b2, a.eps, a.epsRoot, a.c1, a.c2, a.scale),
     bf16PackedLength: (N, K) => addon.bf16PackedLength(N, K),
     packBf16: (w, N, K, packed) => addon.packBf16(w, N, K, packed),
     matmulBf16: (x, packed, out, M, N, K) => addon.matmulBf16(x, packed, out, M, N, K),
