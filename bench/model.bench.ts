@@ -26,6 +26,7 @@ import {
   where,
   withBackend,
 } from "../src/index.js";
+import { forEachTensor } from "../src/tensor/tensor.js";
 import { type BenchRecord, peakRssMb, round } from "./timing.js";
 
 interface ModelBench {
@@ -161,6 +162,12 @@ function trainer(spec: ModelBench, config: ModelConfig, x: Tensor): () => number
       const [updates, s] = opt.update(grads, state, params);
       return { params: applyUpdates(params, updates), state: s, loss: value };
     });
+    // Old parameters and moments go back to the pool, as in the trainer (fit.ts).
+    const kept = new Set<Tensor>();
+    forEachTensor([out.params, out.state], (t) => kept.add(t));
+    forEachTensor([params, state], (t) => {
+      if (!kept.has(t)) t.dispose();
+    });
     params = out.params as WarpParams;
     state = out.state;
     const loss = out.loss.item();
@@ -210,27 +217,27 @@ export function benchModelConfig(
 
 /**
  * The drift of the bf16 transition: the named training configuration run twice side by side from the
- * same initialisation, data and keys, transition_dtype float32 and bf16, for `steps` Adam steps; one
- * record every `every` steps (and the last) with both losses and their relative difference.
+ * same initialisation, data and keys, transition_dtype float32 and bf16, for `steps` Adam steps; emits a
+ * record every `every` steps (and at the last) with both losses and their relative difference.
  */
 export function benchBf16Drift(
   name: string,
   backend: BackendName,
   steps: number,
   every: number,
-): BenchRecord[] {
+  emit: (r: BenchRecord) => void,
+): void {
   const spec = MODEL_BENCHES[name]!;
-  return withBackend(backend, () =>
+  withBackend(backend, () =>
     tidy(() => {
       const x = makeData(spec.data, spec.N, spec.T);
       const fp32 = trainer(spec, resolveModelConfig({ ...spec.model }), x);
       const bf16 = trainer(spec, resolveModelConfig({ ...spec.model, transition_dtype: "bf16" }), x);
-      const out: BenchRecord[] = [];
       for (let i = 0; i < steps; i++) {
         const a = fp32();
         const b = bf16();
         if (i % every === 0 || i === steps - 1)
-          out.push({
+          emit({
             bench: "bf16-drift",
             config: name,
             backend,
@@ -240,7 +247,6 @@ export function benchBf16Drift(
             rel_diff: Math.abs(b - a) / Math.max(Math.abs(a), 1e-30),
           });
       }
-      return out;
     }),
   );
 }

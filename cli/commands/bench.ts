@@ -171,7 +171,7 @@ export function registerBench(program: Command): void {
       const drift = (b: BackendName[], emit: (r: BenchRecord) => void) => {
         for (const name of trainingConfigs(o))
           for (const backend of o.backend ?? b.slice(-1)) // the last available: native when it loads
-            benchBf16Drift(name, backend, o.steps ?? 300, o.every ?? 25).forEach(emit);
+            benchBf16Drift(name, backend, o.steps ?? 300, o.every ?? 25, emit);
       };
       const names = suite === "all" ? Object.keys(suites) : [suite];
       if (suite === "drift") suites.drift = drift;
