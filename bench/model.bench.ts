@@ -5,6 +5,7 @@
 // the timing). N batch, T steps, D data dims, P = Dθ.
 
 import {
+  type AdamState,
   adam,
   applyUpdates,
   type BackendName,
@@ -26,6 +27,7 @@ import {
   where,
   withBackend,
 } from "../src/index.js";
+import { adamDirectionRef } from "../src/optim/optimizers.js";
 import { forEachTensor } from "../src/tensor/tensor.js";
 import { type BenchRecord, peakRssMb, round } from "./timing.js";
 
@@ -143,11 +145,16 @@ export function transitionKeys(text: string): Record<string, unknown> | null {
 /**
  * Training steps (Adam at the configuration's rate from the same initialisation and keys) of one
  * configuration: step() runs one and returns its loss; for an inference configuration, one rollout (0).
+ * With `refAdam` the optimiser is Adam's op-by-op twin (same math, other float32 rounding).
  */
-function trainer(spec: ModelBench, config: ModelConfig, x: Tensor): () => number {
+function trainer(spec: ModelBench, config: ModelConfig, x: Tensor, refAdam = false): () => number {
   const model = new WarpModel(config);
   let params: WarpParams = model.init(randomKey(0));
-  const opt: GradientTransformation<unknown> = adam(spec.lr) as GradientTransformation<unknown>;
+  const fused = adam(spec.lr);
+  // refAdam: the op-by-op Adam, whose float32 results differ from the fused kernel's by rounding only.
+  const opt = (
+    refAdam ? { init: fused.init, update: (g, s: AdamState) => adamDirectionRef(g, s, {}, -spec.lr) } : fused
+  ) as GradientTransformation<unknown>;
   let state = opt.init(params);
   let key: Key = randomKey(1);
   return () => {
@@ -216,9 +223,11 @@ export function benchModelConfig(
 }
 
 /**
- * The drift of the bf16 transition: the named training configuration run twice side by side from the
- * same initialisation, data and keys, transition_dtype float32 and bf16, for `steps` Adam steps; emits a
- * record every `every` steps (and at the last) with both losses and their relative difference.
+ * The drift of the bf16 transition: the named training configuration run side by side from the same
+ * initialisation, data and keys — float32, bf16, and a control: float32 with Adam's op-by-op twin, which
+ * differs from the first run by float32 rounding alone (how fast any rounding difference grows under
+ * Adam) — for `steps` steps; emits a record every `every` steps (and at the last) with the three losses
+ * and each one's relative difference from the float32 run.
  */
 export function benchBf16Drift(
   name: string,
@@ -233,9 +242,10 @@ export function benchBf16Drift(
       const x = makeData(spec.data, spec.N, spec.T);
       const fp32 = trainer(spec, resolveModelConfig({ ...spec.model }), x);
       const bf16 = trainer(spec, resolveModelConfig({ ...spec.model, transition_dtype: "bf16" }), x);
+      const control = trainer(spec, resolveModelConfig({ ...spec.model }), x, true);
+      const rel = (v: number, ref: number) => round(Math.abs(v - ref) / Math.max(Math.abs(ref), 1e-30), 7);
       for (let i = 0; i < steps; i++) {
-        const a = fp32();
-        const b = bf16();
+        const [a, b, c] = [fp32(), bf16(), control()];
         if (i % every === 0 || i === steps - 1)
           emit({
             bench: "bf16-drift",
@@ -244,7 +254,9 @@ export function benchBf16Drift(
             step: i,
             loss_fp32: a,
             loss_bf16: b,
-            rel_diff: Math.abs(b - a) / Math.max(Math.abs(a), 1e-30),
+            loss_fp32_control: c,
+            rel_bf16: rel(b, a),
+            rel_control: rel(c, a),
           });
       }
     }),

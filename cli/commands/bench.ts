@@ -15,7 +15,7 @@ import {
   transitionKeys,
 } from "../../bench/model.bench.js";
 import { benchRecurrence } from "../../bench/recurrence.bench.js";
-import type { BenchRecord } from "../../bench/timing.js";
+import { type BenchRecord, round } from "../../bench/timing.js";
 import {
   availableBackends,
   type BackendName,
@@ -87,11 +87,16 @@ function benchModel(backends: BackendName[], o: BenchOptions, emit: (r: BenchRec
   }
   const transitions = o.transition ?? ["dense"];
   for (const name of names) {
+    const ours: BenchRecord[] = [];
+    const record = (r: BenchRecord) => {
+      ours.push(r);
+      emit(r);
+    };
     for (const backend of backends) {
       if (backend !== "native" && !o.only && !CPU_MODEL_BENCHES.includes(name)) continue;
       for (const transition of transitions) {
         if (o.only) {
-          emit(benchModelConfig(name, backend, 5, transition));
+          record(benchModelConfig(name, backend, 5, transition));
           continue;
         }
         const out = execFileSync(
@@ -110,16 +115,26 @@ function benchModel(backends: BackendName[], o: BenchOptions, emit: (r: BenchRec
           ],
           { encoding: "utf8", stdio: ["ignore", "pipe", "inherit"] },
         );
-        for (const line of out.trim().split("\n")) emit(JSON.parse(line) as BenchRecord);
+        for (const line of out.trim().split("\n")) record(JSON.parse(line) as BenchRecord);
       }
     }
     if (o.compareTorch) {
-      const out = execFileSync("/usr/bin/python3", [o.compareTorch, "--configs", name, "--steps", "5"], {
+      // The peer in a child python that also reports its own peak RSS after the script's JSON line.
+      const probe = [
+        "import json, resource, runpy, sys",
+        "sys.argv = [sys.argv[1], '--configs', sys.argv[2], '--steps', '5']",
+        "runpy.run_path(sys.argv[0], run_name='__main__')",
+        "print(json.dumps({'peak_rss_mb': resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024}))",
+      ].join("\n");
+      const out = execFileSync("/usr/bin/python3", ["-c", probe, o.compareTorch, name], {
         encoding: "utf8",
         stdio: ["ignore", "pipe", "inherit"],
         env: { ...process.env, OMP_WAIT_POLICY: "PASSIVE" },
       });
-      const r = JSON.parse(out.trim().split("\n").pop()!) as Record<string, number | string>;
+      const lines = out.trim().split("\n");
+      const r = JSON.parse(lines.at(-2)!) as Record<string, number | string>;
+      const rss = (JSON.parse(lines.at(-1)!) as { peak_rss_mb: number }).peak_rss_mb;
+      const torch = Number(r.ms_per_step_median);
       emit({
         bench: "model",
         config: name,
@@ -128,8 +143,18 @@ function benchModel(backends: BackendName[], o: BenchOptions, emit: (r: BenchRec
         T: r.T!,
         D: r.data_dim!,
         P: r.theta_dim!,
-        ms_step: r.ms_per_step_median!,
+        ms_step: torch,
+        peak_rss_mb: rss,
       });
+      for (const m of ours)
+        emit({
+          bench: "model-vs-torch",
+          config: name,
+          backend: m.backend!,
+          transition: m.transition!,
+          step_ratio: round(Number(m.ms_step) / torch, 3),
+          rss_ratio: round(Number(m.peak_rss_mb) / rss, 3),
+        });
     }
   }
 }
