@@ -45,7 +45,9 @@ function positive(flag: string): (value: string) => number {
 
 /** Training configurations (not the inference one) for the drift suite. */
 function trainingConfigs(o: BenchOptions): string[] {
-  const names = o.only ? [o.only] : Object.keys(MODEL_BENCHES).filter((n) => !n.includes("infer"));
+  const names = o.only
+    ? o.only.split(",").map((n) => n.trim())
+    : Object.keys(MODEL_BENCHES).filter((n) => !n.includes("infer"));
   for (const n of names) {
     if (!MODEL_BENCHES[n] || MODEL_BENCHES[n].inferContext !== undefined)
       throw new WarpError(`warp bench drift: "${n}" is not a training configuration`);
@@ -78,7 +80,7 @@ function parseBackends(value: string): BackendName[] {
 }
 
 function benchModel(backends: BackendName[], o: BenchOptions, emit: (r: BenchRecord) => void): void {
-  const names = o.only ? [o.only] : Object.keys(MODEL_BENCHES);
+  const names = o.only ? o.only.split(",").map((n) => n.trim()) : Object.keys(MODEL_BENCHES);
   for (const n of names) {
     if (!MODEL_BENCHES[n])
       throw new WarpError(
@@ -86,6 +88,9 @@ function benchModel(backends: BackendName[], o: BenchOptions, emit: (r: BenchRec
       );
   }
   const transitions = o.transition ?? ["dense"];
+  // One configuration and transition runs in this process; more run one child process each, so that every
+  // peak RSS is its own.
+  const inProcess = names.length === 1 && transitions.length === 1;
   for (const name of names) {
     const ours: BenchRecord[] = [];
     const record = (r: BenchRecord) => {
@@ -95,7 +100,7 @@ function benchModel(backends: BackendName[], o: BenchOptions, emit: (r: BenchRec
     for (const backend of backends) {
       if (backend !== "native" && !o.only && !CPU_MODEL_BENCHES.includes(name)) continue;
       for (const transition of transitions) {
-        if (o.only) {
+        if (inProcess) {
           record(benchModelConfig(name, backend, 5, transition));
           continue;
         }
@@ -170,7 +175,10 @@ export function registerBench(program: Command): void {
       "comma-separated backends to run (default: every available one)",
       parseBackends,
     )
-    .option("--only <config>", `model suite: one configuration (${Object.keys(MODEL_BENCHES).join(", ")})`)
+    .option(
+      "--only <configs>",
+      `model and drift suites: comma-separated configurations (${Object.keys(MODEL_BENCHES).join(", ")})`,
+    )
     .option(
       "--transition <list>",
       "model suite: comma-separated transitions to time side by side: dense, dense:bf16, diagonal, lowrank[:r], block[:k] (default dense; r, k default 32)",
