@@ -233,7 +233,7 @@ void where(const int32_t* cond, const float* a, const float* b, float* out, int6
 
 namespace {
 /** Adam over [b, e): cloned per instruction set (the loop is bound by sqrt and division, not memory). */
-#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
+#if defined(__x86_64__) && defined(__GLIBC__) && defined(__GNUC__) && !defined(__clang__)  // ifunc: glibc only
 __attribute__((target_clones("avx512f", "avx2", "default")))
 #endif
 void adamRange(const float* g, const float* mu, const float* nu, float* muOut, float* nuOut, float* update, int64_t b,
