@@ -5,7 +5,8 @@
 // product of the recurrence (1298×1298 over N·T = 100 352 rows, A transposed), timing the variants in
 // turn within each repetition so that they share the machine's load. OpenBLAS's kernels are those
 // OPENBLAS_CORETYPE selects (the label says which); unset it for that one command to compare with its
-// AVX-512 kernels.
+// AVX-512 kernels. On the 128-row product it also times the bf16 transition product (matmulBf16, A′
+// packed once: AVX512-BF16 dot products) where the CPU has them.
 
 import { execFileSync } from "node:child_process";
 import { GEMM_ISAS, loadNative } from "../src/backends/native/index.js";
@@ -105,12 +106,25 @@ function benchNativeVsBlas(): BenchRecord[] {
         nat.setGemmIsa(isa);
         k.matmul!(a, b, c, args);
       });
+      const bf16 = !transA && nat.setGemmIsa("avx512") && nat.bf16Path() === "avx512bf16";
+      if (bf16) {
+        const packed = new Float32Array(k.bf16PackedLength!(N, K));
+        k.packBf16!(b, N, K, packed); // b read as the N×K transition A′
+        variants.push(() => {
+          nat.setGemmIsa("avx512");
+          k.matmulBf16!(a, packed, c, M, N, K);
+        });
+      }
       const blas = nat.blasMatmul;
       if (blas) variants.push(() => blas(a, b, c, M, N, K, transA, false, false));
       const ms = interleavedMs(variants, reps);
       const blasMs = blas ? ms[ms.length - 1]! : null;
       const flops = 2 * M * K * N;
-      const names = [...caseIsas.map((isa) => `native-${isa}`), ...(blas ? [`openblas-${core}`] : [])];
+      const names = [
+        ...caseIsas.map((isa) => `native-${isa}`),
+        ...(bf16 ? ["native-avx512bf16 (bf16 A′)"] : []),
+        ...(blas ? [`openblas-${core}`] : []),
+      ];
       names.forEach((backend, i) => {
         const { wall, cpu } = ms[i]!;
         out.push({

@@ -5,6 +5,7 @@
 // the timing). N batch, T steps, D data dims, P = Dθ.
 
 import {
+  type AdamState,
   adam,
   applyUpdates,
   type BackendName,
@@ -26,6 +27,8 @@ import {
   where,
   withBackend,
 } from "../src/index.js";
+import { adamDirectionRef } from "../src/optim/optimizers.js";
+import { forEachTensor } from "../src/tensor/tensor.js";
 import { type BenchRecord, peakRssMb, round } from "./timing.js";
 
 interface ModelBench {
@@ -126,10 +129,11 @@ function makeData(kind: ModelBench["data"], N: number, T: number): Tensor {
 }
 
 /**
- * The model keys of a transition given as "dense", "diagonal", "lowrank[:r]" or "block[:k]" (r and k
- * default to 32), or null when the text is none of these.
+ * The model keys of a transition given as "dense", "dense:bf16" (transition_dtype bf16), "diagonal",
+ * "lowrank[:r]" or "block[:k]" (r and k default to 32), or null when the text is none of these.
  */
 export function transitionKeys(text: string): Record<string, unknown> | null {
+  if (text === "dense:bf16") return { transition: "dense", transition_dtype: "bf16" };
   const m = /^(dense|diagonal|lowrank|block)(?::([1-9][0-9]*))?$/.exec(text);
   if (!m || (m[2] && (m[1] === "dense" || m[1] === "diagonal"))) return null;
   const size = Number(m[2] ?? 32);
@@ -145,6 +149,47 @@ const cpuMs = (): number => {
 };
 
 /**
+ * Training steps (Adam at the configuration's rate from the same initialisation and keys) of one
+ * configuration: step() runs one and returns its loss; for an inference configuration, one rollout (0).
+ * With `refAdam` the optimiser is Adam's op-by-op twin (same math, other float32 rounding).
+ */
+function trainer(spec: ModelBench, config: ModelConfig, x: Tensor, refAdam = false): () => number {
+  const model = new WarpModel(config);
+  let params: WarpParams = model.init(randomKey(0));
+  const fused = adam(spec.lr);
+  // refAdam: the op-by-op Adam, whose float32 results differ from the fused kernel's by rounding only.
+  const opt = (
+    refAdam ? { init: fused.init, update: (g, s: AdamState) => adamDirectionRef(g, s, {}, -spec.lr) } : fused
+  ) as GradientTransformation<unknown>;
+  let state = opt.init(params);
+  let key: Key = randomKey(1);
+  return () => {
+    if (spec.inferContext !== undefined) {
+      tidy(() => void model.predict(params, x, { context: spec.inferContext }));
+      return 0;
+    }
+    const [k, next] = splitKey(key, 2) as [Key, Key];
+    key = next;
+    const out = tidy(() => {
+      const { value, grads } = valueAndGrad((p: WarpParams) => model.loss(p, { x }, k))(params);
+      const [updates, s] = opt.update(grads, state, params);
+      return { params: applyUpdates(params, updates), state: s, loss: value };
+    });
+    // Old parameters and moments go back to the pool, as in the trainer (fit.ts).
+    const kept = new Set<Tensor>();
+    forEachTensor([out.params, out.state], (t) => kept.add(t));
+    forEachTensor([params, state], (t) => {
+      if (!kept.has(t)) t.dispose();
+    });
+    params = out.params as WarpParams;
+    state = out.state;
+    const loss = out.loss.item();
+    out.loss.dispose();
+    return loss;
+  };
+}
+
+/**
  * Median ms of one step of the named configuration on `backend` with the given transition (default
  * dense), its mean CPU ms (all threads), and the process's peak RSS.
  */
@@ -158,27 +203,7 @@ export function benchModelConfig(
   return withBackend(backend, () =>
     tidy(() => {
       const config: ModelConfig = resolveModelConfig({ ...spec.model, ...transitionKeys(transition) });
-      const model = new WarpModel(config);
-      let params: WarpParams = model.init(randomKey(0));
-      const x = makeData(spec.data, spec.N, spec.T);
-      const opt: GradientTransformation<unknown> = adam(spec.lr) as GradientTransformation<unknown>;
-      let state = opt.init(params);
-      let key: Key = randomKey(1);
-      const step = (): void => {
-        if (spec.inferContext !== undefined) {
-          tidy(() => void model.predict(params, x, { context: spec.inferContext }));
-          return;
-        }
-        const [k, next] = splitKey(key, 2) as [Key, Key];
-        key = next;
-        const out = tidy(() => {
-          const { grads } = valueAndGrad((p: WarpParams) => model.loss(p, { x }, k))(params);
-          const [updates, s] = opt.update(grads, state, params);
-          return { params: applyUpdates(params, updates), state: s };
-        });
-        params = out.params as WarpParams;
-        state = out.state;
-      };
+      const step = trainer(spec, config, makeData(spec.data, spec.N, spec.T));
       for (let i = 0; i < spec.warmup; i++) step();
       const times: number[] = [];
       const cpu0 = cpuMs();
@@ -197,12 +222,53 @@ export function benchModelConfig(
         N: spec.N,
         T: spec.T,
         D: config.data_size,
-        P: model.thetaDim,
+        P: new WarpModel(config).thetaDim,
         ms_step: round(times[Math.floor(times.length / 2)]!),
         // CPU time of the process (all its threads) per step: what a loaded machine inflates least.
         cpu_ms_step: round(cpuStep),
         peak_rss_mb: peakRssMb(),
       };
+    }),
+  );
+}
+
+/**
+ * The drift of the bf16 transition: the named training configuration run side by side from the same
+ * initialisation, data and keys — float32, bf16, and a control: float32 with Adam's op-by-op twin, which
+ * differs from the first run by float32 rounding alone (how fast any rounding difference grows under
+ * Adam) — for `steps` steps; emits a record every `every` steps (and at the last) with the three losses
+ * and each one's relative difference from the float32 run.
+ */
+export function benchBf16Drift(
+  name: string,
+  backend: BackendName,
+  steps: number,
+  every: number,
+  emit: (r: BenchRecord) => void,
+): void {
+  const spec = MODEL_BENCHES[name]!;
+  withBackend(backend, () =>
+    tidy(() => {
+      const x = makeData(spec.data, spec.N, spec.T);
+      const fp32 = trainer(spec, resolveModelConfig({ ...spec.model }), x);
+      const bf16 = trainer(spec, resolveModelConfig({ ...spec.model, transition_dtype: "bf16" }), x);
+      const control = trainer(spec, resolveModelConfig({ ...spec.model }), x, true);
+      const rel = (v: number, ref: number) => round(Math.abs(v - ref) / Math.max(Math.abs(ref), 1e-30), 7);
+      for (let i = 0; i < steps; i++) {
+        const [a, b, c] = [fp32(), bf16(), control()];
+        if (i % every === 0 || i === steps - 1)
+          emit({
+            bench: "bf16-drift",
+            config: name,
+            backend,
+            step: i,
+            loss_fp32: a,
+            loss_bf16: b,
+            loss_fp32_control: c,
+            rel_bf16: rel(b, a),
+            rel_control: rel(c, a),
+          });
+      }
     }),
   );
 }

@@ -23,6 +23,7 @@
         "src/kernels/gemm_avx2.cc",
         "src/kernels/gemm_avx512.cc",
         "src/kernels/blas.cc",
+        "src/kernels/bf16.cc",
         "src/kernels/copy.cc",
         "src/kernels/root_mlp.cc",
         "src/kernels/scan.cc"

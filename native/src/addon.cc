@@ -14,6 +14,7 @@
 #include <string>
 #include <vector>
 
+#include "kernels/bf16.h"
 #include "kernels/gemm.h"
 #include "kernels/kernels.h"
 #include "kernels/parallel.h"
@@ -330,6 +331,55 @@ Value SoftmaxCrossEntropy(const CallbackInfo& info) {
   return info.Env().Undefined();
 }
 
+// adamStep(g, mu, nu, muOut, nuOut, update, b1, b2, eps, epsRoot, c1, c2, scale)
+Value AdamStep(const CallbackInfo& info) {
+  const auto g = f32(info, 0, "g");
+  const auto mu = f32(info, 1, "mu");
+  const auto nu = f32(info, 2, "nu");
+  const auto muOut = f32(info, 3, "muOut");
+  const auto nuOut = f32(info, 4, "nuOut");
+  const auto update = f32(info, 5, "update");
+  const warp::AdamStepArgs a{number(info, 6, "b1"),      number(info, 7, "b2"), number(info, 8, "eps"),
+                             number(info, 9, "epsRoot"), number(info, 10, "c1"), number(info, 11, "c2"),
+                             number(info, 12, "scale")};
+  for (const auto* b : {&mu, &nu, &muOut, &nuOut, &update}) need(info, "an Adam buffer", b->length, g.length);
+  warp::adamStep(g.data, mu.data, nu.data, muOut.data, nuOut.data, update.data, g.length, a);
+  return info.Env().Undefined();
+}
+
+// bf16PackedLength(N, K): Float32Array elements (32-bit words) packBf16 fills for an N×K matrix
+Value Bf16PackedLength(const CallbackInfo& info) {
+  const int64_t N = blasDim(info, 0, "N"), K = blasDim(info, 1, "K");
+  return Napi::Number::New(info.Env(), double(warp::bf16_packed_words(N, K)));
+}
+
+// packBf16(w, N, K, packed): w (N×K) rounded to bfloat16 in matmulBf16's layout (raw 32-bit words)
+Value PackBf16(const CallbackInfo& info) {
+  const auto w = f32(info, 0, "w");
+  const int64_t N = blasDim(info, 1, "N"), K = blasDim(info, 2, "K");
+  const auto packed = f32(info, 3, "packed");
+  need(info, "w", w.length, mul(info, N, K));
+  need(info, "packed", packed.length, warp::bf16_packed_words(N, K));
+  warp::pack_bf16(w.data, N, K, reinterpret_cast<uint32_t*>(packed.data));
+  return info.Env().Undefined();
+}
+
+// matmulBf16(x, packed, out, M, N, K): out (M×N) += bf16(x) (M×K) · W′ᵀ, W′ from packBf16
+Value MatmulBf16(const CallbackInfo& info) {
+  const auto x = f32(info, 0, "x");
+  const auto packed = f32(info, 1, "packed");
+  const auto out = f32(info, 2, "out");
+  const int64_t M = blasDim(info, 3, "M"), N = blasDim(info, 4, "N"), K = blasDim(info, 5, "K");
+  need(info, "x", x.length, mul(info, M, K));
+  need(info, "packed", packed.length, warp::bf16_packed_words(N, K));
+  need(info, "out", out.length, mul(info, M, N));
+  warp::matmul_bf16(x.data, M, N, K, reinterpret_cast<const uint32_t*>(packed.data), out.data);
+  return info.Env().Undefined();
+}
+
+// bf16Path(): "avx512bf16" when matmulBf16 runs vdpbf16ps (the CPU has it and the GEMM ISA is avx512), else "emulated"
+Value Bf16Path(const CallbackInfo& info) { return Napi::String::New(info.Env(), warp::bf16_path()); }
+
 /** N, T, P, clip at info[first..first+3]. */
 warp::RecurrenceArgs recurrenceArgs(const CallbackInfo& info, size_t first) {
   warp::RecurrenceArgs r;
@@ -591,6 +641,11 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("reduceSum", Napi::Function::New(env, ReduceSum, "reduceSum"));
   exports.Set("copyStrided", Napi::Function::New(env, CopyStrided, "copyStrided"));
   exports.Set("matmul", Napi::Function::New(env, Matmul, "matmul"));
+  exports.Set("adamStep", Napi::Function::New(env, AdamStep, "adamStep"));
+  exports.Set("bf16Path", Napi::Function::New(env, Bf16Path, "bf16Path"));
+  exports.Set("bf16PackedLength", Napi::Function::New(env, Bf16PackedLength, "bf16PackedLength"));
+  exports.Set("packBf16", Napi::Function::New(env, PackBf16, "packBf16"));
+  exports.Set("matmulBf16", Napi::Function::New(env, MatmulBf16, "matmulBf16"));
   exports.Set("softmaxCrossEntropy", Napi::Function::New(env, SoftmaxCrossEntropy, "softmaxCrossEntropy"));
   exports.Set("linearRecurrence", Napi::Function::New(env, LinearRecurrence, "linearRecurrence"));
   exports.Set("linearRecurrenceVjp", Napi::Function::New(env, LinearRecurrenceVjp, "linearRecurrenceVjp"));

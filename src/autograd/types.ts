@@ -17,6 +17,16 @@ export interface StepTapeBuffers {
   readonly grads: FloatArray;
 }
 
+/**
+ * A dense transition used as I + A′ with bfloat16 products (`model.transition_dtype: bf16`): A′ = A − I
+ * rounded to bfloat16 (float32 values) and the same packed for the backend's matmulBf16
+ * (ops/linear-step.ts `bf16Transition`).
+ */
+export interface Bf16Transition {
+  readonly residual: Tensor;
+  readonly packed: Tensor;
+}
+
 type None = Record<string, never>;
 
 export interface OpAttrs {
@@ -62,7 +72,7 @@ export interface OpAttrs {
   lowRankScan: { clip: number; states: Tensor; z: Tensor };
   blockScan: { clip: number; states: Tensor };
   rootMlp: { dims: number[]; act: RootActivation; hidden: Tensor | null };
-  linearStep: { clip: number; tape: StepTapeBuffers | null; t: number };
+  linearStep: { clip: number; tape: StepTapeBuffers | null; t: number; bf16: Bf16Transition | null };
   stepTapeTick: { tape: StepTapeBuffers };
 }
 

@@ -70,6 +70,20 @@ export interface RootMlpArgs {
   act: RootActivation;
 }
 
+/**
+ * One Adam step's constants (optax scale_by_adam then scale): moment decays b1, b2, eps, epsRoot, the
+ * bias corrections c1 = 1 − b1ᵗ, c2 = 1 − b2ᵗ, and the factor applied to the direction (−lr for adam).
+ */
+export interface AdamStepArgs {
+  b1: number;
+  b2: number;
+  eps: number;
+  epsRoot: number;
+  c1: number;
+  c2: number;
+  scale: number;
+}
+
 /** linearRecurrence sizes: N sequences, T steps, P state size; clip ≤ 0 or Infinity means no clipping. */
 export interface RecurrenceArgs {
   N: number;
@@ -158,6 +172,36 @@ export interface Kernels {
   ): void;
   /** Batched (strided) GEMM, see MatmulArgs. */
   matmul(a: FloatArray, b: FloatArray, out: FloatArray, args: MatmulArgs): void;
+  /**
+   * One fused Adam step over every element i of g (all arrays the same length; outputs may not alias
+   * inputs): mu′ = b1·mu + (1 − b1)·g, nu′ = b2·nu + (1 − b2)·g², update = scale · (mu′/c1) /
+   * (√(nu′/c2 + epsRoot) + eps). One pass instead of a dozen element-wise ops and their buffers.
+   */
+  adamStep(
+    g: FloatArray,
+    mu: FloatArray,
+    nu: FloatArray,
+    muOut: FloatArray,
+    nuOut: FloatArray,
+    update: FloatArray,
+    args: AdamStepArgs,
+  ): void;
+  /**
+   * Elements of the operand `packBf16` prepares for an (N, K) matrix (the backend's own layout: plain
+   * values on cpu, bfloat16 pairs as raw 32-bit words on native).
+   */
+  bf16PackedLength(N: number, K: number): number;
+  /**
+   * w (N, K) rounded to bfloat16 (`roundBf16`: to nearest even, subnormals to ±0) into `packed`, once
+   * for many `matmulBf16` calls (the transition A′ of `model.transition_dtype: bf16`, once per forward).
+   */
+  packBf16(w: FloatArray, N: number, K: number, packed: FloatArray): void;
+  /**
+   * out (M, N) += bf16(x) (M, K) · W′ᵀ for W′ from `packBf16`: products of bfloat16 values (exact in
+   * float32), sums in float32 (float64 on cpu). Native runs AVX512-BF16 dot products where the CPU has them; elsewhere the
+   * same rounded operands go through the float32 GEMM (same numbers up to the order of the sums).
+   */
+  matmulBf16(x: FloatArray, packed: FloatArray, out: FloatArray, M: number, N: number, K: number): void;
   /**
    * Row-wise log-softmax cross-entropy: logits (B, C), labels (B) in [0, C).
    * loss[b] = logsumexp(logits[b]) − logits[b, labels[b]]; probs[b] = softmax(logits[b]).

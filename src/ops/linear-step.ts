@@ -4,10 +4,15 @@
 // The gradient of A is deferred: each step's backward stashes its (θ_{t−1}, g_t) in a StepTape, and a
 // single `stepTapeTick` node — consumed by every step, so the backward pass reaches it last — turns
 // them into dA = Σ_t g_tᵀ θ_{t−1} with ONE GEMM over all T·N rows instead of T small ones.
+// With `bf16` (model.transition_dtype: bf16) A is used as I + A′: θ_t = clip(θ_{t−1} + bf16(θ_{t−1}) A′ᵀ
+// + u_t) with A′ = bf16(A − I), so the identity part is exact and only A′θ runs as bfloat16 products
+// (float32 sums). The backward pass is the float32 one of that step: dθ_{t−1} = g (I + A′), dA = Σ gᵀ θ
+// (the rounding passed straight through), so gradients and the optimiser stay float32.
 // N sequences, T steps, P state size.
 
 import { needsGrad, record } from "../autograd/tape.js";
-import type { StepTapeBuffers, Vjp } from "../autograd/types.js";
+import type { Bf16Transition, StepTapeBuffers, Vjp } from "../autograd/types.js";
+import { roundBf16Into } from "../backends/cpu/bf16.js";
 import type { FloatArray } from "../backends/kernels.js";
 import { kernelsFor } from "../backends/registry.js";
 import { empty, type Tensor, zeros } from "../tensor/tensor.js";
@@ -77,12 +82,36 @@ export const stepTapeTickVjp: Vjp<"stepTapeTick"> = (_dy, { attrs: { tape } }) =
   return [dA];
 };
 
+/**
+ * A′ = A − I rounded to bfloat16, and packed for the backend's matmulBf16: made once per rollout (A is
+ * fixed within it) and passed to every `linearStep`. No gradient is recorded (the step's VJP gives A's).
+ */
+export function bf16Transition(A: Tensor): Bf16Transition {
+  checkFloat("bf16Transition", A);
+  const P = A.shape[0]!;
+  assert(
+    A.ndim === 2 && A.shape[1] === P,
+    () => `bf16Transition: expected A (P,P), got ${fmtShape(A.shape)}`,
+  );
+  const k = kernelsFor(A.dtype);
+  const residual = empty([P, P], A.dtype);
+  const r = residual.data as FloatArray;
+  r.set(A.data);
+  for (let i = 0; i < P; i++) r[i * P + i]! -= 1;
+  const packed = empty([k.bf16PackedLength(P, P)], A.dtype);
+  k.packBf16(r, P, P, packed.data as FloatArray);
+  roundBf16Into(r, r, P * P);
+  return { residual, packed };
+}
+
 export interface LinearStepOptions {
   /** Clip θ_t to [−clip, clip] (none when omitted). */
   clip?: number;
   /** From `stepTape`, when A needs a gradient: the tape, its tick, and this step's index t < T. */
   tape?: { tape: StepTape; tick: Tensor } | null;
   t?: number;
+  /** From `bf16Transition(A)`: A used as I + A′ with bfloat16 products. */
+  bf16?: Bf16Transition | null;
 }
 
 /** θ_t = clip(θ_{t−1} Aᵀ + u_t); thetaPrev (N, P), A (P, P), u (N, P). */
@@ -109,18 +138,25 @@ export function linearStep(thetaPrev: Tensor, A: Tensor, u: Tensor, options: Lin
   const k = kernelsFor(A.dtype);
   const out = empty([N, P], A.dtype);
   const o = out.data as FloatArray;
-  o.set(u.data);
-  k.matmul(thetaPrev.data as FloatArray, A.data as FloatArray, o, {
-    batch: 1,
-    M: N,
-    N: P,
-    K: P,
-    transA: false,
-    transB: true,
-    strideA: 0,
-    strideB: 0,
-    accumulate: true,
-  });
+  const bf16 = options.bf16 ?? null;
+  if (bf16) {
+    // θ + u exactly in float32, then += bf16(θ) A′ᵀ
+    k.binary("add", thetaPrev.data as FloatArray, [P, 1], u.data as FloatArray, [P, 1], o, [N, P]);
+    k.matmulBf16(thetaPrev.data as FloatArray, bf16.packed.data as FloatArray, o, N, P, P);
+  } else {
+    o.set(u.data);
+    k.matmul(thetaPrev.data as FloatArray, A.data as FloatArray, o, {
+      batch: 1,
+      M: N,
+      N: P,
+      K: P,
+      transA: false,
+      transB: true,
+      strideA: 0,
+      strideB: 0,
+      accumulate: true,
+    });
+  }
   if (c > 0) k.clip(o, -c, c, o);
   const tp = options.tape ?? null;
   if (tp && needsGrad([A])) {
@@ -130,15 +166,15 @@ export function linearStep(thetaPrev: Tensor, A: Tensor, u: Tensor, options: Lin
       () => `linearStep: step ${t} does not fit the tape (T=${tp.tape.T}, N=${tp.tape.N}, same A)`,
     );
     tp.tape.thetas.set(thetaPrev.data, t * N * P);
-    return record(out, "linearStep", [thetaPrev, A, u, tp.tick], { clip: c, tape: tp.tape, t });
+    return record(out, "linearStep", [thetaPrev, A, u, tp.tick], { clip: c, tape: tp.tape, t, bf16 });
   }
-  return record(out, "linearStep", [thetaPrev, A, u], { clip: c, tape: null, t: -1 });
+  return record(out, "linearStep", [thetaPrev, A, u], { clip: c, tape: null, t: -1, bf16 });
 }
 
 // g = dOut ⊙ [θ_t not clipped];  dθ_{t−1} = g A;  du = g;  dA: deferred to the tick, or g_tᵀ θ_{t−1} here.
 export const linearStepVjp: Vjp<"linearStep"> = (
   dOut,
-  { inputs: [thetaPrev, A], attrs: { clip, tape, t } },
+  { inputs: [thetaPrev, A], attrs: { clip, tape, t, bf16 } },
   out,
 ) => {
   const [N, P] = thetaPrev!.shape as [number, number];
@@ -150,9 +186,18 @@ export const linearStepVjp: Vjp<"linearStep"> = (
     g = empty([N, P], A!.dtype);
     k.clipVjp(out.data as FloatArray, -c, c, dOut.data as FloatArray, g.data as FloatArray);
   }
-  const gemm = (a: Tensor, b: Tensor, M: number, Nn: number, K: number, transA: boolean): Tensor => {
-    const r = empty([M, Nn], A!.dtype);
-    k.matmul(a.data as FloatArray, b.data as FloatArray, r.data as FloatArray, {
+  // r (+)= op(a) b; with bf16, the step's matrix is I + A′: dθ_{t−1} = g + g A′.
+  const gemm = (
+    a: Tensor,
+    b: Tensor,
+    M: number,
+    Nn: number,
+    K: number,
+    transA: boolean,
+    r?: Tensor,
+  ): Tensor => {
+    const out = r ?? empty([M, Nn], A!.dtype);
+    k.matmul(a.data as FloatArray, b.data as FloatArray, out.data as FloatArray, {
       batch: 1,
       M,
       N: Nn,
@@ -161,11 +206,20 @@ export const linearStepVjp: Vjp<"linearStep"> = (
       transB: false,
       strideA: 0,
       strideB: 0,
-      accumulate: false,
+      accumulate: r !== undefined,
     });
+    return out;
+  };
+  const plusG = (): Tensor => {
+    const r = empty([N, P], A!.dtype);
+    (r.data as FloatArray).set(g.data);
     return r;
   };
-  const dThetaPrev = thetaPrev!.requiresGrad ? gemm(g, A!, N, P, P, false) : null;
+  const dThetaPrev = !thetaPrev!.requiresGrad
+    ? null
+    : bf16
+      ? gemm(g, bf16.residual, N, P, P, false, plusG())
+      : gemm(g, A!, N, P, P, false);
   let dA: Tensor | null = null;
   if (tape) {
     tape.grads.set(g.data, t * N * P);

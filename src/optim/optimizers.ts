@@ -1,12 +1,15 @@
 // Optimisers with optax semantics: adam, adamw, adabelief and sgd, each one transformation whose updates
 // already carry the −lr sign (optax's alias = chain(scale_by_…, scale(−lr)) folded into one update).
-// Moments live in the state as parameter-shaped trees of fresh tensors plus a step count.
+// Moments live in the state as parameter-shaped trees of fresh tensors plus a step count. Adam's step is
+// one fused kernel per leaf (Kernels.adamStep); `adamDirectionRef` is its op-by-op twin, tested against it.
 // Not here: clipping (clip.ts), the plateau schedule (plateau.ts), the tree machinery (transform.ts).
 
 import { noGrad } from "../autograd/tape.js";
+import type { FloatArray } from "../backends/kernels.js";
+import { kernelsFor } from "../backends/registry.js";
 import * as ops from "../ops/elementwise.js";
-import { Tensor, zeros } from "../tensor/tensor.js";
-import { assert } from "../util/assert.js";
+import { empty, Tensor, zeros } from "../tensor/tensor.js";
+import { assert, fmtShape } from "../util/assert.js";
 import type { GradientTransformation, Tree } from "./transform.js";
 import { treeMap } from "./transform.js";
 
@@ -41,11 +44,49 @@ export interface AdamwOptions extends AdamOptions {
 const zerosLike = (params: Tree): Tree => treeMap((p) => zeros(p.shape, p.dtype), params);
 const scaleTree = (tree: Tree, s: number): Tree => treeMap((x) => ops.mul(x, s), tree);
 
-/** optax scale_by_adam: the new moments and the direction μ̂/(√(ν̂ + epsRoot) + eps). */
-function adamDirection(
+/**
+ * optax scale_by_adam then scale(`scale`): the new moments and scale·μ̂/(√(ν̂ + epsRoot) + eps), one fused
+ * kernel call per leaf (three fresh buffers per leaf, no intermediates).
+ */
+function adamDirection(grads: Tree, s: AdamState, options: AdamOptions, scale: number): [Tree, AdamState] {
+  const { b1 = 0.9, b2 = 0.999, eps = 1e-8, epsRoot = 0 } = options;
+  const count = s.count + 1;
+  const args = { b1, b2, eps, epsRoot, c1: 1 - b1 ** count, c2: 1 - b2 ** count, scale };
+  const fresh = (g: Tensor) => empty(g.shape, g.dtype);
+  const [mu, nu] = [treeMap(fresh, grads), treeMap(fresh, grads)];
+  const dir = treeMap(
+    (g, m, v, mOut, vOut) => {
+      assert(
+        m !== undefined && v !== undefined && m.size === g.size && v.size === g.size && m.dtype === g.dtype,
+        () => `adam: the state does not match the gradient of shape ${fmtShape(g.shape)}`,
+      );
+      const u = fresh(g);
+      kernelsFor(g.dtype).adamStep(
+        g.data as FloatArray,
+        m.data as FloatArray,
+        v.data as FloatArray,
+        mOut.data as FloatArray,
+        vOut.data as FloatArray,
+        u.data as FloatArray,
+        args,
+      );
+      return u;
+    },
+    grads,
+    s.mu,
+    s.nu,
+    mu,
+    nu,
+  );
+  return [dir, { count, mu, nu }];
+}
+
+/** The op-by-op twin of `adamDirection` (the reference its fused kernel is tested against). */
+export function adamDirectionRef(
   grads: Tree,
   s: AdamState,
   { b1 = 0.9, b2 = 0.999, eps = 1e-8, epsRoot = 0 }: AdamOptions,
+  scale: number,
 ): [Tree, AdamState] {
   const count = s.count + 1;
   const c1 = 1 - b1 ** count;
@@ -53,7 +94,8 @@ function adamDirection(
   const mu = treeMap((m, g) => ops.add(ops.mul(m, b1), ops.mul(g, 1 - b1)), s.mu, grads);
   const nu = treeMap((v, g) => ops.add(ops.mul(v, b2), ops.mul(ops.square(g), 1 - b2)), s.nu, grads);
   const dir = treeMap(
-    (m, v) => ops.div(ops.div(m, c1), ops.add(ops.sqrt(ops.add(ops.div(v, c2), epsRoot)), eps)),
+    (m, v) =>
+      ops.mul(ops.div(ops.div(m, c1), ops.add(ops.sqrt(ops.add(ops.div(v, c2), epsRoot)), eps)), scale),
     mu,
     nu,
   );
@@ -69,8 +111,7 @@ export function adam(lr: number, options: AdamOptions = {}): GradientTransformat
     init: (params) => ({ count: 0, mu: zerosLike(params), nu: zerosLike(params) }),
     update: (grads, s) =>
       noGrad(() => {
-        const [dir, next] = adamDirection(grads, s, options);
-        return [scaleTree(dir, -lr), next];
+        return adamDirection(grads, s, options, -lr);
       }),
   };
 }
@@ -115,7 +156,7 @@ export function adamw(
     update: (grads, s, params) =>
       noGrad(() => {
         assert(params !== undefined && params !== null, () => "adamw: update needs the params");
-        const [dir, next] = adamDirection(grads, s, moments);
+        const [dir, next] = adamDirection(grads, s, moments, 1);
         const m = typeof mask === "function" ? mask(params) : (mask ?? true);
         return [scaleTree(addDecayedWeights(dir, params, m, weightDecay, ""), -lr), next];
       }),

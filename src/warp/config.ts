@@ -35,6 +35,14 @@ export type FinalActivation = RootActivation | "sigmoid" | number | [number, num
 export const TRANSITIONS = ["dense", "diagonal", "lowrank", "block"] as const;
 export type Transition = (typeof TRANSITIONS)[number];
 
+/**
+ * Arithmetic of the dense transition's products (ours): "float32", or "bf16" — A used as I + A′ with only
+ * A′θ as bfloat16 products summed in float32 (AVX512-BF16 on native where the CPU has it, else the same
+ * rounding emulated); θ, gradients and the optimiser stay float32.
+ */
+export const TRANSITION_DTYPES = ["float32", "bf16"] as const;
+export type TransitionDType = (typeof TRANSITION_DTYPES)[number];
+
 /** The models a configuration can name: WARP ("wsm") and the GRU/LSTM baselines (src/baselines/rnn.ts). */
 export const MODEL_TYPES = ["wsm", "gru", "lstm"] as const;
 export type ModelType = (typeof MODEL_TYPES)[number];
@@ -85,6 +93,8 @@ export interface ModelConfig {
    * style), so the diagonal part can never grow past 1.
    */
   transition_stable: boolean;
+  /** Dense only: "bf16" runs A′θ of A = I + A′ as bfloat16 products (see TRANSITION_DTYPES). */
+  transition_dtype: TransitionDType;
   /**
    * Non-autoregressive mode: compute every θ_t with the parallel form instead of the step-by-step scan —
    * the chunked associative scan for a diagonal A, the convolution (Toeplitz) form for a dense A.
@@ -131,6 +141,7 @@ export const MODEL_DEFAULTS: Omit<ModelConfig, "data_size" | RnnKey> = {
   transition_rank: null,
   transition_block: null,
   transition_stable: false,
+  transition_dtype: "float32",
   parallel_scan: false,
   autoregressive: true,
   stochastic: false,
@@ -250,6 +261,7 @@ export function resolveModelConfig(raw: Raw, pathOf: (key: string) => string = m
     transition_rank: k.nullable("transition_rank", v.transition_rank, POSITIVE_INT),
     transition_block: k.nullable("transition_block", v.transition_block, POSITIVE_INT),
     transition_stable: k.check("transition_stable", v.transition_stable, BOOLEAN),
+    transition_dtype: k.check("transition_dtype", v.transition_dtype, oneOf(TRANSITION_DTYPES)),
     parallel_scan: k.check("parallel_scan", v.parallel_scan, BOOLEAN),
     autoregressive: k.check("autoregressive", v.autoregressive, BOOLEAN),
     stochastic: k.check("stochastic", v.stochastic, BOOLEAN),
@@ -356,6 +368,17 @@ function checkTransition(c: ModelConfig, k: KeyPaths): void {
       c.transition,
       `"dense": ${p("model_type")} "${c.model_type}" has no WARP transition`,
     );
+  if (c.transition_dtype === "bf16") {
+    const why =
+      c.model_type !== "wsm"
+        ? `${p("model_type")} "wsm" (${p("model_type")} "${c.model_type}" has no WARP transition)`
+        : c.transition !== "dense"
+          ? `${p("transition")} "dense", not "${c.transition}"`
+          : c.parallel_scan
+            ? `${p("parallel_scan")}: false (the parallel form multiplies powers of A in float32)`
+            : null;
+    if (why) k.fail("transition_dtype", "bf16", `"float32", or ${why}`);
+  }
   if (c.parallel_scan) {
     const why = c.autoregressive
       ? `${p("autoregressive")}: false (the autoregressive rollout is sequential)`

@@ -270,6 +270,11 @@ export class WarpModel implements SequenceModel<WarpParams> {
       !parallel || c.weights_lim === null,
       () => "WarpModel: the parallel form cannot clip θ (weights_lim): use the recurrent mode",
     );
+    assert(
+      !parallel || c.transition_dtype !== "bf16",
+      () =>
+        "WarpModel: the parallel form has no bf16 transition (transition_dtype: bf16): use the recurrent mode",
+    );
     const thetas =
       parallel && c.transition === "dense"
         ? parallelStates(p.A, p.B, dx, theta0)

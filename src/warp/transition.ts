@@ -7,16 +7,18 @@
 //                                                                          fused op over a known sequence)
 //   block     k×k blocks (⌈P/k⌉, k, k)      "A.blocks"                      one batched GEMM per step (one
 //                                                                          fused op over a known sequence)
-// With transition_stable the diagonal is stored as ν and a = exp(−softplus(ν)) ∈ (0, 1).
+// With transition_stable the diagonal is stored as ν and a = exp(−softplus(ν)) ∈ (0, 1). With
+// transition_dtype bf16 a dense A is used as I + A′ with A′θ in bfloat16 products (ops/linear-step.ts),
+// step by step in every mode (A′ rounded and packed once per rollout).
 // N sequences, T steps, P = Dθ. Not here: B, θ_0 and the decoding (model.ts).
 
 import { KeyPaths } from "../config/validate.js";
 import * as ops from "../ops/elementwise.js";
-import { linearStep, stepTape } from "../ops/linear-step.js";
+import { bf16Transition, linearStep, stepTape } from "../ops/linear-step.js";
 import { matmul } from "../ops/matmul.js";
 import { linearRecurrence } from "../ops/recurrence.js";
 import { blockScan, diagonalScan, diagonalStep, type LowRank, lowRankScan } from "../ops/scan.js";
-import { concat, reshape, slice, transpose } from "../ops/shape.js";
+import { concat, reshape, slice, stack, transpose } from "../ops/shape.js";
 import { eye, type FloatDType, type Tensor, tensor, zeros } from "../tensor/tensor.js";
 import { assert } from "../util/assert.js";
 import { type Key, uniform } from "../util/random.js";
@@ -126,6 +128,21 @@ export function transitionStates(
   const U = matmul(dx, B, { transB: true });
   switch (c.transition) {
     case "dense":
+      if (c.transition_dtype === "bf16") {
+        // bf16 runs step by step (its product is not in the fused recurrence).
+        const step = transitionStepper(c, p, T, dx.shape[0]!, clip);
+        const states: Tensor[] = [];
+        let theta = theta0;
+        for (let t = 0; t < T; t++) {
+          theta = step(
+            theta,
+            reshape(slice(U, [0, t, 0], [U.shape[0]!, 1, U.shape[2]!]), [U.shape[0]!, U.shape[2]!]),
+            t,
+          );
+          states.push(theta);
+        }
+        return stack(states, 1);
+      }
       return linearRecurrence(p.A, U, theta0, { clip });
     case "lowrank":
       return lowRankScan(diagonalOf(c, p.A), { U: p.AU!, V: p.AV! }, U, theta0, { clip });
@@ -144,7 +161,7 @@ export type TransitionStep = (thetaPrev: Tensor, u: Tensor, t: number) => Tensor
 
 /**
  * The step function of a T-step loop over N sequences: the fused `linearStep` with a deferred dA for a
- * dense A; the fused `diagonalStep` (element-wise, plus two thin GEMMs for lowrank); a batched GEMM over
+ * dense A (with A′ = bf16(A − I) made here once for every step when transition_dtype is bf16); the fused `diagonalStep` (element-wise, plus two thin GEMMs for lowrank); a batched GEMM over
  * the blocks.
  */
 export function transitionStepper(
@@ -156,7 +173,8 @@ export function transitionStepper(
 ): TransitionStep {
   if (c.transition === "dense") {
     const tape = stepTape(p.A, T, N);
-    return (theta, u, t) => linearStep(theta, p.A, u, { clip, tape, t });
+    const bf16 = c.transition_dtype === "bf16" ? bf16Transition(p.A) : null;
+    return (theta, u, t) => linearStep(theta, p.A, u, { clip, tape, t, bf16 });
   }
   if (c.transition === "block") {
     return (theta, u) => {
@@ -177,7 +195,7 @@ export function transitionApply(
   u: Tensor,
   clip: number,
 ): Tensor {
-  if (c.transition === "dense") return linearStep(theta, p.A, u, { clip });
+  if (c.transition === "dense" && c.transition_dtype !== "bf16") return linearStep(theta, p.A, u, { clip });
   return transitionStepper(c, p, 1, theta.shape[0]!, clip)(theta, u, 0);
 }
 

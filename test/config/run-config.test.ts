@@ -890,6 +890,7 @@ describe("modelConfigFromRun", () => {
       transition_rank: null,
       transition_block: null,
       transition_stable: false,
+      transition_dtype: "float32",
       parallel_scan: false,
       autoregressive: true,
       stochastic: false,

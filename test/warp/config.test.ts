@@ -60,6 +60,7 @@ describe("configuration defaults", () => {
       transition_rank: null,
       transition_block: null,
       transition_stable: false,
+      transition_dtype: "float32",
       parallel_scan: false,
       autoregressive: true,
       stochastic: false,
@@ -183,6 +184,7 @@ describe("invalid values", () => {
     ["transition_rank", 0, "a positive integer"],
     ["transition_block", 2.5, "a positive integer"],
     ["transition_stable", "yes", "true or false"],
+    ["transition_dtype", "float16", 'one of "float32", "bf16"'],
     ["parallel_scan", 1, "true or false"],
   ];
   for (const [key, value, allowed] of cases) {
@@ -318,6 +320,21 @@ describe("invalid combinations", () => {
       "a stable dense transition",
       { transition_stable: true },
       'model.transition_stable = true is invalid: expected false: it applies to transitions "diagonal" and "lowrank", not "dense"',
+    ],
+    [
+      "a bf16 diagonal transition",
+      { transition: "diagonal", transition_dtype: "bf16" },
+      'transition_dtype = "bf16" is invalid: expected "float32", or model.transition "dense", not "diagonal"',
+    ],
+    [
+      "a bf16 transition for a GRU",
+      { model_type: "gru", rnn_hidden_size: 8, nb_rnn_layers: 1, transition_dtype: "bf16" },
+      'transition_dtype = "bf16" is invalid: expected "float32", or model.model_type "wsm" (model.model_type "gru" has no WARP transition)',
+    ],
+    [
+      "a bf16 transition with the parallel form",
+      { autoregressive: false, parallel_scan: true, transition_dtype: "bf16" },
+      'transition_dtype = "bf16" is invalid: expected "float32", or model.parallel_scan: false (the parallel form multiplies powers of A in float32)',
     ],
     [
       "a structured transition for a GRU",

@@ -30,6 +30,16 @@ void clipVjp(const float* x, double lo, double hi, const float* dy, float* dx, i
 void where(const float* cond, const float* a, const float* b, float* out, int64_t n);
 void where(const int32_t* cond, const float* a, const float* b, float* out, int64_t n);
 
+/**
+ * One fused Adam step over n elements: mu′ = b1·mu + (1 − b1)·g, nu′ = b2·nu + (1 − b2)·g²,
+ * update = scale·(mu′/c1)/(√(nu′/c2 + epsRoot) + eps). Constants in double, elements in float.
+ */
+struct AdamStepArgs {
+  double b1, b2, eps, epsRoot, c1, c2, scale;
+};
+void adamStep(const float* g, const float* mu, const float* nu, float* muOut, float* nuOut, float* update, int64_t n,
+              const AdamStepArgs& a);
+
 /** out[o, i] = Σ_r x[o, r, i] for x viewed as (outer, reduce, inner); sums in double. */
 void reduceSum(const float* x, int64_t outer, int64_t reduce, int64_t inner, float* out);
 /** loss[b] = logsumexp(logits[b]) − logits[b, labels[b]] (NaN for a label outside [0, C)); probs = softmax. */

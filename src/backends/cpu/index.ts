@@ -2,9 +2,11 @@
 // in any browser and serves as the executable reference for the other backends.
 
 import type { Kernels } from "../kernels.js";
+import { bf16PackedLengthCpu, matmulBf16Cpu, packBf16Cpu } from "./bf16.js";
 import { copyStridedCpu, gatherCpu, scatterAddCpu } from "./copy.js";
 import { binaryCpu, clipCpu, clipVjpCpu, unaryCpu, unaryVjpCpu, whereCpu } from "./elementwise.js";
 import { matmulCpu } from "./gemm.js";
+import { adamStepCpu } from "./optim.js";
 import { linearRecurrenceCpu, linearRecurrenceVjpCpu } from "./recurrence.js";
 import { reduceSumCpu, softmaxCrossEntropyCpu } from "./reduce.js";
 import { rootMlpCpu, rootMlpVjpCpu } from "./root-mlp.js";
@@ -22,6 +24,10 @@ export const cpuKernels: Kernels = {
   gather: gatherCpu,
   scatterAdd: scatterAddCpu,
   matmul: matmulCpu,
+  adamStep: adamStepCpu,
+  bf16PackedLength: bf16PackedLengthCpu,
+  packBf16: packBf16Cpu,
+  matmulBf16: matmulBf16Cpu,
   softmaxCrossEntropy: softmaxCrossEntropyCpu,
   linearRecurrence: linearRecurrenceCpu,
   linearRecurrenceVjp: linearRecurrenceVjpCpu,

@@ -34,6 +34,8 @@ export type NativeLoad =
       gemmIsa(): GemmIsa;
       /** Selects the GEMM instruction set (tests, benchmarks); false when this CPU lacks it. */
       setGemmIsa(isa: GemmIsa): boolean;
+      /** The path of matmulBf16: AVX512-BF16 dot products, or the emulation on the float32 GEMM. */
+      bf16Path(): "avx512bf16" | "emulated";
       /** For benchmark comparisons only; absent when OpenBLAS was not found at build time. */
       blasMatmul?: BlasMatmul;
     }
@@ -49,6 +51,25 @@ interface Addon {
   rootActivations: string[];
   info(): string;
   gemmIsa(name?: string): string | boolean;
+  bf16Path(): string;
+  adamStep(
+    g: FloatArray,
+    mu: FloatArray,
+    nu: FloatArray,
+    muOut: FloatArray,
+    nuOut: FloatArray,
+    update: FloatArray,
+    b1: number,
+    b2: number,
+    eps: number,
+    epsRoot: number,
+    c1: number,
+    c2: number,
+    scale: number,
+  ): void;
+  bf16PackedLength(N: number, K: number): number;
+  packBf16(w: FloatArray, N: number, K: number, packed: FloatArray): void;
+  matmulBf16(x: FloatArray, packed: FloatArray, out: FloatArray, M: number, N: number, K: number): void;
   blasMatmul?: BlasMatmul;
   unary(op: number, x: FloatArray, out: FloatArray): void;
   unaryVjp(op: number, x: FloatArray, y: FloatArray, dy: FloatArray, dx: FloatArray): void;
@@ -242,6 +263,11 @@ function wrap(
       addon.copyStrided(src, srcOffset, srcStrides, dst, dstOffset, dstStrides, shape, accumulate),
     matmul: (a, b, out, m) =>
       addon.matmul(a, b, out, m.batch, m.M, m.N, m.K, m.transA, m.transB, m.strideA, m.strideB, m.accumulate),
+    adamStep: (g, mu, nu, muOut, nuOut, update, a) =>
+      addon.adamStep(g, mu, nu, muOut, nuOut, update, a.b1, a.b2, a.eps, a.epsRoot, a.c1, a.c2, a.scale),
+    bf16PackedLength: (N, K) => addon.bf16PackedLength(N, K),
+    packBf16: (w, N, K, packed) => addon.packBf16(w, N, K, packed),
+    matmulBf16: (x, packed, out, M, N, K) => addon.matmulBf16(x, packed, out, M, N, K),
     softmaxCrossEntropy: (logits, labels, B, C, loss, probs) =>
       addon.softmaxCrossEntropy(logits, labels, B, C, loss, probs),
     diagonalScan: (a, U, theta0, out, r) =>
@@ -285,12 +311,20 @@ export function loadNative(): NativeLoad {
       return cached;
     }
     const addon = r.addon;
+    if (typeof addon.matmulBf16 !== "function") {
+      cached = {
+        ok: false,
+        reason: "the native addon is out of date (no matmulBf16; run `npm run build:native`)",
+      };
+      return cached;
+    }
     cached = {
       ok: true,
       kernels: wrap(addon, unaryCodes, binaryCodes, actCodes),
       info: addon.info(),
       gemmIsa: () => addon.gemmIsa() as GemmIsa,
       setGemmIsa: (isa) => addon.gemmIsa(isa) === true,
+      bf16Path: () => addon.bf16Path() as "avx512bf16" | "emulated",
       ...(addon.blasMatmul ? { blasMatmul: addon.blasMatmul } : {}),
     };
   } catch (e) {

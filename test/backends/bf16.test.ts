@@ -1,0 +1,114 @@
+// Tests of the bf16 transition product (Kernels.packBf16 / matmulBf16, `model.transition_dtype: bf16`):
+// roundBf16 on ties, subnormals, NaN and overflow; then out += bf16(x)·bf16(w)ᵀ against a float64 sum of
+// the bf16-rounded operands over a sweep of shapes (M, N, K = 1, primes, the 14×32 micro-tile edges,
+// odd K, K past one 256-pair block, a shape large enough for the thread pool) on every path this machine
+// has: the cpu backend, native AVX512-BF16 dot products (skipped, with the reason, on a CPU without
+// them), and native's emulation on the float32 GEMM. Not here: the model with bf16 (warp/bf16.test.ts).
+
+import assert from "node:assert/strict";
+import { after, describe, it } from "node:test";
+import { roundBf16 } from "../../src/backends/cpu/bf16.js";
+import { cpuKernels } from "../../src/backends/cpu/index.js";
+import type { Kernels } from "../../src/backends/kernels.js";
+import { loadNative } from "../../src/backends/native/index.js";
+
+const native = loadNative();
+const required = process.env.WARP_REQUIRE_NATIVE === "1";
+
+/** Deterministic uniform [lo, hi) float32 values (mulberry32). */
+function randF32(n: number, seed: number, lo = -1, hi = 1): Float32Array {
+  let s = seed >>> 0;
+  const a = new Float32Array(n);
+  for (let i = 0; i < n; i++) {
+    s = (s + 0x6d2b79f5) >>> 0;
+    let t = Math.imul(s ^ (s >>> 15), s | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    a[i] = lo + (hi - lo) * (((t ^ (t >>> 14)) >>> 0) / 4294967296);
+  }
+  return a;
+}
+
+/** init + bf16(x)·bf16(w)ᵀ in float64. */
+function reference(x: Float32Array, w: Float32Array, init: Float32Array, M: number, N: number, K: number) {
+  const xr = Float64Array.from(x, roundBf16);
+  const wr = Float64Array.from(w, roundBf16);
+  const out = Float64Array.from(init);
+  for (let i = 0; i < M; i++) {
+    for (let j = 0; j < N; j++) {
+      let s = 0;
+      for (let k = 0; k < K; k++) s += xr[i * K + k]! * wr[j * K + k]!;
+      out[i * N + j]! += s;
+    }
+  }
+  return out;
+}
+
+function check(k: Kernels, M: number, N: number, K: number, seed: number, what: string): void {
+  const x = randF32(M * K, seed);
+  const w = randF32(N * K, seed + 1, -0.05, 0.05);
+  const init = randF32(M * N, seed + 2);
+  const packed = new Float32Array(k.bf16PackedLength(N, K));
+  k.packBf16(w, N, K, packed);
+  const out = Float32Array.from(init);
+  k.matmulBf16(x, packed, out, M, N, K);
+  const want = reference(x, w, init, M, N, K);
+  // float32 sums of K products of size ≤ 0.05 onto |init| ≤ 1
+  const atol = 2.4e-7 * (2 + 0.05 * K);
+  for (let i = 0; i < want.length; i++) {
+    if (!(Math.abs(out[i]! - want[i]!) <= atol))
+      assert.fail(`${what} ${M}×${K}·(${N}×${K})ᵀ: at ${i} got ${out[i]}, want ${want[i]} (atol ${atol})`);
+  }
+}
+
+function sweep(k: Kernels, what: string): void {
+  let seed = 1;
+  for (const M of [1, 2, 13, 14, 15, 29])
+    for (const N of [1, 3, 16, 17, 31, 32, 33, 47])
+      for (const K of [1, 2, 3, 17, 31, 520]) check(k, M, N, K, seed++, what);
+  check(k, 131, 301, 1297, 999, `${what} (threaded)`);
+}
+
+describe("roundBf16", () => {
+  it("rounds to nearest even through float32, flushes subnormals, keeps NaN, overflows to Infinity", () => {
+    assert.equal(roundBf16(1), 1);
+    assert.equal(roundBf16(1 + 2 ** -8), 1); // tie, 1 is even
+    assert.equal(roundBf16(1 + 3 * 2 ** -8), 1 + 2 ** -6); // tie, 1 + 2^-7 is odd
+    assert.equal(roundBf16(1 + 2 ** -8 + 2 ** -20), 1 + 2 ** -7); // above the tie
+    assert.equal(roundBf16(-0.1), -0.10009765625);
+    assert.ok(Object.is(roundBf16(-1e-40), -0));
+    assert.ok(Object.is(roundBf16(1e-40), 0));
+    assert.ok(Number.isNaN(roundBf16(Number.NaN)));
+    assert.equal(roundBf16(3.4e38), Number.POSITIVE_INFINITY);
+    assert.equal(roundBf16(-Number.POSITIVE_INFINITY), Number.NEGATIVE_INFINITY);
+  });
+});
+
+describe("matmulBf16 against a float64 sum of the bf16-rounded operands", () => {
+  it("cpu", () => sweep(cpuKernels, "cpu"));
+
+  const skip = native.ok || required ? false : `native addon unavailable: ${native.reason}`;
+  describe("native", { skip }, () => {
+    const original = native.ok ? native.gemmIsa() : null;
+    after(() => {
+      if (native.ok && original) native.setGemmIsa(original);
+    });
+    const nk = () => {
+      if (!native.ok) assert.fail(`native addon unavailable: ${native.reason}`);
+      return native.kernels as Kernels;
+    };
+    const hasBf16 = native.ok && native.setGemmIsa("avx512") && native.bf16Path() === "avx512bf16";
+    if (native.ok && original) native.setGemmIsa(original);
+    it("AVX512-BF16 dot products", { skip: hasBf16 ? false : "this CPU has no AVX512-BF16" }, () => {
+      if (!native.ok) assert.fail("unreachable");
+      assert.ok(native.setGemmIsa("avx512"));
+      assert.equal(native.bf16Path(), "avx512bf16");
+      sweep(nk(), "native avx512bf16");
+    });
+    it("emulation on the float32 GEMM (the GEMM forced below avx512)", () => {
+      if (!native.ok) assert.fail(`native addon unavailable: ${native.reason}`);
+      assert.ok(native.setGemmIsa("generic"));
+      assert.equal(native.bf16Path(), "emulated");
+      sweep(nk(), "native emulated");
+    });
+  });
+});
