@@ -11,22 +11,10 @@ import { roundBf16 } from "../../src/backends/cpu/bf16.js";
 import { cpuKernels } from "../../src/backends/cpu/index.js";
 import type { Kernels } from "../../src/backends/kernels.js";
 import { loadNative } from "../../src/backends/native/index.js";
+import { randF32 } from "../helpers/index.js";
 
 const native = loadNative();
 const required = process.env.WARP_REQUIRE_NATIVE === "1";
-
-/** Deterministic uniform [lo, hi) float32 values (mulberry32). */
-function randF32(n: number, seed: number, lo = -1, hi = 1): Float32Array {
-  let s = seed >>> 0;
-  const a = new Float32Array(n);
-  for (let i = 0; i < n; i++) {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = Math.imul(s ^ (s >>> 15), s | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    a[i] = lo + (hi - lo) * (((t ^ (t >>> 14)) >>> 0) / 4294967296);
-  }
-  return a;
-}
 
 /** init + bf16(x)·bf16(w)ᵀ in float64. */
 function reference(x: Float32Array, w: Float32Array, init: Float32Array, M: number, N: number, K: number) {

@@ -10,23 +10,11 @@ import { after, describe, it } from "node:test";
 import { fileURLToPath } from "node:url";
 import type { Kernels, MatmulArgs } from "../../src/backends/kernels.js";
 import { GEMM_ISAS, type GemmIsa, loadNative } from "../../src/backends/native/index.js";
+import { randF32 } from "../helpers/index.js";
 
 const native = loadNative();
 const required = process.env.WARP_REQUIRE_NATIVE === "1";
 const skip = native.ok || required ? false : `native addon unavailable: ${native.reason}`;
-
-/** Deterministic uniform [lo, hi) float32 values (mulberry32). */
-function randF32(n: number, seed: number, lo = -1, hi = 1): Float32Array {
-  let s = seed >>> 0;
-  const a = new Float32Array(n);
-  for (let i = 0; i < n; i++) {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = Math.imul(s ^ (s >>> 15), s | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    a[i] = lo + (hi - lo) * (((t ^ (t >>> 14)) >>> 0) / 4294967296);
-  }
-  return a;
-}
 
 /** out[b] = op(A[b])·op(B[b]) (+ init) in float64. */
 function matmulRef(a: Float32Array, b: Float32Array, init: Float32Array | null, m: MatmulArgs): Float64Array {

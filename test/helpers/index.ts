@@ -238,3 +238,16 @@ export function extent(values: ArrayLike<number>): [number, number] {
   }
   return [lo, hi];
 }
+
+/** Deterministic uniform [lo, hi) float32 values (mulberry32). */
+export function randF32(n: number, seed: number, lo = -1, hi = 1): Float32Array {
+  let s = seed >>> 0;
+  const a = new Float32Array(n);
+  for (let i = 0; i < n; i++) {
+    s = (s + 0x6d2b79f5) >>> 0;
+    let t = Math.imul(s ^ (s >>> 15), s | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    a[i] = lo + (hi - lo) * (((t ^ (t >>> 14)) >>> 0) / 4294967296);
+  }
+  return a;
+}

@@ -8,6 +8,8 @@
 // panels, op(A) blocks mc×kc into MR-tall row panels (alpha folded in), then a 4×8 register-blocked
 // micro-kernel: 8 f32x4 accumulators + 2 B vectors + 1 broadcast A value fit V8's 16 xmm registers.
 
+import { ld, st } from "./mem";
+
 const MR: i32 = 4;
 const NR: i32 = 8;
 const KC: i32 = 256;
@@ -42,18 +44,6 @@ export function setScratch(base: usize): void {
 
 /** Below this many multiply-adds the plain loops beat packing. */
 const SMALL_WORK: i32 = 16384;
-
-// @ts-ignore: decorator
-@inline
-function ld(p: usize, i: i32): f32 {
-  return load<f32>(p + (<usize>i << 2));
-}
-
-// @ts-ignore: decorator
-@inline
-function st(p: usize, i: i32, v: f32): void {
-  store<f32>(p + (<usize>i << 2), v);
-}
 
 /** Σ_k x[k]·y[k] over contiguous float32 vectors. */
 export function dot(x: usize, y: usize, n: i32): f32 {

@@ -6,24 +6,13 @@
 // out each call's scratch. Semantics follow src/backends/kernels.ts; the cpu backend is the reference.
 
 import { axpy, dot, gemm, gemmPrepacked, prepackB } from "./gemm";
+import { ld, st } from "./mem";
 
 export { panelWidth, prepackedSize, scratchEnd, scratchSize, setScratch } from "./gemm";
 export { matmulPrepacked, prepackRight, sameBits } from "./prepacked";
 export { diagonalScan, diagonalScanVjp, scanWorkSize } from "./scan";
 export { gemmColumns, matmulPrepackedColumns } from "./threads";
 export { clipSimd, clipVjpSimd, unarySimd, unaryVjpSimd } from "./unary";
-
-// @ts-ignore: decorator
-@inline
-function ld(p: usize, i: i32): f32 {
-  return load<f32>(p + (<usize>i << 2));
-}
-
-// @ts-ignore: decorator
-@inline
-function st(p: usize, i: i32, v: f32): void {
-  store<f32>(p + (<usize>i << 2), v);
-}
 
 // ---- matmul ------------------------------------------------------------------------------------
 

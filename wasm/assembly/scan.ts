@@ -6,17 +6,7 @@
 // step (T = 1) is the fused diagonalStep. Layout (N, T, P) row-major; pointers are byte addresses laid out
 // by the host (src/backends/wasm/index.ts), including the scratch `work`.
 
-// @ts-ignore: decorator
-@inline
-function ld(p: usize, i: i32): f32 {
-  return load<f32>(p + (<usize>i << 2));
-}
-
-// @ts-ignore: decorator
-@inline
-function st(p: usize, i: i32, v: f32): void {
-  store<f32>(p + (<usize>i << 2), v);
-}
+import { ld, st } from "./mem";
 
 // @ts-ignore: decorator
 @inline
