@@ -185,6 +185,31 @@ describeKernels("wasm backend", wasm, false, () => {
     }
   });
 
+  it("reduceSum is bitwise the cpu kernel's (float64 accumulation in the same order)", () => {
+    const k = K();
+    for (const [outer, reduce, inner] of [
+      [3, 2000, 1],
+      [1, 4096, 1],
+      [2, 700, 9],
+      [4, 33, 128],
+      [1, 5000, 2],
+      [2, 3, 1], // below the copy threshold: the cpu kernel itself
+    ] as const) {
+      const n = outer * reduce * inner;
+      const x = Float32Array.from({ length: n }, (_, i) =>
+        Math.fround(Math.sin(i * 0.37) * 1e3 + (i % 7) * 1e-3),
+      );
+      const [got, want] = [new Float32Array(outer * inner), new Float32Array(outer * inner)];
+      k.reduceSum(x, outer, reduce, inner, got);
+      cpuKernels.reduceSum(x, outer, reduce, inner, want);
+      for (let i = 0; i < got.length; i++)
+        assert.ok(
+          Object.is(got[i], want[i]),
+          `(${outer}, ${reduce}, ${inner}) [${i}]: ${got[i]} vs ${want[i]}`,
+        );
+    }
+  });
+
   it("on 2 threads (shared memory, worker_threads) gives bitwise the results of 1 thread", () => {
     const [one, two] = [wasmInstance(1), wasmInstance(2)];
     if (!one.ok || !two.ok) assert.fail(`${one.ok ? "" : one.reason} ${two.ok ? "" : two.reason}`);

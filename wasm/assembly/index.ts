@@ -10,6 +10,7 @@ import { ld, st } from "./mem";
 
 export { panelWidth, prepackedSize, scratchEnd, scratchSize, setScratch } from "./gemm";
 export { matmulPrepacked, prepackRight, sameBits } from "./prepacked";
+export { reduceSum } from "./reduce";
 export { diagonalScan, diagonalScanVjp, scanWorkSize } from "./scan";
 export { gemmColumns, matmulPrepackedColumns } from "./threads";
 export { clipSimd, clipVjpSimd, unarySimd, unaryVjpSimd } from "./unary";

@@ -7,6 +7,7 @@
 
 import { WarpError } from "../../util/assert.js";
 import { binaryCpu, clipCpu, clipVjpCpu, coalesce, unaryCpu, unaryVjpCpu } from "../cpu/elementwise.js";
+import { reduceSumCpu } from "../cpu/reduce.js";
 import type { FloatArray, Kernels, RootMlpArgs, UnaryOp } from "../kernels.js";
 import { BINARY_OPS, ROOT_ACTIVATIONS, UNARY_OPS } from "../kernels.js";
 import { WASM_BASE64 } from "./module.js";
@@ -70,6 +71,7 @@ interface Exports {
     accumulate: boolean,
   ): void;
   unarySimd(op: number, x: number, out: number, n: number): void;
+  reduceSum(x: number, outer: number, reduce: number, inner: number, out: number, acc: number): void;
   unaryVjpSimd(op: number, x: number, y: number, dy: number, dx: number, n: number): void;
   clipSimd(x: number, lo: number, hi: number, out: number, n: number): void;
   clipVjpSimd(x: number, above: number, below: number, dy: number, dx: number, n: number): void;
@@ -490,6 +492,18 @@ function kernelsOf(ex: Exports, pool: ThreadPool | null = null, reserved = 0): P
         inner,
       );
       heap.get(po, out.subarray(0, total));
+    },
+    reduceSum(x, outer, reduce, inner, out) {
+      const n = outer * reduce * inner;
+      if (n < ELEMENTWISE_MIN || !(x instanceof Float32Array)) {
+        reduceSumCpu(x, outer, reduce, inner, out);
+        return;
+      }
+      // The float64 accumulators (2·inner floats) first: reserve's regions are 16-byte aligned.
+      const [pacc, px, po] = heap.reserve(2 * inner, n, outer * inner) as [number, number, number];
+      heap.put(px, x.subarray(0, n));
+      ex.reduceSum(px, outer, reduce, inner, po, pacc);
+      heap.get(po, out.subarray(0, outer * inner));
     },
     unary(op, x, out) {
       const n = x.length;
