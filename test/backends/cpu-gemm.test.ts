@@ -8,19 +8,14 @@ import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { gemm, matmulCpu } from "../../src/backends/cpu/gemm.js";
 import type { FloatArray, MatmulArgs } from "../../src/backends/kernels.js";
+import { mulberry32 } from "../helpers/index.js";
 
 type FloatCtor = Float32ArrayConstructor | Float64ArrayConstructor;
 
 /** Deterministic uniform [-1, 1) (mulberry32). */
 function rng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 2 ** 31 - 1;
-  };
+  const u = mulberry32(seed);
+  return () => 2 * u() - 1;
 }
 
 /** A `rows`×`cols` matrix at `off` with leading dimension `ld`; everything else (prefix, padding) NaN. */

@@ -16,30 +16,12 @@ import {
   UNARY_OPS,
   type UnaryOp,
 } from "../../src/backends/kernels.js";
+import { matmulRef, randF32 } from "../helpers/index.js";
 
 /** A backend's load result, as loadNative and loadWasm return it. */
 export type BackendLoad = { ok: true; kernels: Partial<Kernels> } | { ok: false; reason: string };
 
 // ---- helpers -------------------------------------------------------------------------------------
-
-/** Deterministic uniform [0, 1) (mulberry32). */
-function rng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-function randF32(n: number, seed: number, lo = -1, hi = 1): Float32Array {
-  const r = rng(seed);
-  const a = new Float32Array(n);
-  for (let i = 0; i < n; i++) a[i] = lo + (hi - lo) * r();
-  return a;
-}
 
 interface Tol {
   atol: number;
@@ -168,40 +150,6 @@ function denseStrides(shape: readonly number[]): number[] {
     acc *= shape[d]!;
   }
   return s;
-}
-
-/** out[b] = op(A[b])·op(B[b]) in float64 (+ prior out when accumulating). */
-function matmulRef(
-  a: Float32Array,
-  b: Float32Array,
-  init: Float32Array | null,
-  m: {
-    batch: number;
-    M: number;
-    N: number;
-    K: number;
-    transA: boolean;
-    transB: boolean;
-    strideA: number;
-    strideB: number;
-  },
-): Float64Array {
-  const { batch, M, N, K } = m;
-  const out = new Float64Array(batch * M * N);
-  for (let t = 0; t < batch; t++) {
-    for (let i = 0; i < M; i++) {
-      for (let j = 0; j < N; j++) {
-        let s = init ? init[(t * M + i) * N + j]! : 0;
-        for (let k = 0; k < K; k++) {
-          const av = a[t * m.strideA + (m.transA ? k * M + i : i * K + k)]!;
-          const bv = b[t * m.strideB + (m.transB ? j * K + k : k * N + j)]!;
-          s += av * bv;
-        }
-        out[(t * M + i) * N + j] = s;
-      }
-    }
-  }
-  return out;
 }
 
 /** θ_t = clip(A θ_{t−1} + U_t) step by step in float64; layouts as in the kernel. */

@@ -10,31 +10,11 @@ import { after, describe, it } from "node:test";
 import { fileURLToPath } from "node:url";
 import type { Kernels, MatmulArgs } from "../../src/backends/kernels.js";
 import { GEMM_ISAS, type GemmIsa, loadNative } from "../../src/backends/native/index.js";
-import { randF32 } from "../helpers/index.js";
+import { matmulRef, randF32 } from "../helpers/index.js";
 
 const native = loadNative();
 const required = process.env.WARP_REQUIRE_NATIVE === "1";
 const skip = native.ok || required ? false : `native addon unavailable: ${native.reason}`;
-
-/** out[b] = op(A[b])·op(B[b]) (+ init) in float64. */
-function matmulRef(a: Float32Array, b: Float32Array, init: Float32Array | null, m: MatmulArgs): Float64Array {
-  const { batch, M, N, K, transA, transB, strideA, strideB } = m;
-  const out = new Float64Array(batch * M * N);
-  for (let t = 0; t < batch; t++) {
-    for (let i = 0; i < M; i++) {
-      for (let j = 0; j < N; j++) {
-        let s = init ? init[(t * M + i) * N + j]! : 0;
-        for (let k = 0; k < K; k++) {
-          const av = a[t * strideA + (transA ? k * M + i : i * K + k)]!;
-          const bv = b[t * strideB + (transB ? j * K + k : k * N + j)]!;
-          s += av * bv;
-        }
-        out[(t * M + i) * N + j] = s;
-      }
-    }
-  }
-  return out;
-}
 
 /** |got − want| ≤ atol everywhere; NaN must match NaN and infinities exactly. */
 function assertClose(got: Float32Array, want: Float64Array, atol: number, what: string): void {

@@ -3,6 +3,7 @@
 
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
+import type { MatmulArgs } from "../../src/backends/kernels.js";
 import {
   availableBackends,
   type BackendName,
@@ -239,15 +240,46 @@ export function extent(values: ArrayLike<number>): [number, number] {
   return [lo, hi];
 }
 
-/** Deterministic uniform [lo, hi) float32 values (mulberry32). */
-export function randF32(n: number, seed: number, lo = -1, hi = 1): Float32Array {
+/** Deterministic uniform [0, 1) numbers (mulberry32). */
+export function mulberry32(seed: number): () => number {
   let s = seed >>> 0;
-  const a = new Float32Array(n);
-  for (let i = 0; i < n; i++) {
+  return () => {
     s = (s + 0x6d2b79f5) >>> 0;
     let t = Math.imul(s ^ (s >>> 15), s | 1);
     t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    a[i] = lo + (hi - lo) * (((t ^ (t >>> 14)) >>> 0) / 4294967296);
-  }
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** Deterministic uniform [lo, hi) float32 values (mulberry32). */
+export function randF32(n: number, seed: number, lo = -1, hi = 1): Float32Array {
+  const r = mulberry32(seed);
+  const a = new Float32Array(n);
+  for (let i = 0; i < n; i++) a[i] = lo + (hi - lo) * r();
   return a;
+}
+
+/** out[b] = op(A[b])·op(B[b]) (+ init) in float64: the reference of every GEMM kernel test. */
+export function matmulRef(
+  a: Float32Array,
+  b: Float32Array,
+  init: Float32Array | null,
+  m: Omit<MatmulArgs, "accumulate">,
+): Float64Array {
+  const { batch, M, N, K, transA, transB, strideA, strideB } = m;
+  const out = new Float64Array(batch * M * N);
+  for (let t = 0; t < batch; t++) {
+    for (let i = 0; i < M; i++) {
+      for (let j = 0; j < N; j++) {
+        let s = init ? init[(t * M + i) * N + j]! : 0;
+        for (let k = 0; k < K; k++) {
+          const av = a[t * strideA + (transA ? k * M + i : i * K + k)]!;
+          const bv = b[t * strideB + (transB ? j * K + k : k * N + j)]!;
+          s += av * bv;
+        }
+        out[(t * M + i) * N + j] = s;
+      }
+    }
+  }
+  return out;
 }
