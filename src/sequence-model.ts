@@ -80,6 +80,11 @@ export interface ForwardOptions {
   parallel?: boolean;
   /** Explicit standard-normal draws (N, T, D) of the stochastic rollout (instead of drawing from `key`). */
   noise?: Tensor;
+  /**
+   * WARP's autoregressive modes: run the rollout as one fused op (`arRollout`, the default where it
+   * applies: an MLP root and a dense, diagonal or low-rank A), or with `false` op by op (its reference).
+   */
+  fused?: boolean;
 }
 
 /**

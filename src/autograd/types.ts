@@ -1,7 +1,7 @@
 // The closed set of differentiable ops: their names and the static attributes each records on the tape.
 // `vjpRules` (vjp-table.ts) is typed over OpName, so adding an op here without a rule does not compile.
 
-import type { FloatArray, RootActivation } from "../backends/kernels.js";
+import type { FloatArray, RootActivation, UnaryOp } from "../backends/kernels.js";
 import type { Tensor } from "../tensor/tensor.js";
 
 /**
@@ -25,6 +25,48 @@ export interface StepTapeBuffers {
 export interface Bf16Transition {
   readonly residual: Tensor;
   readonly packed: Tensor;
+}
+
+/** The final activation of the rollout's head on the mean: none, a clip bound, dtanh, or a named function. */
+export type RolloutFinal =
+  | null
+  | number
+  | "dtanh"
+  | Extract<UnaryOp, "relu" | "tanh" | "softplus" | "swish" | "sin" | "cos" | "sigmoid">;
+
+/** The static description of a fused autoregressive rollout (ops/ar-rollout.ts), from the model's config. */
+export interface ArRolloutConfig {
+  /** The MLP root's layer widths [d_0 = F (+ D), hidden…, W]. */
+  dims: readonly number[];
+  act: RootActivation;
+  final: RolloutFinal;
+  /** W = 2D: mean then std = max(softplus(raw), stdLowerBound); else W = D. */
+  uncertainty: boolean;
+  stdLowerBound: number | null;
+  /** Clip θ_t to ±clip (0: none). */
+  clip: number;
+  transition: "dense" | "diagonal" | "lowrank";
+  /** Dense A used as I + A′ with bfloat16 products (ops/linear-step.ts). */
+  bf16: boolean;
+  /** The root also takes the fed-back previous value (input_prev_data). */
+  prevInput: boolean;
+  /** Where Δτ sits in B's input: none, before Δx (da7a0af) or after it (bde9a5d). */
+  timeColumn: "none" | "first" | "last";
+}
+
+/** What a rollout keeps for its backward pass (time-major buffers, one slot per step). */
+export interface ArRolloutSaved {
+  /** θ_0..θ_T (T+1, N, P). */
+  states: Tensor;
+  /** The root's hidden pre-activations (T, N, H), raw outputs (T, N, W) and inputs (T, N, d_0). */
+  hidden: Tensor;
+  raw: Tensor;
+  rootIn: Tensor;
+  /** B's inputs (T, N, Din). */
+  inc: Tensor;
+  /** z_t = θ_{t−1} V (T, N, r) of a low-rank transition. */
+  z: Tensor | null;
+  bf16: Bf16Transition | null;
 }
 
 type None = Record<string, never>;
@@ -74,6 +116,12 @@ export interface OpAttrs {
   rootMlp: { dims: number[]; act: RootActivation; hidden: Tensor | null };
   linearStep: { clip: number; tape: StepTapeBuffers | null; t: number; bf16: Bf16Transition | null };
   stepTapeTick: { tape: StepTapeBuffers };
+  arRollout: {
+    cfg: ArRolloutConfig;
+    /** The known sequences: x (N, T, D), force (N, T), noise (N, T, D) or null, query (N, T, F), Δτ (N, T). */
+    consts: { x: Tensor; force: Tensor; noise: Tensor | null; query: Tensor; dTime: Tensor };
+    saved: ArRolloutSaved;
+  };
 }
 
 export type OpName = keyof OpAttrs;

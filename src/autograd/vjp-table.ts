@@ -1,6 +1,7 @@
 // The one exhaustive table of vector-Jacobian products, typed over OpName: an op declared in types.ts
 // without a rule here is a compile error.
 
+import { arRolloutVjp } from "../ops/ar-rollout.js";
 import { broadcastToVjp, sumVjp } from "../ops/broadcast.js";
 import * as ew from "../ops/elementwise.js";
 import { linearStepVjp, stepTapeTickVjp } from "../ops/linear-step.js";
@@ -57,4 +58,5 @@ export const vjpRules: { readonly [K in OpName]: Vjp<K> } = {
   rootMlp: rootMlpVjp,
   linearStep: linearStepVjp,
   stepTapeTick: stepTapeTickVjp,
+  arRollout: arRolloutVjp,
 };

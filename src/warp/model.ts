@@ -6,6 +6,8 @@
 // Not here: losses (loss.ts), checkpoints (checkpoint.ts), the training loop.
 
 import { noGrad } from "../autograd/tape.js";
+import type { ArRolloutConfig } from "../autograd/types.js";
+import { arRollout } from "../ops/ar-rollout.js";
 import * as ops from "../ops/elementwise.js";
 import { matmul } from "../ops/matmul.js";
 import { linearRecurrence } from "../ops/recurrence.js";
@@ -24,6 +26,7 @@ import { mlpDims, mlpRoot, msdRoot, type Root, sinePhaseRoot, sineRoot } from ".
 import { type StreamOptions, StreamSession } from "./stream.js";
 import {
   checkTransitionSizes,
+  diagonalOf,
   initTransition,
   transitionName,
   transitionStates,
@@ -348,6 +351,26 @@ export class WarpModel implements SequenceModel<WarpParams> {
     const step = (t: number, a: Tensor, d = a.shape[2]!) => reshape(slice(a, [0, t, 0], [N, 1, d]), [N, d]);
     const x0 = step(0, x);
     let theta = this.initialTheta(p, x0, kNoise);
+    const fused = o.fused !== false ? this.rolloutConfig(x, times) : null;
+    if (fused) {
+      const diag = c.transition !== "dense";
+      return arRollout(
+        {
+          theta0: theta,
+          A: diag ? diagonalOf(c, p.A) : p.A,
+          U: p.AU,
+          V: p.AV,
+          B: p.B,
+          dtanh: p.dtanh ?? null,
+          x,
+          force,
+          noise: eps,
+          query,
+          dTime,
+        },
+        fused,
+      );
+    }
     const transition = transitionStepper(c, p, T, N, c.weights_lim ?? 0);
     const head = this.headOptions(p);
     let mean = x0; // last predicted mean ("x_hat")
@@ -369,6 +392,31 @@ export class WarpModel implements SequenceModel<WarpParams> {
       if (c.stochastic) std = slice(y, [0, D], [N, D]);
     }
     return stack(outs, 1);
+  }
+
+  /**
+   * The configuration of the fused rollout (`arRollout`), or null where it does not apply: a root other
+   * than the plain MLP, a block transition, an output wider than the head's, or data that needs gradients.
+   */
+  private rolloutConfig(x: Tensor, times: Tensor): ArRolloutConfig | null {
+    const c = this.config;
+    const mlp = this.root.mlp;
+    const D = c.data_size;
+    const f = c.root_final_activation;
+    if (!mlp || c.transition === "block" || x.requiresGrad || times.requiresGrad) return null;
+    if (this.outDim !== (this.head.uncertainty ? 2 * D : D) || (c.stochastic && !this.head.uncertainty)) return null;
+    return {
+      dims: mlp.dims,
+      act: mlp.activation,
+      final: f === "identity" ? null : Array.isArray(f) ? "dtanh" : f,
+      uncertainty: this.head.uncertainty,
+      stdLowerBound: this.head.stdLowerBound,
+      clip: c.weights_lim ?? 0,
+      transition: c.transition,
+      bf16: c.transition_dtype === "bf16",
+      prevInput: c.input_prev_data,
+      timeColumn: !c.time_as_channel ? "none" : c.reference_commit === "bde9a5d" ? "last" : "first",
+    };
   }
 
   /** The training loss of a batch (`taskLoss`, docs/model.md "Losses") of the forward pass with teacher forcing. */

@@ -5,7 +5,7 @@
 
 import type { RootActivation } from "../backends/kernels.js";
 import * as ops from "../ops/elementwise.js";
-import { rootMlp, rootParamCount } from "../ops/root-mlp.js";
+import { type RootMlpOptions, rootMlp, rootParamCount } from "../ops/root-mlp.js";
 import { concat, slice } from "../ops/shape.js";
 import { type FloatDType, type Tensor, tensor } from "../tensor/tensor.js";
 import { assert } from "../util/assert.js";
@@ -23,6 +23,8 @@ export interface Root {
   init(key: Key, dtype: FloatDType): Tensor;
   /** Evaluates the root for every row: theta (M, P), input (M, inDim) → (M, outDim). */
   apply(theta: Tensor, input: Tensor): Tensor;
+  /** Set when the root is the plain MLP `rootMlp(θ, input, mlp)`: the fused autoregressive rollout runs it. */
+  readonly mlp?: RootMlpOptions;
 }
 
 /** Layer widths of an Equinox MLP of `depth` hidden layers: [in, width × depth, out]. */
@@ -59,6 +61,7 @@ export function mlpRoot(dims: readonly number[], activation: RootActivation): Ro
     outDim: dims[dims.length - 1]!,
     init: (key, dtype) => initMlpTheta(dims, key, dtype),
     apply: (theta, input) => rootMlp(theta, input, { dims, activation }),
+    mlp: { dims, activation },
   };
 }
 

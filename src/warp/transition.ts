@@ -83,7 +83,7 @@ export function initTransition(c: ModelConfig, P: number, key: Key, dtype: Float
 }
 
 /** The diagonal a (P) of a diagonal or lowrank transition: A itself, or exp(−softplus(ν)). */
-function diagonalOf(c: ModelConfig, A: Tensor): Tensor {
+export function diagonalOf(c: ModelConfig, A: Tensor): Tensor {
   return c.transition_stable ? ops.exp(ops.neg(ops.softplus(A))) : A;
 }
 

@@ -1,0 +1,434 @@
+// WARP's autoregressive rollout (modes 2 and 3, docs/model.md) as ONE op with a hand-derived backward
+// pass, for the plain MLP root: per step t, on preallocated time-major buffers and with no tape node,
+//   x̂_t   = m_{t−1} + ε_t ⊙ s_{t−1} (stochastic) or m_{t−1};  x̂_0 = x_0     (m, s: the head's mean, std)
+//   c_t   = x_t where forced, else x̂_t;   p_t = x̂_{t−1} (p_0 = x_0)        (the fed-back "previous" value)
+//   θ_t   = clip(A θ_{t−1} + B [c_t − p_t (, Δτ_t)])                        (dense, diagonal or low-rank A)
+//   y_t   = head(root_{θ_t}(q_t [, p_t]))                                   (q_t: the time query row)
+// The backward pass runs t = T−1..0 carrying dθ and the gradient of the fed-back value x̂, so gradients
+// flow through the model's own predictions exactly as through the op-by-op loop (WarpModel with
+// `fused: false`), which is this op's reference and what the tests compare it with. The dense dA is
+// deferred to one GEMM per chunk of steps over the stored states (no copy of θ per step).
+// N sequences, T steps, D data dims, P = Dθ, W = root output width, F = query width, Din = B's columns.
+
+import { needsGrad, record } from "../autograd/tape.js";
+import type { ArRolloutConfig, ArRolloutSaved, Vjp } from "../autograd/types.js";
+import type { FloatArray } from "../backends/kernels.js";
+import { kernelsFor } from "../backends/registry.js";
+import { empty, type Tensor, zeros } from "../tensor/tensor.js";
+import { assert, fmtShape } from "../util/assert.js";
+import { checkFloat } from "./elementwise.js";
+import { bf16Transition } from "./linear-step.js";
+import { rootParamCount } from "./root-mlp.js";
+
+/** The tensors of a rollout: parameters (differentiable) and the known sequences (constants). */
+export interface ArRolloutInputs {
+  /** θ_0 (N, P). */
+  theta0: Tensor;
+  /** Dense A (P, P), or the diagonal a (P) of a diagonal / low-rank transition. */
+  A: Tensor;
+  /** Low-rank factors (P, r): A = diag(a) + U Vᵀ. */
+  U?: Tensor;
+  V?: Tensor;
+  /** B (P, Din). */
+  B: Tensor;
+  /** [a, b, α, β] of the dtanh final activation. */
+  dtanh?: Tensor | null;
+  /** The data (N, T, D), the forcing decisions (N, T) (≠ 0: feed x_t), the standard-normal draws of the
+   * stochastic rollout (N, T, D) or null, the query rows (N, T, F) and Δτ (N, T). */
+  x: Tensor;
+  force: Tensor;
+  noise: Tensor | null;
+  query: Tensor;
+  dTime: Tensor;
+}
+
+/** Rows of the deferred dA GEMM per chunk: enough for an efficient GEMM, a small buffer. */
+const DA_CHUNK_ROWS = 2048;
+
+/** The outputs y (N, T, W) of the autoregressive rollout; see the top of this file. */
+export function arRollout(inp: ArRolloutInputs, cfg: ArRolloutConfig): Tensor {
+  const { theta0, A, B, x, force, noise, query, dTime } = inp;
+  const lowRank = cfg.transition === "lowrank";
+  const params = [theta0, A, B, ...(lowRank ? [inp.U!, inp.V!] : []), ...(cfg.final === "dtanh" ? [inp.dtanh!] : [])];
+  for (const t of [...params, x, force, query, dTime, ...(noise ? [noise] : [])]) checkFloat("arRollout", t);
+  const [N, T, D] = x.shape as [number, number, number];
+  const P = theta0.shape[1]!;
+  const F = query.shape[2]!;
+  const Din = B.shape[1]!;
+  const W = cfg.dims[cfg.dims.length - 1]!;
+  const dt = A.dtype;
+  assert(
+    theta0.ndim === 2 && theta0.shape[0] === N && rootParamCount(cfg.dims) === P &&
+      (cfg.transition === "dense" ? A.ndim === 2 && A.shape[0] === P && A.shape[1] === P : A.ndim === 1 && A.shape[0] === P) &&
+      B.ndim === 2 && B.shape[0] === P && Din === D + (cfg.timeColumn === "none" ? 0 : 1) &&
+      force.ndim === 2 && force.shape[0] === N && force.shape[1] === T &&
+      query.ndim === 3 && query.shape[0] === N && query.shape[1] === T &&
+      dTime.ndim === 2 && dTime.shape[0] === N && dTime.shape[1] === T &&
+      (!noise || (noise.ndim === 3 && noise.shape[0] === N && noise.shape[1] === T && noise.shape[2] === D)) &&
+      W === (cfg.uncertainty ? 2 * D : D) && cfg.dims[0] === F + (cfg.prevInput ? D : 0) &&
+      (!lowRank || (inp.U!.ndim === 2 && inp.U!.shape[0] === P && inp.V!.ndim === 2 && inp.V!.shape[0] === P && inp.U!.shape[1] === inp.V!.shape[1])) &&
+      (cfg.final !== "dtanh" || inp.dtanh?.size === 4) &&
+      (!noise || cfg.uncertainty),
+    () =>
+      `arRollout: shapes do not fit (x ${fmtShape(x.shape)}, theta0 ${fmtShape(theta0.shape)}, A ${fmtShape(A.shape)}, B ${fmtShape(B.shape)}, query ${fmtShape(query.shape)}, root dims [${cfg.dims.join(",")}])`,
+  );
+  assert(
+    [...params, x, force, query, dTime].every((t) => t.dtype === dt) && (!noise || noise.dtype === dt),
+    () => "arRollout: dtypes differ",
+  );
+  assert(!cfg.bf16 || cfg.transition === "dense", () => "arRollout: bf16 needs a dense transition");
+  const k = kernelsFor(dt);
+  const train = needsGrad(params);
+  const slots = train ? T : 1;
+  const H = cfg.dims.slice(1, -1).reduce((a, b) => a + b, 0);
+  const r = lowRank ? inp.U!.shape[1]! : 0;
+  const NP = N * P;
+  // Saved for the backward pass (one slot, reused every step, at inference): θ_0..θ_T, the root's hidden
+  // pre-activations, raw outputs and inputs, B's inputs, and z_t = θ_{t−1} V.
+  const saved: ArRolloutSaved = {
+    states: empty([train ? T + 1 : 2, N, P], dt),
+    hidden: empty([slots, N, H], dt),
+    raw: empty([slots, N, W], dt),
+    rootIn: empty([slots, N, cfg.dims[0]!], dt),
+    inc: empty([slots, N, Din], dt),
+    z: lowRank ? empty([slots, N, r], dt) : null,
+    bf16: cfg.bf16 ? bf16Transition(A) : null,
+  };
+  const y = empty([N, T, W], dt);
+  const S = saved.states.data as FloatArray;
+  const Y = y.data as FloatArray;
+  const X = x.data as FloatArray;
+  const Fm = force.data as FloatArray;
+  const E = noise ? (noise.data as FloatArray) : null;
+  const Q = query.data as FloatArray;
+  const dTau = dTime.data as FloatArray;
+  const u = cfg.transition === "dense" ? null : (empty([N, P], dt).data as FloatArray);
+  const xHat = new Float64Array(N * D);
+  const prev = new Float64Array(N * D);
+  const head = new Head(cfg, N, D, dt, inp.dtanh ?? null);
+  const dataOff = cfg.timeColumn === "first" ? 1 : 0;
+  const timeCol = cfg.timeColumn === "first" ? 0 : D;
+  const rnd = dt === "float32" ? Math.fround : (v: number) => v;
+  S.set(theta0.data as FloatArray);
+  for (let n = 0; n < N; n++) for (let d = 0; d < D; d++) prev[n * D + d] = X[n * T * D + d]!;
+  const gemm = { batch: 1, strideA: 0, strideB: 0, transA: false };
+  for (let t = 0; t < T; t++) {
+    const s = train ? t : 0;
+    const cur = train ? t : t % 2;
+    const nxt = train ? t + 1 : (t + 1) % 2;
+    const thPrev = S.subarray(cur * NP, (cur + 1) * NP);
+    const th = S.subarray(nxt * NP, (nxt + 1) * NP);
+    const inc = (saved.inc.data as FloatArray).subarray(s * N * Din, (s + 1) * N * Din);
+    const rootIn = (saved.rootIn.data as FloatArray).subarray(s * N * cfg.dims[0]!, (s + 1) * N * cfg.dims[0]!);
+    for (let n = 0; n < N; n++) {
+      for (let d = 0; d < D; d++) {
+        const i = n * D + d;
+        if (t === 0) xHat[i] = X[n * T * D + d]!;
+        else {
+          const m = Y[(n * T + t - 1) * W + d]!;
+          xHat[i] = E ? rnd(m + rnd(E[(n * T + t) * D + d]! * Y[(n * T + t - 1) * W + D + d]!)) : m;
+        }
+        const cand = Fm[n * T + t] !== 0 ? X[(n * T + t) * D + d]! : xHat[i]!;
+        inc[n * Din + dataOff + d] = cand - prev[i]!;
+      }
+      if (cfg.timeColumn !== "none") inc[n * Din + timeCol] = dTau[n * T + t]!;
+      const row = n * cfg.dims[0]!;
+      for (let f = 0; f < F; f++) rootIn[row + f] = Q[(n * T + t) * F + f]!;
+      if (cfg.prevInput) for (let d = 0; d < D; d++) rootIn[row + F + d] = prev[n * D + d]!;
+    }
+    // θ_t = clip(A θ_{t−1} + B inc_t)
+    k.matmul(inc, B.data as FloatArray, u ?? th, { ...gemm, M: N, N: P, K: Din, transB: true, accumulate: false });
+    if (cfg.transition === "dense") {
+      if (saved.bf16) {
+        k.binary("add", thPrev, [1], th, [1], th, [NP]);
+        k.matmulBf16(thPrev, saved.bf16.packed.data as FloatArray, th, N, P, P);
+      } else {
+        k.matmul(thPrev, A.data as FloatArray, th, { ...gemm, M: N, N: P, K: P, transB: true, accumulate: true });
+      }
+    } else {
+      k.diagonalScan(A.data as FloatArray, u!, thPrev, th, { N, T: 1, P, clip: lowRank ? 0 : cfg.clip, chunk: 0 });
+      if (lowRank) {
+        const zt = (saved.z!.data as FloatArray).subarray(s * N * r, (s + 1) * N * r);
+        k.matmul(thPrev, inp.V!.data as FloatArray, zt, { ...gemm, M: N, N: r, K: P, transB: false, accumulate: false });
+        k.matmul(zt, inp.U!.data as FloatArray, th, { ...gemm, M: N, N: P, K: r, transB: true, accumulate: true });
+      }
+    }
+    if (cfg.clip > 0 && cfg.transition !== "diagonal") k.clip(th, -cfg.clip, cfg.clip, th);
+    const raw = (saved.raw.data as FloatArray).subarray(s * N * W, (s + 1) * N * W);
+    k.rootMlp(th, rootIn, raw, train ? (saved.hidden.data as FloatArray).subarray(s * N * H, (s + 1) * N * H) : null, {
+      M: N,
+      dims: cfg.dims,
+      act: cfg.act,
+    });
+    head.forward(raw, Y, t, T);
+    prev.set(xHat);
+  }
+  if (!train) {
+    for (const b of [saved.states, saved.hidden, saved.raw, saved.rootIn, saved.inc, saved.z]) b?.dispose();
+    return y;
+  }
+  return record(y, "arRollout", params, { cfg, consts: { x, force, noise, query, dTime }, saved });
+}
+
+
+// Backward, t = T−1..0 (see the top of the file): gy_t = dy_t + the gradient of x̂_{t+1} through m_t, s_t;
+// the head's and the root's backward give dθ_t (plus the carry from step t+1) and the gradient of the
+// root's p_t input; the transition's backward gives g_t (clip mask), the carry g_t A (or a ⊙ g_t + g_t U Vᵀ),
+// dA (deferred per chunk for dense), da, dU, dV; dB += g_tᵀ inc_t; d inc_t = g_t B; then
+// dp_t = −d inc_t + d(root input p_t), dx̂_t = [not forced] d inc_t + dp_{t+1}.
+export const arRolloutVjp: Vjp<"arRollout"> = (dOut, { inputs, attrs: { cfg, consts, saved } }, y) => {
+  const [theta0, A, B] = inputs as [Tensor, Tensor, Tensor];
+  const lowRank = cfg.transition === "lowrank";
+  const U = lowRank ? inputs[3]! : null;
+  const V = lowRank ? inputs[4]! : null;
+  const { x, force, noise } = consts;
+  const [N, T, D] = x.shape as [number, number, number];
+  const P = theta0.shape[1]!;
+  const Din = B.shape[1]!;
+  const d0 = cfg.dims[0]!;
+  const F = d0 - (cfg.prevInput ? D : 0);
+  const W = cfg.dims[cfg.dims.length - 1]!;
+  const H = saved.hidden.shape[2]!;
+  const r = U ? U.shape[1]! : 0;
+  const NP = N * P;
+  const dt = A.dtype;
+  const k = kernelsFor(dt);
+  const S = saved.states.data as FloatArray;
+  const dO = dOut.data as FloatArray;
+  const Y = y.data as FloatArray;
+  const Fm = force.data as FloatArray;
+  const E = noise ? (noise.data as FloatArray) : null;
+  const buf = (shape: number[]) => empty(shape, dt);
+  const scratch = [buf([N, W]), buf([N, W]), buf([N, P]), buf([N, P]), buf([N, d0]), buf([N, Din])];
+  const [gy, graw, gTheta, carry, dIn, dInc] = scratch.map((t) => t.data as FloatArray) as FloatArray[];
+  const dB = zeros([P, Din], dt);
+  const head = new Head(cfg, N, D, dt, cfg.final === "dtanh" ? inputs[inputs.length - 1]! : null);
+  const dataOff = cfg.timeColumn === "first" ? 1 : 0;
+  const fb = new Float64Array(N * W);
+  const dPrevNext = new Float64Array(N * D);
+  const gemm = { batch: 1, strideA: 0, strideB: 0 };
+  // dense: g_t of a chunk of steps, for dA = Σ g_tᵀ θ_{t−1} as one GEMM per chunk
+  const chunk = Math.max(1, Math.floor(DA_CHUNK_ROWS / N));
+  const G = cfg.transition === "dense" ? buf([Math.min(chunk, T), N, P]) : buf([N, P]);
+  const Gv = G.data as FloatArray;
+  const dA = A.requiresGrad ? empty(A.shape, dt) : null;
+  const daStep = cfg.transition === "dense" ? null : buf([P]);
+  const daAcc = new Float64Array(cfg.transition === "dense" ? 0 : P);
+  const w = lowRank ? buf([N, r]) : null;
+  const dU = lowRank ? zeros([P, r], dt) : null;
+  const dV = lowRank ? zeros([P, r], dt) : null;
+  const clipBound = dt === "float32" ? Math.fround(cfg.clip) : cfg.clip;
+  for (let t = T - 1; t >= 0; t--) {
+    const thPrev = S.subarray(t * NP, (t + 1) * NP);
+    const th = S.subarray((t + 1) * NP, (t + 2) * NP);
+    const raw = (saved.raw.data as FloatArray).subarray(t * N * W, (t + 1) * N * W);
+    const rootIn = (saved.rootIn.data as FloatArray).subarray(t * N * d0, (t + 1) * N * d0);
+    const inc = (saved.inc.data as FloatArray).subarray(t * N * Din, (t + 1) * N * Din);
+    for (let n = 0; n < N; n++)
+      for (let j = 0; j < W; j++) gy[n * W + j] = dO[(n * T + t) * W + j]! + fb[n * W + j]!;
+    head.backward(raw, Y, t, T, gy, graw);
+    k.rootMlpVjp(
+      th,
+      rootIn,
+      (saved.hidden.data as FloatArray).subarray(t * N * H, (t + 1) * N * H),
+      graw,
+      gTheta,
+      cfg.prevInput ? dIn : null,
+      { M: N, dims: cfg.dims, act: cfg.act },
+    );
+    if (t < T - 1) k.binary("add", gTheta, [1], carry, [1], gTheta, [NP]);
+    let g: FloatArray;
+    if (cfg.transition === "dense") {
+      const c0 = Math.floor(t / chunk) * chunk;
+      g = Gv.subarray((t - c0) * NP, (t - c0 + 1) * NP);
+      if (cfg.clip > 0) k.clipVjp(th, -clipBound, clipBound, gTheta, g);
+      else g.set(gTheta);
+      if (saved.bf16) {
+        // the step's matrix is I + A′: carry = g + g A′
+        carry.set(g);
+        k.matmul(g, saved.bf16.residual.data as FloatArray, carry, {
+          ...gemm,
+          M: N,
+          N: P,
+          K: P,
+          transA: false,
+          transB: false,
+          accumulate: true,
+        });
+      } else {
+        k.matmul(g, A.data as FloatArray, carry, {
+          ...gemm,
+          M: N,
+          N: P,
+          K: P,
+          transA: false,
+          transB: false,
+          accumulate: false,
+        });
+      }
+      if (dA && t === c0) {
+        const len = Math.min(chunk, T - c0);
+        k.matmul(Gv.subarray(0, len * NP), S.subarray(c0 * NP, (c0 + len) * NP), dA.data as FloatArray, {
+          ...gemm,
+          M: P,
+          N: P,
+          K: len * N,
+          transA: true,
+          transB: false,
+          accumulate: c0 + len < T,
+        });
+      }
+    } else {
+      g = Gv;
+      const dav = daStep!.data as FloatArray;
+      k.diagonalScanVjp(A.data as FloatArray, thPrev, th, gTheta, dav, g, carry, {
+        N,
+        T: 1,
+        P,
+        clip: cfg.clip,
+        chunk: 0,
+      });
+      for (let p = 0; p < P; p++) daAcc[p] = daAcc[p]! + dav[p]!;
+      if (lowRank) {
+        const wv = w!.data as FloatArray;
+        const zt = (saved.z!.data as FloatArray).subarray(t * N * r, (t + 1) * N * r);
+        const mm = (a: FloatArray, b: FloatArray, out: FloatArray, M: number, Nn: number, K: number, tA: boolean, tB: boolean, acc: boolean) =>
+          k.matmul(a, b, out, { ...gemm, M, N: Nn, K, transA: tA, transB: tB, accumulate: acc });
+        mm(g, U!.data as FloatArray, wv, N, r, P, false, false, false);
+        mm(wv, V!.data as FloatArray, carry, N, P, r, false, true, true);
+        mm(g, zt, dU!.data as FloatArray, P, r, N, true, false, true);
+        mm(thPrev, wv, dV!.data as FloatArray, P, r, N, true, false, true);
+      }
+    }
+    k.matmul(g, inc, dB.data as FloatArray, { ...gemm, M: P, N: Din, K: N, transA: true, transB: false, accumulate: true });
+    k.matmul(g, B.data as FloatArray, dInc, { ...gemm, M: N, N: Din, K: P, transA: false, transB: false, accumulate: false });
+    // the fed-back value: x̂_t feeds c_t (where not forced) and p_{t+1}; x̂_t = m_{t−1} + ε_t s_{t−1}
+    for (let n = 0; n < N; n++) {
+      for (let d = 0; d < D; d++) {
+        const i = n * D + d;
+        const di = dInc[n * Din + dataOff + d]!;
+        const dXhat = (Fm[n * T + t] !== 0 ? 0 : di) + dPrevNext[i]!;
+        dPrevNext[i] = -di + (cfg.prevInput ? dIn[n * d0 + F + d]! : 0);
+        fb[n * W + d] = dXhat;
+        if (cfg.uncertainty) fb[n * W + D + d] = E ? dXhat * E[(n * T + t) * D + d]! : 0;
+      }
+    }
+  }
+  const dTheta0 = empty([N, P], dt);
+  if (T > 0) (dTheta0.data as FloatArray).set(carry);
+  else dTheta0.data.fill(0);
+  let dAOut: Tensor | null = dA;
+  if (cfg.transition !== "dense") {
+    dAOut = empty([P], dt);
+    (dAOut.data as FloatArray).set(daAcc);
+  }
+  for (const t of [...scratch, G, ...(daStep ? [daStep] : []), ...(w ? [w] : [])]) t.dispose();
+  const grads: (Tensor | null)[] = [dTheta0, dAOut, dB];
+  if (lowRank) grads.push(dU, dV);
+  if (cfg.final === "dtanh") grads.push(tensorFrom(head.dtanhGrad, dt));
+  return grads;
+};
+
+function tensorFrom(v: number[], dt: Tensor["dtype"]): Tensor {
+  const t = empty([v.length], dt);
+  (t.data as FloatArray).set(v);
+  return t;
+}
+
+/**
+ * The output head on one step's raw outputs (N, W) → y[:, t, :]: the final activation on the mean
+ * columns and std = max(softplus(raw), lower bound) on the std columns — through the backend's kernels
+ * as the op-by-op head (applyHead, warp/head.ts), so both give the same numbers — and its backward.
+ */
+class Head {
+  private readonly bufs: FloatArray[];
+  private readonly dtanh: number[] | null;
+  /** Σ over steps of the gradient of [a, b, α, β] (dtanh). */
+  readonly dtanhGrad = [0, 0, 0, 0];
+  private readonly lb: number | null;
+  private readonly W: number;
+  private readonly k: ReturnType<typeof kernelsFor>;
+  private readonly rnd: (v: number) => number;
+  constructor(
+    private readonly cfg: ArRolloutConfig,
+    private readonly N: number,
+    private readonly D: number,
+    dt: Tensor["dtype"],
+    dtanh: Tensor | null,
+  ) {
+    this.bufs = Array.from({ length: 4 }, () => (dt === "float32" ? new Float32Array(N * D) : new Float64Array(N * D)));
+    this.dtanh = dtanh ? Array.from(dtanh.data as FloatArray) : null;
+    const lb = cfg.stdLowerBound;
+    this.lb = lb === null ? null : dt === "float32" ? Math.fround(lb) : lb;
+    this.W = cfg.uncertainty ? 2 * D : D;
+    this.k = kernelsFor(dt);
+    this.rnd = dt === "float32" ? Math.fround : (v: number) => v;
+  }
+
+  /** dst ← columns [off, off + D) of the N rows of src at base + n·stride. */
+  private take(dst: FloatArray, src: FloatArray, base: number, stride: number, off: number): FloatArray {
+    const { N, D } = this;
+    for (let n = 0; n < N; n++) for (let d = 0; d < D; d++) dst[n * D + d] = src[base + n * stride + off + d]!;
+    return dst;
+  }
+  private put(src: FloatArray, dst: FloatArray, base: number, stride: number, off: number): void {
+    const { N, D } = this;
+    for (let n = 0; n < N; n++) for (let d = 0; d < D; d++) dst[base + n * stride + off + d] = src[n * D + d]!;
+  }
+
+  forward(raw: FloatArray, Y: FloatArray, t: number, T: number): void {
+    const { cfg, k, W, D, rnd } = this;
+    const [a, b] = this.bufs as [FloatArray, FloatArray];
+    const f = cfg.final;
+    this.take(a, raw, 0, W, 0);
+    if (f === null) b.set(a);
+    else if (typeof f === "number") k.clip(a, -f, f, b);
+    else if (f === "dtanh") {
+      // α·tanh((x − b)/a) + β, rounded after every op as the op-by-op head
+      const [s, c, al, be] = this.dtanh! as [number, number, number, number];
+      const th = this.bufs[2]!;
+      for (let i = 0; i < a.length; i++) th[i] = rnd(rnd(a[i]! - c) / s);
+      k.unary("tanh", th, th);
+      for (let i = 0; i < a.length; i++) b[i] = rnd(al * th[i]!) + be;
+    } else k.unary(f, a, b);
+    this.put(b, Y, t * W, T * W, 0);
+    if (!cfg.uncertainty) return;
+    k.unary("softplus", this.take(a, raw, 0, W, D), b);
+    if (this.lb !== null) for (let i = 0; i < b.length; i++) if (b[i]! < this.lb) b[i] = this.lb;
+    this.put(b, Y, t * W, T * W, D);
+  }
+
+  /** graw (N, W) from gy (N, W) and the step's raw outputs and y; accumulates the dtanh gradient. */
+  backward(raw: FloatArray, Y: FloatArray, t: number, T: number, gy: FloatArray, graw: FloatArray): void {
+    const { cfg, k, W, D } = this;
+    const [a, b, c, e] = this.bufs as [FloatArray, FloatArray, FloatArray, FloatArray];
+    const f = cfg.final;
+    this.take(a, raw, 0, W, 0);
+    this.take(c, gy, 0, W, 0);
+    if (f === null) b.set(c);
+    else if (typeof f === "number") k.clipVjp(a, -f, f, c, b);
+    else if (f === "dtanh") {
+      const [s, off, al] = this.dtanh! as [number, number, number];
+      const gr = this.dtanhGrad;
+      for (let i = 0; i < a.length; i++) {
+        const z = (a[i]! - off) / s;
+        const th = Math.tanh(z);
+        const dz = c[i]! * al * (1 - th * th);
+        b[i] = dz / s;
+        gr[0]! -= (dz * z) / s;
+        gr[1]! -= dz / s;
+        gr[2]! += c[i]! * th;
+        gr[3]! += c[i]!;
+      }
+    } else k.unaryVjp(f, a, this.take(e, Y, t * W, T * W, 0), c, b);
+    this.put(b, graw, 0, W, 0);
+    if (!cfg.uncertainty) return;
+    this.take(a, raw, 0, W, D);
+    this.take(c, gy, 0, W, D);
+    k.unary("softplus", a, e);
+    // max(s, lb) passes the gradient to s where s ≥ lb (as `maximum`)
+    if (this.lb !== null) for (let i = 0; i < e.length; i++) if (e[i]! < this.lb) c[i] = 0;
+    k.unaryVjp("softplus", a, e, c, b);
+    this.put(b, graw, 0, W, D);
+  }
+}
