@@ -686,6 +686,7 @@ export function describeKernels(
       { N: 1, T: 1, P: 1, clip: 0 },
       { N: 1, T: 1, P: 1, clip: 0.001 },
       { N: 5, T: 1, P: 3, clip: 0 },
+      { N: 7, T: 1, P: 301, clip: 0.4 }, // one clipped step: the autoregressive rollout's single pass
       { N: 3, T: 5, P: 7, clip: 0 },
       { N: 3, T: 5, P: 7, clip: 0.6 }, // fround(0.6) > 0.6
       { N: 3, T: 5, P: 7, clip: 0.7 }, // fround(0.7) < 0.7

@@ -7,6 +7,8 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdint>
+#include <cstring>
 #include <vector>
 
 #include "kernels/parallel.h"
@@ -15,6 +17,18 @@ namespace warp {
 namespace {
 
 bool clipping(double c) { return c > 0 && std::isfinite(c); }
+
+/**
+ * x where `keep`, else +0, without a branch (clip masks of θ at its bound are unpredictable): the bits
+ * ANDed with an all-ones or all-zeros mask, exact for every x (NaN, ±Inf, −0).
+ */
+inline float keepIf(bool keep, float x) {
+  uint32_t bits;
+  std::memcpy(&bits, &x, sizeof bits);
+  bits &= 0u - uint32_t(keep);
+  std::memcpy(&x, &bits, sizeof x);
+  return x;
+}
 
 /**
  * out_s = src_s + a ⊙ out_{s−1} over the T rows of every sequence, in time order or reversed (s = 0 is
@@ -90,15 +104,18 @@ void diagonalScan(const float* a, const float* U, const float* theta0, float* ou
     scanRows(a, U, theta0, out, r.N, T, P, false, r.chunk);
     return;
   }
-  const double c = r.clip;
-  parallel_for(r.N, T * P, [&](int64_t b, int64_t e) {
+  // Compared in float: no float lies strictly between c and float(c), so v > c and v > float(c) pick the
+  // same result (the stored bound), and the loop vectorizes.
+  const float c = float(r.clip);
+  parallel_for(r.N, T * P, [&, c](int64_t b, int64_t e) {
+    const float hi = c, lo = -c;  // locals, not captures that out[] might alias: the loop vectorizes
     for (int64_t n = b; n < e; n++) {
       for (int64_t t = 0; t < T; t++) {
         const int64_t o = (n * T + t) * P;
         const float* prev = t > 0 ? out + o - P : theta0 + n * P;
         for (int64_t p = 0; p < P; p++) {
           const float v = U[o + p] + a[p] * prev[p];
-          out[o + p] = v > c ? float(c) : (v < -c ? float(-c) : v);
+          out[o + p] = v > hi ? hi : (v < lo ? lo : v);
         }
       }
     }
@@ -108,25 +125,58 @@ void diagonalScan(const float* a, const float* U, const float* theta0, float* ou
 void diagonalScanVjp(const float* a, const float* theta0, const float* out, const float* dOut, float* da,
                      float* dU, float* dTheta0, const ScanArgs& r) {
   const int64_t N = r.N, T = r.T, P = r.P;
-  if (!clipping(r.clip)) {
+  // A clipped state holds float(clip): compare against the stored bound.
+  const bool clip = clipping(r.clip);
+  const float c = clip ? float(r.clip) : 0.0f;
+  if (T == 1) {
+    // One step (the autoregressive rollout's): g, dθ_0 and da in a single pass over the rows in memory
+    // order (da's P sums in double, over n in order as below).
+    std::vector<double> acc(size_t(P), 0.0);
+    double* __restrict s = acc.data();
+    for (int64_t n = 0; n < N; n++) {
+      const int64_t o = n * P;
+      const float* __restrict v = out + o;
+      const float* __restrict dO = dOut + o;
+      const float* __restrict th = theta0 + o;
+      float* __restrict g = dU + o;
+      float* __restrict d0 = dTheta0 + o;
+      if (clip) {
+        for (int64_t p = 0; p < P; p++) g[p] = keepIf((v[p] < c) & (v[p] > -c), dO[p] + 0.0f);
+      } else {
+        for (int64_t p = 0; p < P; p++) g[p] = dO[p] + 0.0f;
+      }
+      for (int64_t p = 0; p < P; p++) {
+        d0[p] = a[p] * g[p];
+        s[p] += double(g[p]) * th[p];
+      }
+    }
+    for (int64_t p = 0; p < P; p++) da[p] = float(acc[p]);
+    return;
+  }
+  if (!clip) {
     scanRows(a, dOut, nullptr, dU, N, T, P, true, r.chunk);
   } else {
-    // A clipped state holds float(clip): compare against the stored bound.
-    const float c = float(r.clip);
-    parallel_for(N, T * P, [&](int64_t b, int64_t e) {
+    parallel_for(N, T * P, [&, c](int64_t b, int64_t e) {
+      const float hi = c, lo = -c;
       for (int64_t n = b; n < e; n++) {
         for (int64_t t = T - 1; t >= 0; t--) {
           const int64_t o = (n * T + t) * P;
-          for (int64_t p = 0; p < P; p++) {
-            const float v = out[o + p];
-            const float g = dOut[o + p] + (t < T - 1 ? a[p] * dU[o + P + p] : 0.0f);
-            dU[o + p] = v < c && v > -c ? g : 0.0f;
+          const float* __restrict v = out + o;
+          const float* __restrict dO = dOut + o;
+          float* __restrict d = dU + o;
+          // Branch-free masks and the last step split out, so that the loops vectorize.
+          if (t == T - 1) {
+            for (int64_t p = 0; p < P; p++) d[p] = keepIf((v[p] < hi) & (v[p] > lo), dO[p] + 0.0f);
+          } else {
+            const float* __restrict next = d + P;
+            for (int64_t p = 0; p < P; p++) d[p] = keepIf((v[p] < hi) & (v[p] > lo), dO[p] + a[p] * next[p]);
           }
         }
       }
     });
   }
-  // da = Σ_{n,t} g_t ⊙ θ_{t−1} in double (serial over n: P accumulators), dθ_0 = a ⊙ g_1.
+  // da = Σ_{n,t} g_t ⊙ θ_{t−1} in double (serial over n, rows in memory order: P accumulators),
+  // dθ_0 = a ⊙ g_1.
   std::vector<double> acc(size_t(P), 0.0);
   for (int64_t n = 0; n < N; n++) {
     for (int64_t p = 0; p < P; p++) {
