@@ -316,6 +316,40 @@ Value Matmul(const CallbackInfo& info) {
   return info.Env().Undefined();
 }
 
+// packedLength(K, N): floats of a buffer packMatrix fills for a K×N right operand
+Value PackedLength(const CallbackInfo& info) {
+  const int64_t K = blasDim(info, 0, "K"), N = blasDim(info, 1, "N");
+  return Napi::Number::New(info.Env(), double(warp::packedBFloats(K, N)));
+}
+
+// packMatrix(b, K, N, transB, packed): op(B) (K×N; B stored K×N, or N×K when transB) packed for matmulPacked
+Value PackMatrix(const CallbackInfo& info) {
+  const auto b = f32(info, 0, "b");
+  const int64_t K = blasDim(info, 1, "K"), N = blasDim(info, 2, "N");
+  const bool transB = boolean(info, 3, "transB");
+  const auto packed = f32(info, 4, "packed");
+  need(info, "b", b.length, mul(info, K, N));
+  need(info, "packed", packed.length, warp::packedBFloats(K, N));
+  warp::packBInto(transB, K, N, b.data, transB ? K : N, packed.data);
+  return info.Env().Undefined();
+}
+
+// matmulPacked(a, packed, out, M, N, K, transA, accumulate): out (M×N) (+)= op(A) (M×K) · op(B) from packMatrix
+Value MatmulPacked(const CallbackInfo& info) {
+  const auto a = f32(info, 0, "a");
+  const auto packed = f32(info, 1, "packed");
+  const auto out = f32(info, 2, "out");
+  const int64_t M = blasDim(info, 3, "M"), N = blasDim(info, 4, "N"), K = blasDim(info, 5, "K");
+  const bool transA = boolean(info, 6, "transA");
+  const bool accumulate = boolean(info, 7, "accumulate");
+  need(info, "a", a.length, mul(info, M, K));
+  need(info, "packed", packed.length, warp::packedBFloats(K, N));
+  need(info, "out", out.length, mul(info, M, N));
+  if (!warp::packedBUsable(packed.data)) rangeError(info, "packed was made for another GEMM instruction set");
+  warp::sgemmPackedB(transA, M, N, K, a.data, transA ? M : K, packed.data, out.data, N, accumulate);
+  return info.Env().Undefined();
+}
+
 // softmaxCrossEntropy(logits, labels, B, C, loss, probs)
 Value SoftmaxCrossEntropy(const CallbackInfo& info) {
   const auto logits = f32(info, 0, "logits");
@@ -641,6 +675,9 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("reduceSum", Napi::Function::New(env, ReduceSum, "reduceSum"));
   exports.Set("copyStrided", Napi::Function::New(env, CopyStrided, "copyStrided"));
   exports.Set("matmul", Napi::Function::New(env, Matmul, "matmul"));
+  exports.Set("packedLength", Napi::Function::New(env, PackedLength, "packedLength"));
+  exports.Set("packMatrix", Napi::Function::New(env, PackMatrix, "packMatrix"));
+  exports.Set("matmulPacked", Napi::Function::New(env, MatmulPacked, "matmulPacked"));
   exports.Set("adamStep", Napi::Function::New(env, AdamStep, "adamStep"));
   exports.Set("bf16Path", Napi::Function::New(env, Bf16Path, "bf16Path"));
   exports.Set("bf16PackedLength", Napi::Function::New(env, Bf16PackedLength, "bf16PackedLength"));

@@ -67,6 +67,9 @@ export interface ArRolloutSaved {
   /** z_t = θ_{t−1} V (T, N, r) of a low-rank transition. */
   z: Tensor | null;
   bf16: Bf16Transition | null;
+  /** A dense A packed once for the backend's GEMM: Aᵀ for the forward's θ Aᵀ, A (or A′) for the backward's g A. */
+  packedForward: Tensor | null;
+  packedBackward: Tensor | null;
 }
 
 type None = Record<string, never>;

@@ -172,6 +172,24 @@ export interface Kernels {
   ): void;
   /** Batched (strided) GEMM, see MatmulArgs. */
   matmul(a: FloatArray, b: FloatArray, out: FloatArray, args: MatmulArgs): void;
+  /** Elements of the buffer `packMatrix` fills for a K×N right operand (the backend's own layout). */
+  packedLength(K: number, N: number): number;
+  /**
+   * op(B) (K×N: b stored K×N, or N×K when transB) packed once into `packed` for many `matmulPacked`
+   * products with the same right operand (the autoregressive rollout's A, forward and backward).
+   */
+  packMatrix(b: FloatArray, K: number, N: number, transB: boolean, packed: FloatArray): void;
+  /** out (M×N) (+)= op(a) (M×K; a stored K×M when transA) · op(B) from `packMatrix`: matmul's numbers. */
+  matmulPacked(
+    a: FloatArray,
+    packed: FloatArray,
+    out: FloatArray,
+    M: number,
+    N: number,
+    K: number,
+    transA: boolean,
+    accumulate: boolean,
+  ): void;
   /**
    * One fused Adam step over every element i of g (all arrays the same length; outputs may not alias
    * inputs): mu′ = b1·mu + (1 − b1)·g, nu′ = b2·nu + (1 − b2)·g², update = scale · (mu′/c1) /

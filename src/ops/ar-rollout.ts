@@ -44,12 +44,20 @@ export interface ArRolloutInputs {
 
 /** Rows of the deferred dA GEMM per chunk: enough for an efficient GEMM, a small buffer. */
 const DA_CHUNK_ROWS = 2048;
+/** Batches from this many sequences multiply by a packed A (fewer rows: the GEMM's vector path). */
+const PACK_MIN_ROWS = 8;
 
 /** The outputs y (N, T, W) of the autoregressive rollout; see the top of this file. */
 export function arRollout(inp: ArRolloutInputs, cfg: ArRolloutConfig): Tensor {
   const { theta0, A, B, x, force, noise, query, dTime } = inp;
   const lowRank = cfg.transition === "lowrank";
-  const params = [theta0, A, B, ...(lowRank ? [inp.U!, inp.V!] : []), ...(cfg.final === "dtanh" ? [inp.dtanh!] : [])];
+  const params = [
+    theta0,
+    A,
+    B,
+    ...(lowRank ? [inp.U!, inp.V!] : []),
+    ...(cfg.final === "dtanh" ? [inp.dtanh!] : []),
+  ];
   for (const t of [...params, x, force, query, dTime, ...(noise ? [noise] : [])]) checkFloat("arRollout", t);
   const [N, T, D] = x.shape as [number, number, number];
   const P = theta0.shape[1]!;
@@ -58,15 +66,34 @@ export function arRollout(inp: ArRolloutInputs, cfg: ArRolloutConfig): Tensor {
   const W = cfg.dims[cfg.dims.length - 1]!;
   const dt = A.dtype;
   assert(
-    theta0.ndim === 2 && theta0.shape[0] === N && rootParamCount(cfg.dims) === P &&
-      (cfg.transition === "dense" ? A.ndim === 2 && A.shape[0] === P && A.shape[1] === P : A.ndim === 1 && A.shape[0] === P) &&
-      B.ndim === 2 && B.shape[0] === P && Din === D + (cfg.timeColumn === "none" ? 0 : 1) &&
-      force.ndim === 2 && force.shape[0] === N && force.shape[1] === T &&
-      query.ndim === 3 && query.shape[0] === N && query.shape[1] === T &&
-      dTime.ndim === 2 && dTime.shape[0] === N && dTime.shape[1] === T &&
-      (!noise || (noise.ndim === 3 && noise.shape[0] === N && noise.shape[1] === T && noise.shape[2] === D)) &&
-      W === (cfg.uncertainty ? 2 * D : D) && cfg.dims[0] === F + (cfg.prevInput ? D : 0) &&
-      (!lowRank || (inp.U!.ndim === 2 && inp.U!.shape[0] === P && inp.V!.ndim === 2 && inp.V!.shape[0] === P && inp.U!.shape[1] === inp.V!.shape[1])) &&
+    theta0.ndim === 2 &&
+      theta0.shape[0] === N &&
+      rootParamCount(cfg.dims) === P &&
+      (cfg.transition === "dense"
+        ? A.ndim === 2 && A.shape[0] === P && A.shape[1] === P
+        : A.ndim === 1 && A.shape[0] === P) &&
+      B.ndim === 2 &&
+      B.shape[0] === P &&
+      Din === D + (cfg.timeColumn === "none" ? 0 : 1) &&
+      force.ndim === 2 &&
+      force.shape[0] === N &&
+      force.shape[1] === T &&
+      query.ndim === 3 &&
+      query.shape[0] === N &&
+      query.shape[1] === T &&
+      dTime.ndim === 2 &&
+      dTime.shape[0] === N &&
+      dTime.shape[1] === T &&
+      (!noise ||
+        (noise.ndim === 3 && noise.shape[0] === N && noise.shape[1] === T && noise.shape[2] === D)) &&
+      W === (cfg.uncertainty ? 2 * D : D) &&
+      cfg.dims[0] === F + (cfg.prevInput ? D : 0) &&
+      (!lowRank ||
+        (inp.U!.ndim === 2 &&
+          inp.U!.shape[0] === P &&
+          inp.V!.ndim === 2 &&
+          inp.V!.shape[0] === P &&
+          inp.U!.shape[1] === inp.V!.shape[1])) &&
       (cfg.final !== "dtanh" || inp.dtanh?.size === 4) &&
       (!noise || cfg.uncertainty),
     () =>
@@ -93,7 +120,20 @@ export function arRollout(inp: ArRolloutInputs, cfg: ArRolloutConfig): Tensor {
     inc: empty([slots, N, Din], dt),
     z: lowRank ? empty([slots, N, r], dt) : null,
     bf16: cfg.bf16 ? bf16Transition(A) : null,
+    packedForward: null,
+    packedBackward: null,
   };
+  // A dense A is the right operand of two products per step: packed once for the rollout (a batch of
+  // one row stays on the GEMM's vector path, which reads A in place).
+  if (cfg.transition === "dense" && N >= PACK_MIN_ROWS) {
+    const pack = (src: Tensor, trans: boolean) => {
+      const t = empty([k.packedLength(P, P)], dt);
+      k.packMatrix(src.data as FloatArray, P, P, trans, t.data as FloatArray);
+      return t;
+    };
+    if (!saved.bf16) saved.packedForward = pack(A, true);
+    if (train) saved.packedBackward = pack(saved.bf16 ? saved.bf16.residual : A, false);
+  }
   const y = empty([N, T, W], dt);
   const S = saved.states.data as FloatArray;
   const Y = y.data as FloatArray;
@@ -119,7 +159,10 @@ export function arRollout(inp: ArRolloutInputs, cfg: ArRolloutConfig): Tensor {
     const thPrev = S.subarray(cur * NP, (cur + 1) * NP);
     const th = S.subarray(nxt * NP, (nxt + 1) * NP);
     const inc = (saved.inc.data as FloatArray).subarray(s * N * Din, (s + 1) * N * Din);
-    const rootIn = (saved.rootIn.data as FloatArray).subarray(s * N * cfg.dims[0]!, (s + 1) * N * cfg.dims[0]!);
+    const rootIn = (saved.rootIn.data as FloatArray).subarray(
+      s * N * cfg.dims[0]!,
+      (s + 1) * N * cfg.dims[0]!,
+    );
     for (let n = 0; n < N; n++) {
       for (let d = 0; d < D; d++) {
         const i = n * D + d;
@@ -137,39 +180,91 @@ export function arRollout(inp: ArRolloutInputs, cfg: ArRolloutConfig): Tensor {
       if (cfg.prevInput) for (let d = 0; d < D; d++) rootIn[row + F + d] = prev[n * D + d]!;
     }
     // θ_t = clip(A θ_{t−1} + B inc_t)
-    k.matmul(inc, B.data as FloatArray, u ?? th, { ...gemm, M: N, N: P, K: Din, transB: true, accumulate: false });
+    k.matmul(inc, B.data as FloatArray, u ?? th, {
+      ...gemm,
+      M: N,
+      N: P,
+      K: Din,
+      transB: true,
+      accumulate: false,
+    });
     if (cfg.transition === "dense") {
       if (saved.bf16) {
         k.binary("add", thPrev, [1], th, [1], th, [NP]);
         k.matmulBf16(thPrev, saved.bf16.packed.data as FloatArray, th, N, P, P);
+      } else if (saved.packedForward) {
+        k.matmulPacked(thPrev, saved.packedForward.data as FloatArray, th, N, P, P, false, true);
       } else {
-        k.matmul(thPrev, A.data as FloatArray, th, { ...gemm, M: N, N: P, K: P, transB: true, accumulate: true });
+        k.matmul(thPrev, A.data as FloatArray, th, {
+          ...gemm,
+          M: N,
+          N: P,
+          K: P,
+          transB: true,
+          accumulate: true,
+        });
       }
     } else {
-      k.diagonalScan(A.data as FloatArray, u!, thPrev, th, { N, T: 1, P, clip: lowRank ? 0 : cfg.clip, chunk: 0 });
+      k.diagonalScan(A.data as FloatArray, u!, thPrev, th, {
+        N,
+        T: 1,
+        P,
+        clip: lowRank ? 0 : cfg.clip,
+        chunk: 0,
+      });
       if (lowRank) {
         const zt = (saved.z!.data as FloatArray).subarray(s * N * r, (s + 1) * N * r);
-        k.matmul(thPrev, inp.V!.data as FloatArray, zt, { ...gemm, M: N, N: r, K: P, transB: false, accumulate: false });
-        k.matmul(zt, inp.U!.data as FloatArray, th, { ...gemm, M: N, N: P, K: r, transB: true, accumulate: true });
+        k.matmul(thPrev, inp.V!.data as FloatArray, zt, {
+          ...gemm,
+          M: N,
+          N: r,
+          K: P,
+          transB: false,
+          accumulate: false,
+        });
+        k.matmul(zt, inp.U!.data as FloatArray, th, {
+          ...gemm,
+          M: N,
+          N: P,
+          K: r,
+          transB: true,
+          accumulate: true,
+        });
       }
     }
     if (cfg.clip > 0 && cfg.transition !== "diagonal") k.clip(th, -cfg.clip, cfg.clip, th);
     const raw = (saved.raw.data as FloatArray).subarray(s * N * W, (s + 1) * N * W);
-    k.rootMlp(th, rootIn, raw, train ? (saved.hidden.data as FloatArray).subarray(s * N * H, (s + 1) * N * H) : null, {
-      M: N,
-      dims: cfg.dims,
-      act: cfg.act,
-    });
+    k.rootMlp(
+      th,
+      rootIn,
+      raw,
+      train ? (saved.hidden.data as FloatArray).subarray(s * N * H, (s + 1) * N * H) : null,
+      {
+        M: N,
+        dims: cfg.dims,
+        act: cfg.act,
+      },
+    );
     head.forward(raw, Y, t, T);
     prev.set(xHat);
   }
   if (!train) {
-    for (const b of [saved.states, saved.hidden, saved.raw, saved.rootIn, saved.inc, saved.z]) b?.dispose();
+    for (const b of [
+      saved.states,
+      saved.hidden,
+      saved.raw,
+      saved.rootIn,
+      saved.inc,
+      saved.z,
+      saved.packedForward,
+    ])
+      b?.dispose();
     return y;
   }
+  saved.packedForward?.dispose();
+  saved.packedForward = null;
   return record(y, "arRollout", params, { cfg, consts: { x, force, noise, query, dTime }, saved });
 }
-
 
 // Backward, t = T−1..0 (see the top of the file): gy_t = dy_t + the gradient of x̂_{t+1} through m_t, s_t;
 // the head's and the root's backward give dθ_t (plus the carry from step t+1) and the gradient of the
@@ -243,27 +338,20 @@ export const arRolloutVjp: Vjp<"arRollout"> = (dOut, { inputs, attrs: { cfg, con
       g = Gv.subarray((t - c0) * NP, (t - c0 + 1) * NP);
       if (cfg.clip > 0) k.clipVjp(th, -clipBound, clipBound, gTheta, g);
       else g.set(gTheta);
-      if (saved.bf16) {
-        // the step's matrix is I + A′: carry = g + g A′
-        carry.set(g);
-        k.matmul(g, saved.bf16.residual.data as FloatArray, carry, {
-          ...gemm,
-          M: N,
-          N: P,
-          K: P,
-          transA: false,
-          transB: false,
-          accumulate: true,
-        });
+      // carry = g A, or with bf16 (the step's matrix is I + A′) g + g A′
+      const B2 = saved.bf16 ? saved.bf16.residual : A;
+      if (saved.bf16) carry.set(g);
+      if (saved.packedBackward) {
+        k.matmulPacked(g, saved.packedBackward.data as FloatArray, carry, N, P, P, false, !!saved.bf16);
       } else {
-        k.matmul(g, A.data as FloatArray, carry, {
+        k.matmul(g, B2.data as FloatArray, carry, {
           ...gemm,
           M: N,
           N: P,
           K: P,
           transA: false,
           transB: false,
-          accumulate: false,
+          accumulate: !!saved.bf16,
         });
       }
       if (dA && t === c0) {
@@ -292,16 +380,41 @@ export const arRolloutVjp: Vjp<"arRollout"> = (dOut, { inputs, attrs: { cfg, con
       if (lowRank) {
         const wv = w!.data as FloatArray;
         const zt = (saved.z!.data as FloatArray).subarray(t * N * r, (t + 1) * N * r);
-        const mm = (a: FloatArray, b: FloatArray, out: FloatArray, M: number, Nn: number, K: number, tA: boolean, tB: boolean, acc: boolean) =>
-          k.matmul(a, b, out, { ...gemm, M, N: Nn, K, transA: tA, transB: tB, accumulate: acc });
+        const mm = (
+          a: FloatArray,
+          b: FloatArray,
+          out: FloatArray,
+          M: number,
+          Nn: number,
+          K: number,
+          tA: boolean,
+          tB: boolean,
+          acc: boolean,
+        ) => k.matmul(a, b, out, { ...gemm, M, N: Nn, K, transA: tA, transB: tB, accumulate: acc });
         mm(g, U!.data as FloatArray, wv, N, r, P, false, false, false);
         mm(wv, V!.data as FloatArray, carry, N, P, r, false, true, true);
         mm(g, zt, dU!.data as FloatArray, P, r, N, true, false, true);
         mm(thPrev, wv, dV!.data as FloatArray, P, r, N, true, false, true);
       }
     }
-    k.matmul(g, inc, dB.data as FloatArray, { ...gemm, M: P, N: Din, K: N, transA: true, transB: false, accumulate: true });
-    k.matmul(g, B.data as FloatArray, dInc, { ...gemm, M: N, N: Din, K: P, transA: false, transB: false, accumulate: false });
+    k.matmul(g, inc, dB.data as FloatArray, {
+      ...gemm,
+      M: P,
+      N: Din,
+      K: N,
+      transA: true,
+      transB: false,
+      accumulate: true,
+    });
+    k.matmul(g, B.data as FloatArray, dInc, {
+      ...gemm,
+      M: N,
+      N: Din,
+      K: P,
+      transA: false,
+      transB: false,
+      accumulate: false,
+    });
     // the fed-back value: x̂_t feeds c_t (where not forced) and p_{t+1}; x̂_t = m_{t−1} + ε_t s_{t−1}
     for (let n = 0; n < N; n++) {
       for (let d = 0; d < D; d++) {
@@ -323,6 +436,8 @@ export const arRolloutVjp: Vjp<"arRollout"> = (dOut, { inputs, attrs: { cfg, con
     (dAOut.data as FloatArray).set(daAcc);
   }
   for (const t of [...scratch, G, ...(daStep ? [daStep] : []), ...(w ? [w] : [])]) t.dispose();
+  saved.packedBackward?.dispose();
+  saved.packedBackward = null;
   const grads: (Tensor | null)[] = [dTheta0, dAOut, dB];
   if (lowRank) grads.push(dU, dV);
   if (cfg.final === "dtanh") grads.push(tensorFrom(head.dtanhGrad, dt));
@@ -356,7 +471,9 @@ class Head {
     dt: Tensor["dtype"],
     dtanh: Tensor | null,
   ) {
-    this.bufs = Array.from({ length: 4 }, () => (dt === "float32" ? new Float32Array(N * D) : new Float64Array(N * D)));
+    this.bufs = Array.from({ length: 4 }, () =>
+      dt === "float32" ? new Float32Array(N * D) : new Float64Array(N * D),
+    );
     this.dtanh = dtanh ? Array.from(dtanh.data as FloatArray) : null;
     const lb = cfg.stdLowerBound;
     this.lb = lb === null ? null : dt === "float32" ? Math.fround(lb) : lb;
@@ -368,12 +485,14 @@ class Head {
   /** dst ← columns [off, off + D) of the N rows of src at base + n·stride. */
   private take(dst: FloatArray, src: FloatArray, base: number, stride: number, off: number): FloatArray {
     const { N, D } = this;
-    for (let n = 0; n < N; n++) for (let d = 0; d < D; d++) dst[n * D + d] = src[base + n * stride + off + d]!;
+    for (let n = 0; n < N; n++)
+      for (let d = 0; d < D; d++) dst[n * D + d] = src[base + n * stride + off + d]!;
     return dst;
   }
   private put(src: FloatArray, dst: FloatArray, base: number, stride: number, off: number): void {
     const { N, D } = this;
-    for (let n = 0; n < N; n++) for (let d = 0; d < D; d++) dst[base + n * stride + off + d] = src[n * D + d]!;
+    for (let n = 0; n < N; n++)
+      for (let d = 0; d < D; d++) dst[base + n * stride + off + d] = src[n * D + d]!;
   }
 
   forward(raw: FloatArray, Y: FloatArray, t: number, T: number): void {

@@ -404,7 +404,8 @@ export class WarpModel implements SequenceModel<WarpParams> {
     const D = c.data_size;
     const f = c.root_final_activation;
     if (!mlp || c.transition === "block" || x.requiresGrad || times.requiresGrad) return null;
-    if (this.outDim !== (this.head.uncertainty ? 2 * D : D) || (c.stochastic && !this.head.uncertainty)) return null;
+    if (this.outDim !== (this.head.uncertainty ? 2 * D : D) || (c.stochastic && !this.head.uncertainty))
+      return null;
     return {
       dims: mlp.dims,
       act: mlp.activation,

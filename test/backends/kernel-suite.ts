@@ -6,6 +6,7 @@
 
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
+import { cpuKernels } from "../../src/backends/cpu/index.js";
 import {
   BINARY_OPS,
   type BinaryOp,
@@ -609,6 +610,32 @@ export function describeKernels(
               assertClose(out, want, { atol: 2e-6 * (c.K + 1), rtol: 0 }, name);
             });
           }
+        }
+      }
+    }
+
+    // A right operand packed once (packMatrix) for many products (matmulPacked): matmul's numbers. A
+    // backend without its own packing runs the cpu layout through its matmul, as the registry merges them.
+    for (const c of matmulCases
+      .filter((m) => m.batch === 1)
+      .concat([{ batch: 1, M: 9, N: 300, K: 301, strideA: 0, strideB: 0 }])) {
+      for (const transA of [false, true]) {
+        for (const transB of [false, true]) {
+          const name = `matmulPacked ${c.M}×${c.K}·${c.K}×${c.N} tA=${transA} tB=${transB}`;
+          itk("matmulPacked")(name, () => {
+            const k = { ...cpuKernels, ...K() };
+            const a = randF32(c.M * c.K, c.M + c.K + 2);
+            const b = randF32(c.K * c.N, c.N + c.K + 3);
+            const packed = new Float32Array(k.packedLength(c.K, c.N)).fill(Number.NaN);
+            k.packMatrix(b, c.K, c.N, transB, packed);
+            const init = randF32(c.M * c.N, 5);
+            for (const accumulate of [false, true]) {
+              const out = Float32Array.from(init);
+              k.matmulPacked(a, packed, out, c.M, c.N, c.K, transA, accumulate);
+              const want = matmulRef(a, b, accumulate ? init : null, { ...c, transA, transB });
+              assertClose(out, want, { atol: 2e-6 * (c.K + 1), rtol: 0 }, `${name} acc=${accumulate}`);
+            }
+          });
         }
       }
     }

@@ -31,7 +31,7 @@ import {
 import { arRollout } from "../../src/ops/ar-rollout.js";
 import { assertAllClose, assertGradcheck, describeEachBackend, waves } from "../helpers/index.js";
 
-const [N, T] = [3, 7];
+const [N, T] = [9, 7]; // N ≥ 8: a dense A multiplies packed (PACK_MIN_ROWS)
 
 /** [name, model keys]: each a configuration the fused rollout runs. */
 const CASES: [string, Record<string, unknown>][] = [
@@ -63,17 +63,20 @@ const CASES: [string, Record<string, unknown>][] = [
     "dense, stochastic NLL with noise, dtanh final activation",
     { use_nll_loss: true, stochastic: true, root_final_activation: [1.5, 0.1, 0.8, -0.05] },
   ],
-  [
-    "dense bf16",
-    { use_nll_loss: true, transition_dtype: "bf16", weights_lim: 0.5, input_prev_data: true },
-  ],
+  ["dense bf16", { use_nll_loss: true, transition_dtype: "bf16", weights_lim: 0.5, input_prev_data: true }],
   [
     "diagonal, θ clipped, swish root, softplus final activation",
     { transition: "diagonal", weights_lim: 0.3, root_activation: "swish", root_final_activation: "softplus" },
   ],
   [
     "stable diagonal, stochastic, sigmoid final activation",
-    { transition: "diagonal", transition_stable: true, use_nll_loss: true, stochastic: true, root_final_activation: "sigmoid" },
+    {
+      transition: "diagonal",
+      transition_stable: true,
+      use_nll_loss: true,
+      stochastic: true,
+      root_final_activation: "sigmoid",
+    },
   ],
   [
     "low-rank r = 3, θ clipped, input_prev_data, time_as_channel",
@@ -122,7 +125,13 @@ function run(model: WarpModel, dtype: FloatDType, fused: boolean) {
   let y: Tensor | null = null;
   const f = (p: WarpParams) => {
     y = model.forward(p, x, { forceMask, noise, fused, key: randomKey(2) });
-    const w = cos(tensor(Array.from({ length: y.size }, (_, i) => i * 0.37), y.shape, dtype));
+    const w = cos(
+      tensor(
+        Array.from({ length: y.size }, (_, i) => i * 0.37),
+        y.shape,
+        dtype,
+      ),
+    );
     return sum(mul(y, w));
   };
   const { value, grads } = valueAndGrad(f)(params(model, dtype));
@@ -130,11 +139,7 @@ function run(model: WarpModel, dtype: FloatDType, fused: boolean) {
   return { value: value.item(), y: Float64Array.from(y!.data), grads: model.namedParams(grads) };
 }
 
-function assertSame(
-  got: ReturnType<typeof run>,
-  want: ReturnType<typeof run>,
-  rtol: number,
-): void {
+function assertSame(got: ReturnType<typeof run>, want: ReturnType<typeof run>, rtol: number): void {
   assertAllClose(got.y, want.y, { atol: rtol, rtol }, "outputs");
   for (const [name, g] of Object.entries(want.grads)) {
     let scale = 0;
@@ -167,8 +172,9 @@ describeEachBackend("arRollout equals the op-by-op rollout in float32", (it) => 
 describe("arRollout gradients against central differences", () => {
   it("dense, stochastic NLL, dtanh, clip, input_prev_data, time_as_channel", () => {
     const m = model({ ...CASES[3]![1], weights_lim: 0.9, input_prev_data: true, time_as_channel: true });
-    const cfg = (m as unknown as { rolloutConfig(x: Tensor, t: Tensor): Parameters<typeof arRollout>[1] })
-      .rolloutConfig(waves(2, 4, 2), waves(2, 4, 1));
+    const cfg = (
+      m as unknown as { rolloutConfig(x: Tensor, t: Tensor): Parameters<typeof arRollout>[1] }
+    ).rolloutConfig(waves(2, 4, 2), waves(2, 4, 1));
     const P = m.thetaDim;
     const ks = splitKey(randomKey(5), 8) as Key[];
     const x = waves(2, 4, 2);
@@ -183,12 +189,10 @@ describe("arRollout gradients against central differences", () => {
     const A = add(eye(P, "float64"), uniform(ks[5]!, [P, P], -0.1, 0.1, "float64"));
     const B = uniform(ks[6]!, [P, 3], -0.5, 0.5, "float64");
     const dtanh = tensor([1.5, 0.1, 0.8, -0.05], [4], "float64");
-    assertGradcheck((th, a, b, d) => arRollout({ theta0: th!, A: a!, B: b!, dtanh: d!, ...consts }, cfg), [
-      theta0,
-      A,
-      B,
-      dtanh,
-    ]);
+    assertGradcheck(
+      (th, a, b, d) => arRollout({ theta0: th!, A: a!, B: b!, dtanh: d!, ...consts }, cfg),
+      [theta0, A, B, dtanh],
+    );
   });
 });
 
@@ -212,7 +216,9 @@ describe("arRollout at inference", () => {
       const r = run(m, "float64", false);
       const p = params(m, "float64");
       p.A.requiresGrad = true;
-      const y = m.forward(p, waves(N, T, 2, "float64"), { forceMask: bernoulli(randomKey(1), 0.5, [N, T], "float64") });
+      const y = m.forward(p, waves(N, T, 2, "float64"), {
+        forceMask: bernoulli(randomKey(1), 0.5, [N, T], "float64"),
+      });
       assert.ok(y.node && y.node.op !== "arRollout", JSON.stringify(keys));
       assert.ok(r.y.every(Number.isFinite));
     }

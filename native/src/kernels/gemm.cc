@@ -16,6 +16,7 @@
 #include "kernels/gemm.h"
 
 #include <algorithm>
+#include <cstdint>
 #include <cstdlib>
 #include <cstring>
 #include <new>
@@ -327,34 +328,58 @@ void sgemm(bool transA, bool transB, int64_t M, int64_t N, int64_t K, const floa
   }
 }
 
-PackedB::PackedB(bool transB, int64_t K, int64_t N, const float* B, int64_t ldb) : isa_(g_isa), K_(K), N_(N) {
-  const int64_t Npad = roundUp(N, isa_->nr);
-  data_ = static_cast<float*>(std::aligned_alloc(64, size_t(roundUp(std::max<int64_t>(K * Npad, 1), 16)) * 4));
-  if (data_ == nullptr) throw std::bad_alloc();
-  const PackJob b{B, transB ? ldb : 1, transB ? 1 : ldb, N, isa_->nr, data_};
+namespace {
+/**
+ * A caller's packed-B buffer: buf[0] holds the panel width it was packed with, the panels start at the
+ * first 64-byte boundary after it (the micro-kernels load them aligned).
+ */
+float* alignedStart(float* buf) {
+  return reinterpret_cast<float*>((reinterpret_cast<uintptr_t>(buf + 1) + 63) & ~uintptr_t(63));
+}
+}  // namespace
+
+int64_t packedBFloats(int64_t K, int64_t N) { return std::max<int64_t>(K * roundUp(N, g_isa->nr), 1) + 17; }
+
+void packBInto(bool transB, int64_t K, int64_t N, const float* B, int64_t ldb, float* buf) {
+  buf[0] = float(g_isa->nr);
+  const PackJob b{B, transB ? ldb : 1, transB ? 1 : ldb, N, g_isa->nr, alignedStart(buf)};
   if (K > 0 && N > 0) pack(nullptr, &b, 0, K);
+}
+
+bool packedBUsable(const float* buf) { return buf[0] == float(g_isa->nr); }
+
+void sgemmPackedB(bool transA, int64_t M, int64_t N, int64_t K, const float* A, int64_t lda, const float* buf,
+                  float* C, int64_t ldc, bool accumulate) {
+  if (M <= 0 || N <= 0) return;
+  if (K <= 0) {
+    if (!accumulate) {
+      for (int64_t i = 0; i < M; i++) std::fill(C + i * ldc, C + i * ldc + N, 0.0f);
+    }
+    return;
+  }
+  const float* packed = alignedStart(const_cast<float*>(buf));
+  const GemmIsa& isa = *g_isa;
+  const int64_t Mpad = roundUp(M, isa.mr), Npad = roundUp(N, isa.nr);
+  const int64_t ks = superBlock(Mpad, K);
+  const PackJob a{A, transA ? 1 : lda, transA ? lda : 1, M, isa.mr, t_pack.get(ks * Mpad)};
+  for (int64_t k0 = 0; k0 < K; k0 += ks) {
+    const int64_t kk = std::min(ks, K - k0);
+    pack(&a, nullptr, k0, kk);
+    computeBlock(isa, M, N, kk, a.dst, packed + k0 * Npad, 0, C, ldc, accumulate || k0 > 0);
+  }
+}
+
+PackedB::PackedB(bool transB, int64_t K, int64_t N, const float* B, int64_t ldb) : K_(K), N_(N) {
+  data_ = static_cast<float*>(std::malloc(size_t(packedBFloats(K, N)) * sizeof(float)));
+  if (data_ == nullptr) throw std::bad_alloc();
+  packBInto(transB, K, N, B, ldb, data_);
 }
 
 PackedB::~PackedB() { std::free(data_); }
 
 void PackedB::multiply(bool transA, int64_t M, const float* A, int64_t lda, float* C, int64_t ldc,
                        bool accumulate) const {
-  if (M <= 0 || N_ <= 0) return;
-  if (K_ <= 0) {
-    if (!accumulate) {
-      for (int64_t i = 0; i < M; i++) std::fill(C + i * ldc, C + i * ldc + N_, 0.0f);
-    }
-    return;
-  }
-  const GemmIsa& isa = *isa_;
-  const int64_t Mpad = roundUp(M, isa.mr), Npad = roundUp(N_, isa.nr);
-  const int64_t ks = superBlock(Mpad, K_);
-  const PackJob a{A, transA ? 1 : lda, transA ? lda : 1, M, isa.mr, t_pack.get(ks * Mpad)};
-  for (int64_t k0 = 0; k0 < K_; k0 += ks) {
-    const int64_t kk = std::min(ks, K_ - k0);
-    pack(&a, nullptr, k0, kk);
-    computeBlock(isa, M, N_, kk, a.dst, data_ + k0 * Npad, 0, C, ldc, accumulate || k0 > 0);
-  }
+  sgemmPackedB(transA, M, N_, K_, A, lda, data_, C, ldc, accumulate);
 }
 
 }  // namespace warp

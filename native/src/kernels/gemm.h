@@ -70,8 +70,20 @@ void sgemm(bool transA, bool transB, int64_t M, int64_t N, int64_t K, const floa
            int64_t ldb, float* C, int64_t ldc, bool accumulate);
 
 /**
+ * op(B) (K×N) packed once into a caller's buffer of packedBFloats(K, N) floats, for many sgemmPackedB
+ * products with the same right operand (the autoregressive rollout's A at every step). The layout is the
+ * instruction set's: packedBUsable tells whether a buffer fits the one in use now.
+ */
+int64_t packedBFloats(int64_t K, int64_t N);
+void packBInto(bool transB, int64_t K, int64_t N, const float* B, int64_t ldb, float* buf);
+bool packedBUsable(const float* buf);
+/** C (M×N, ld ldc) (+)= op(A)·op(B) with op(B) from packBInto. */
+void sgemmPackedB(bool transA, int64_t M, int64_t N, int64_t K, const float* A, int64_t lda, const float* buf,
+                  float* C, int64_t ldc, bool accumulate);
+
+/**
  * op(B) packed once for many products with the same right operand (the recurrence's A at every step).
- * Owns its memory (K × N rounded up to NR floats); packed for the instruction set in use at creation.
+ * Owns its memory (packBInto's layout).
  */
 class PackedB {
  public:
@@ -83,7 +95,6 @@ class PackedB {
   void multiply(bool transA, int64_t M, const float* A, int64_t lda, float* C, int64_t ldc, bool accumulate) const;
 
  private:
-  const GemmIsa* isa_;
   int64_t K_, N_;
   float* data_;
 };

@@ -450,3 +450,30 @@ function storeEdge(
     }
   }
 }
+
+/** The cpu backend's packed operand is op(B) itself, K×N row-major. */
+export const packedLengthCpu = (K: number, N: number): number => K * N;
+
+export function packMatrixCpu(
+  b: FloatArray,
+  K: number,
+  N: number,
+  transB: boolean,
+  packed: FloatArray,
+): void {
+  if (!transB) packed.set(b.subarray(0, K * N));
+  else for (let k = 0; k < K; k++) for (let n = 0; n < N; n++) packed[k * N + n] = b[n * K + k]!;
+}
+
+export function matmulPackedCpu(
+  a: FloatArray,
+  packed: FloatArray,
+  out: FloatArray,
+  M: number,
+  N: number,
+  K: number,
+  transA: boolean,
+  accumulate: boolean,
+): void {
+  matmulCpu(a, packed, out, { batch: 1, M, N, K, transA, transB: false, strideA: 0, strideB: 0, accumulate });
+}

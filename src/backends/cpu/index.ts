@@ -5,7 +5,7 @@ import type { Kernels } from "../kernels.js";
 import { bf16PackedLengthCpu, matmulBf16Cpu, packBf16Cpu } from "./bf16.js";
 import { copyStridedCpu, gatherCpu, scatterAddCpu } from "./copy.js";
 import { binaryCpu, clipCpu, clipVjpCpu, unaryCpu, unaryVjpCpu, whereCpu } from "./elementwise.js";
-import { matmulCpu } from "./gemm.js";
+import { matmulCpu, matmulPackedCpu, packedLengthCpu, packMatrixCpu } from "./gemm.js";
 import { adamStepCpu } from "./optim.js";
 import { linearRecurrenceCpu, linearRecurrenceVjpCpu } from "./recurrence.js";
 import { reduceSumCpu, softmaxCrossEntropyCpu } from "./reduce.js";
@@ -24,6 +24,9 @@ export const cpuKernels: Kernels = {
   gather: gatherCpu,
   scatterAdd: scatterAddCpu,
   matmul: matmulCpu,
+  packedLength: packedLengthCpu,
+  packMatrix: packMatrixCpu,
+  matmulPacked: matmulPackedCpu,
   adamStep: adamStepCpu,
   bf16PackedLength: bf16PackedLengthCpu,
   packBf16: packBf16Cpu,

@@ -67,6 +67,18 @@ interface Addon {
     c2: number,
     scale: number,
   ): void;
+  packedLength(K: number, N: number): number;
+  packMatrix(b: FloatArray, K: number, N: number, transB: boolean, packed: FloatArray): void;
+  matmulPacked(
+    a: FloatArray,
+    packed: FloatArray,
+    out: FloatArray,
+    M: number,
+    N: number,
+    K: number,
+    transA: boolean,
+    accumulate: boolean,
+  ): void;
   bf16PackedLength(N: number, K: number): number;
   packBf16(w: FloatArray, N: number, K: number, packed: FloatArray): void;
   matmulBf16(x: FloatArray, packed: FloatArray, out: FloatArray, M: number, N: number, K: number): void;
@@ -265,6 +277,10 @@ function wrap(
       addon.matmul(a, b, out, m.batch, m.M, m.N, m.K, m.transA, m.transB, m.strideA, m.strideB, m.accumulate),
     adamStep: (g, mu, nu, muOut, nuOut, update, a) =>
       addon.adamStep(g, mu, nu, muOut, nuOut, update, a.b1, a.b2, a.eps, a.epsRoot, a.c1, a.c2, a.scale),
+    packedLength: (K, N) => addon.packedLength(K, N),
+    packMatrix: (b, K, N, transB, packed) => addon.packMatrix(b, K, N, transB, packed),
+    matmulPacked: (a, packed, out, M, N, K, transA, accumulate) =>
+      addon.matmulPacked(a, packed, out, M, N, K, transA, accumulate),
     bf16PackedLength: (N, K) => addon.bf16PackedLength(N, K),
     packBf16: (w, N, K, packed) => addon.packBf16(w, N, K, packed),
     matmulBf16: (x, packed, out, M, N, K) => addon.matmulBf16(x, packed, out, M, N, K),
@@ -311,10 +327,10 @@ export function loadNative(): NativeLoad {
       return cached;
     }
     const addon = r.addon;
-    if (typeof addon.matmulBf16 !== "function") {
+    if (typeof addon.matmulBf16 !== "function" || typeof addon.matmulPacked !== "function") {
       cached = {
         ok: false,
-        reason: "the native addon is out of date (no matmulBf16; run `npm run build:native`)",
+        reason: "the native addon is out of date (no matmulBf16 or matmulPacked; run `npm run build:native`)",
       };
       return cached;
     }

@@ -561,6 +561,21 @@ function kernelsOf(ex: Exports, pool: ThreadPool | null = null, reserved = 0): P
       ex.clipVjpSimd(px, f32Threshold(lo, true), f32Threshold(hi, false), pdy, pdx, n);
       heap.get(pdx, dx.subarray(0, n));
     },
+    // The cpu backend's packed layout (op(B) itself); the product runs on this backend's matmul, which
+    // keeps a large right operand packed across calls.
+    matmulPacked(a, packed, out, M, N, K, transA, accumulate) {
+      this.matmul!(a, packed, out, {
+        batch: 1,
+        M,
+        N,
+        K,
+        transA,
+        transB: false,
+        strideA: 0,
+        strideB: 0,
+        accumulate,
+      });
+    },
     matmul(a, b, out, m) {
       const { batch, M, N, K } = m;
       need(a, batch > 0 ? (batch - 1) * m.strideA + M * K : 0, "a");
