@@ -513,6 +513,36 @@ Value DiagonalScanVjp(const CallbackInfo& info) {
   return info.Env().Undefined();
 }
 
+// diagonalStepVjp(a, thetaPrev, theta, dTheta, carry, inc, B, da, dB, dInc, N, P, Din, clip)
+Value DiagonalStepVjp(const CallbackInfo& info) {
+  const auto a = f32(info, 0, "a");
+  const auto thetaPrev = f32(info, 1, "thetaPrev");
+  const auto theta = f32(info, 2, "theta");
+  const auto dTheta = f32(info, 3, "dTheta");
+  const auto carry = f32(info, 4, "carry");
+  const auto inc = f32(info, 5, "inc");
+  const auto B = f32(info, 6, "B");
+  const auto da = typed<double, napi_float64_array>(info, 7, "da", "Float64Array");
+  const auto dB = typed<double, napi_float64_array>(info, 8, "dB", "Float64Array");
+  const auto dInc = f32(info, 9, "dInc");
+  warp::StepVjpArgs r;
+  r.N = count(info, 10, "N");
+  r.P = count(info, 11, "P");
+  r.Din = count(info, 12, "Din");
+  r.clip = number(info, 13, "clip");
+  const int64_t np = mul(info, r.N, r.P), pd = mul(info, r.P, r.Din), nd = mul(info, r.N, r.Din);
+  need(info, "a", a.length, r.P);
+  need(info, "da", da.length, r.P);
+  for (const auto* b : {&thetaPrev, &theta, &dTheta, &carry}) need(info, "an (N, P) buffer", b->length, np);
+  need(info, "inc", inc.length, nd);
+  need(info, "dInc", dInc.length, nd);
+  need(info, "B", B.length, pd);
+  need(info, "dB", dB.length, pd);
+  warp::diagonalStepVjp(a.data, thetaPrev.data, theta.data, dTheta.data, carry.data, inc.data, B.data, da.data,
+                        dB.data, dInc.data, r);
+  return info.Env().Undefined();
+}
+
 /** An optional Float32Array argument: null or undefined means absent. */
 struct OptionalF32 {
   bool given;
@@ -675,6 +705,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("reduceSum", Napi::Function::New(env, ReduceSum, "reduceSum"));
   exports.Set("copyStrided", Napi::Function::New(env, CopyStrided, "copyStrided"));
   exports.Set("matmul", Napi::Function::New(env, Matmul, "matmul"));
+  exports.Set("diagonalStepVjp", Napi::Function::New(env, DiagonalStepVjp, "diagonalStepVjp"));
   exports.Set("packedLength", Napi::Function::New(env, PackedLength, "packedLength"));
   exports.Set("packMatrix", Napi::Function::New(env, PackMatrix, "packMatrix"));
   exports.Set("matmulPacked", Napi::Function::New(env, MatmulPacked, "matmulPacked"));

@@ -100,6 +100,14 @@ export interface ScanArgs extends RecurrenceArgs {
   chunk: number;
 }
 
+/** N sequences, P state size, Din inputs of B, and θ's clip bound (≤ 0 or Infinity: none). */
+export interface StepVjpArgs {
+  N: number;
+  P: number;
+  Din: number;
+  clip: number;
+}
+
 /**
  * The full kernel set. `cpu` implements every entry; other backends implement a subset for float32
  * and the dispatcher falls back to `cpu` for the rest (and for every float64 call).
@@ -277,6 +285,25 @@ export interface Kernels {
     dU: FloatArray,
     dTheta0: FloatArray,
     args: ScanArgs,
+  ): void;
+  /**
+   * One step of the diagonal autoregressive rollout's backward (ops/ar-rollout.ts) in one pass over the
+   * rows: g = (dTheta + carry) ⊙ [θ not clipped] (clip 0: none); carry ← a ⊙ g; da += Σ_n g ⊙ thetaPrev;
+   * dB += gᵀ inc (P×Din); dInc ← g B (N×Din). a (P); thetaPrev, theta, dTheta, carry (N, P); inc (N, Din);
+   * B (P, Din). da and dB are float64 sums over the whole rollout.
+   */
+  diagonalStepVjp(
+    a: FloatArray,
+    thetaPrev: FloatArray,
+    theta: FloatArray,
+    dTheta: FloatArray,
+    carry: FloatArray,
+    inc: FloatArray,
+    B: FloatArray,
+    da: Float64Array,
+    dB: Float64Array,
+    dInc: FloatArray,
+    args: StepVjpArgs,
   ): void;
   /**
    * Root MLP forward: out (M, d_L) from theta (M, P) and x (M, d_0). When `hidden` is given (M, H) with

@@ -302,17 +302,34 @@ export const arRolloutVjp: Vjp<"arRollout"> = (dOut, { inputs, attrs: { cfg, con
   const fb = new Float64Array(N * W);
   const dPrevNext = new Float64Array(N * D);
   const gemm = { batch: 1, strideA: 0, strideB: 0 };
-  // dense: g_t of a chunk of steps, for dA = Σ g_tᵀ θ_{t−1} as one GEMM per chunk
+  // dense: dA = Σ g_tᵀ θ_{t−1} as one GEMM per chunk of steps
   const chunk = Math.max(1, Math.floor(DA_CHUNK_ROWS / N));
-  const G = cfg.transition === "dense" ? buf([Math.min(chunk, T), N, P]) : buf([N, P]);
+  // dense: g_t of a chunk of steps; low-rank: one step's g (the diagonal kernel keeps its own)
+  const G = cfg.transition === "dense" ? buf([Math.min(chunk, T), N, P]) : buf([lowRank ? N : 0, P]);
   const Gv = G.data as FloatArray;
   const dA = A.requiresGrad ? empty(A.shape, dt) : null;
-  const daStep = cfg.transition === "dense" ? null : buf([P]);
+  const daStep = lowRank ? buf([P]) : null;
   const daAcc = new Float64Array(cfg.transition === "dense" ? 0 : P);
   const w = lowRank ? buf([N, r]) : null;
   const dU = lowRank ? zeros([P, r], dt) : null;
   const dV = lowRank ? zeros([P, r], dt) : null;
   const clipBound = dt === "float32" ? Math.fround(cfg.clip) : cfg.clip;
+  // The fed-back value: x̂_t feeds c_t (where not forced) and p_{t+1}; x̂_t = m_{t−1} + ε_t s_{t−1}.
+  const feedBack = (t: number) => {
+    for (let n = 0; n < N; n++) {
+      for (let d = 0; d < D; d++) {
+        const i = n * D + d;
+        const di = dInc[n * Din + dataOff + d]!;
+        const dXhat = (Fm[n * T + t] !== 0 ? 0 : di) + dPrevNext[i]!;
+        dPrevNext[i] = -di + (cfg.prevInput ? dIn[n * d0 + F + d]! : 0);
+        fb[n * W + d] = dXhat;
+        if (cfg.uncertainty) fb[n * W + D + d] = E ? dXhat * E[(n * T + t) * D + d]! : 0;
+      }
+    }
+  };
+  // diagonal: the carry starts at zero, dB is summed in float64 by diagonalStepVjp
+  const dB64 = cfg.transition === "diagonal" ? new Float64Array(P * Din) : null;
+  if (dB64) carry.fill(0);
   for (let t = T - 1; t >= 0; t--) {
     const thPrev = S.subarray(t * NP, (t + 1) * NP);
     const th = S.subarray((t + 1) * NP, (t + 2) * NP);
@@ -331,6 +348,29 @@ export const arRolloutVjp: Vjp<"arRollout"> = (dOut, { inputs, attrs: { cfg, con
       cfg.prevInput ? dIn : null,
       { M: N, dims: cfg.dims, act: cfg.act },
     );
+    if (cfg.transition === "diagonal") {
+      // the whole step in one kernel pass: g, the carry a ⊙ g, da, dB and d inc_t
+      k.diagonalStepVjp(
+        A.data as FloatArray,
+        thPrev,
+        th,
+        gTheta,
+        carry,
+        inc,
+        B.data as FloatArray,
+        daAcc,
+        dB64!,
+        dInc,
+        {
+          N,
+          P,
+          Din,
+          clip: cfg.clip,
+        },
+      );
+      feedBack(t);
+      continue;
+    }
     if (t < T - 1) k.binary("add", gTheta, [1], carry, [1], gTheta, [NP]);
     let g: FloatArray;
     if (cfg.transition === "dense") {
@@ -415,21 +455,12 @@ export const arRolloutVjp: Vjp<"arRollout"> = (dOut, { inputs, attrs: { cfg, con
       transB: false,
       accumulate: false,
     });
-    // the fed-back value: x̂_t feeds c_t (where not forced) and p_{t+1}; x̂_t = m_{t−1} + ε_t s_{t−1}
-    for (let n = 0; n < N; n++) {
-      for (let d = 0; d < D; d++) {
-        const i = n * D + d;
-        const di = dInc[n * Din + dataOff + d]!;
-        const dXhat = (Fm[n * T + t] !== 0 ? 0 : di) + dPrevNext[i]!;
-        dPrevNext[i] = -di + (cfg.prevInput ? dIn[n * d0 + F + d]! : 0);
-        fb[n * W + d] = dXhat;
-        if (cfg.uncertainty) fb[n * W + D + d] = E ? dXhat * E[(n * T + t) * D + d]! : 0;
-      }
-    }
+    feedBack(t);
   }
   const dTheta0 = empty([N, P], dt);
   if (T > 0) (dTheta0.data as FloatArray).set(carry);
   else dTheta0.data.fill(0);
+  if (dB64) (dB.data as FloatArray).set(dB64);
   let dAOut: Tensor | null = dA;
   if (cfg.transition !== "dense") {
     dAOut = empty([P], dt);

@@ -801,6 +801,60 @@ export function describeKernels(
       );
     }
 
+    // One step of the diagonal rollout's backward against a float64 reference, clipped or not, over P not a
+    // multiple of the vector width and one or three inputs of B; da and dB accumulate onto what they hold.
+    for (const [N, P, Din, clip] of [
+      [1, 1, 1, 0],
+      [5, 13, 1, 0.4],
+      [7, 301, 3, 0],
+      [9, 1298, 1, 0.5],
+    ] as const) {
+      itk("diagonalStepVjp")(`diagonalStepVjp N=${N} P=${P} Din=${Din} clip=${clip}`, () => {
+        const k = K();
+        const seed = N * 31 + P + Din;
+        const a = randF32(P, seed, 0.5, 1.05);
+        const thetaPrev = randF32(N * P, seed + 1);
+        // θ with entries exactly at the float32 bound where it clips
+        const theta = randF32(N * P, seed + 2, -0.6, 0.6).map((v) =>
+          clip > 0 && Math.abs(v) > clip ? Math.sign(v) * Math.fround(clip) : v,
+        );
+        const dTheta = randF32(N * P, seed + 3);
+        const carry0 = randF32(N * P, seed + 4);
+        const inc = randF32(N * Din, seed + 5);
+        const B = randF32(P * Din, seed + 6);
+        const da = Float64Array.from({ length: P }, (_, i) => i * 0.01);
+        const dB = Float64Array.from({ length: P * Din }, (_, i) => -i * 0.01);
+        const [daRef, dBRef] = [Float64Array.from(da), Float64Array.from(dB)];
+        const carry = Float32Array.from(carry0);
+        const dInc = new Float32Array(N * Din).fill(Number.NaN);
+        k.diagonalStepVjp(a, thetaPrev, theta, dTheta, carry, inc, B, da, dB, dInc, { N, P, Din, clip });
+        const carryRef = new Float64Array(N * P);
+        const dIncRef = new Float64Array(N * Din);
+        const c = Math.fround(clip);
+        for (let n = 0; n < N; n++) {
+          for (let p = 0; p < P; p++) {
+            const i = n * P + p;
+            const g = clip > 0 && !(Math.abs(theta[i]!) < c) ? 0 : Math.fround(dTheta[i]! + carry0[i]!);
+            carryRef[i] = a[p]! * g;
+            daRef[p]! += g * thetaPrev[i]!;
+            for (let j = 0; j < Din; j++) {
+              dBRef[p * Din + j]! += g * inc[n * Din + j]!;
+              dIncRef[n * Din + j]! += g * B[p * Din + j]!;
+            }
+          }
+        }
+        if (clip > 0)
+          assert.ok(
+            theta.some((v) => Math.abs(v) === c),
+            "some entries sit at the bound",
+          );
+        assertClose(carry, carryRef, { atol: 1e-6, rtol: 1e-6 }, "carry");
+        assertClose(da, daRef, { atol: 1e-9 * P, rtol: 1e-9 }, "da");
+        assertClose(dB, dBRef, { atol: 1e-9 * P, rtol: 1e-9 }, "dB");
+        assertClose(dInc, dIncRef, { atol: 1e-5 * Math.sqrt(P), rtol: 1e-5 }, "dInc");
+      });
+    }
+
     itk("linearRecurrenceVjp")(
       "linearRecurrenceVjp blocks the gradient of entries clipped to a clip that rounds down in float32",
       () => {

@@ -18,4 +18,15 @@ void diagonalScan(const float* a, const float* U, const float* theta0, float* ou
 void diagonalScanVjp(const float* a, const float* theta0, const float* out, const float* dOut, float* da,
                      float* dU, float* dTheta0, const ScanArgs& args);
 
+struct StepVjpArgs {
+  int64_t N, P, Din;
+  double clip;  // ≤ 0, NaN or ±Infinity: no clipping
+};
+/**
+ * One step of the diagonal autoregressive rollout's backward in one pass over the rows: g = (dTheta +
+ * carry) ⊙ [θ not clipped]; carry ← a ⊙ g; da += Σ_n g ⊙ thetaPrev; dB += gᵀ inc; dInc ← g B (double sums).
+ */
+void diagonalStepVjp(const float* a, const float* thetaPrev, const float* theta, const float* dTheta, float* carry,
+                     const float* inc, const float* B, double* da, double* dB, float* dInc, const StepVjpArgs& args);
+
 }  // namespace warp

@@ -10,7 +10,7 @@ import { adamStepCpu } from "./optim.js";
 import { linearRecurrenceCpu, linearRecurrenceVjpCpu } from "./recurrence.js";
 import { reduceSumCpu, softmaxCrossEntropyCpu } from "./reduce.js";
 import { rootMlpCpu, rootMlpVjpCpu } from "./root-mlp.js";
-import { diagonalScanCpu, diagonalScanVjpCpu } from "./scan.js";
+import { diagonalScanCpu, diagonalScanVjpCpu, diagonalStepVjpCpu } from "./scan.js";
 
 export const cpuKernels: Kernels = {
   unary: unaryCpu,
@@ -36,6 +36,7 @@ export const cpuKernels: Kernels = {
   linearRecurrenceVjp: linearRecurrenceVjpCpu,
   diagonalScan: diagonalScanCpu,
   diagonalScanVjp: diagonalScanVjpCpu,
+  diagonalStepVjp: diagonalStepVjpCpu,
   rootMlp: rootMlpCpu,
   rootMlpVjp: rootMlpVjpCpu,
 };

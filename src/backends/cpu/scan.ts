@@ -7,7 +7,7 @@
 // chunked form takes no clip. Layout (N, T, P) row-major. Not here: the tape reference
 // (src/ops/scan.ts, `diagonalScanRef`) these kernels are tested against.
 
-import type { FloatArray, ScanArgs } from "../kernels.js";
+import type { FloatArray, ScanArgs, StepVjpArgs } from "../kernels.js";
 
 /**
  * The scan out_s = src_s + a ⊙ out_{s−1} over the T rows of every sequence, in time order or reversed
@@ -143,4 +143,40 @@ export function diagonalScanVjpCpu(
     }
   }
   da.set(acc);
+}
+
+export function diagonalStepVjpCpu(
+  a: FloatArray,
+  thetaPrev: FloatArray,
+  theta: FloatArray,
+  dTheta: FloatArray,
+  carry: FloatArray,
+  inc: FloatArray,
+  B: FloatArray,
+  da: Float64Array,
+  dB: Float64Array,
+  dInc: FloatArray,
+  { N, P, Din, clip }: StepVjpArgs,
+): void {
+  const clipping = clip > 0 && Number.isFinite(clip);
+  // A clipped float32 state holds fround(clip): compare against the stored bound.
+  const c = carry instanceof Float32Array ? Math.fround(clip) : clip;
+  const f32 = carry instanceof Float32Array;
+  for (let n = 0; n < N; n++) {
+    const o = n * P;
+    const sums = new Float64Array(Din);
+    for (let p = 0; p < P; p++) {
+      let g = dTheta[o + p]! + carry[o + p]!;
+      if (f32) g = Math.fround(g);
+      const v = theta[o + p]!;
+      if (clipping && !(v < c && v > -c)) g = 0;
+      carry[o + p] = a[p]! * g;
+      da[p] = da[p]! + g * thetaPrev[o + p]!;
+      for (let j = 0; j < Din; j++) {
+        dB[p * Din + j] = dB[p * Din + j]! + g * inc[n * Din + j]!;
+        sums[j] = sums[j]! + g * B[p * Din + j]!;
+      }
+    }
+    for (let j = 0; j < Din; j++) dInc[n * Din + j] = sums[j]!;
+  }
 }

@@ -141,6 +141,22 @@ interface Addon {
     clip: number,
     chunk: number,
   ): void;
+  diagonalStepVjp(
+    a: FloatArray,
+    thetaPrev: FloatArray,
+    theta: FloatArray,
+    dTheta: FloatArray,
+    carry: FloatArray,
+    inc: FloatArray,
+    B: FloatArray,
+    da: Float64Array,
+    dB: Float64Array,
+    dInc: FloatArray,
+    N: number,
+    P: number,
+    Din: number,
+    clip: number,
+  ): void;
   diagonalScanVjp(
     a: FloatArray,
     theta0: FloatArray,
@@ -288,6 +304,23 @@ function wrap(
       addon.softmaxCrossEntropy(logits, labels, B, C, loss, probs),
     diagonalScan: (a, U, theta0, out, r) =>
       addon.diagonalScan(a, U, theta0, out, r.N, r.T, r.P, r.clip, r.chunk),
+    diagonalStepVjp: (a, thetaPrev, theta, dTheta, carry, inc, B, da, dB, dInc, r) =>
+      addon.diagonalStepVjp(
+        a,
+        thetaPrev,
+        theta,
+        dTheta,
+        carry,
+        inc,
+        B,
+        da,
+        dB,
+        dInc,
+        r.N,
+        r.P,
+        r.Din,
+        r.clip,
+      ),
     diagonalScanVjp: (a, theta0, out, dOut, da, dU, dTheta0, r) =>
       addon.diagonalScanVjp(a, theta0, out, dOut, da, dU, dTheta0, r.N, r.T, r.P, r.clip, r.chunk),
     linearRecurrence: (A, U, theta0, out, r) =>
@@ -327,10 +360,15 @@ export function loadNative(): NativeLoad {
       return cached;
     }
     const addon = r.addon;
-    if (typeof addon.matmulBf16 !== "function" || typeof addon.matmulPacked !== "function") {
+    if (
+      typeof addon.matmulBf16 !== "function" ||
+      typeof addon.matmulPacked !== "function" ||
+      typeof addon.diagonalStepVjp !== "function"
+    ) {
       cached = {
         ok: false,
-        reason: "the native addon is out of date (no matmulBf16 or matmulPacked; run `npm run build:native`)",
+        reason:
+          "the native addon is out of date (no matmulBf16, matmulPacked or diagonalStepVjp; run `npm run build:native`)",
       };
       return cached;
     }
