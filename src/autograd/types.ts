@@ -45,7 +45,7 @@ export interface ArRolloutConfig {
   stdLowerBound: number | null;
   /** Clip θ_t to ±clip (0: none). */
   clip: number;
-  transition: "dense" | "diagonal" | "lowrank";
+  transition: "dense" | "diagonal" | "lowrank" | "block";
   /** Dense A used as I + A′ with bfloat16 products (ops/linear-step.ts). */
   bf16: boolean;
   /** The root also takes the fed-back previous value (input_prev_data). */

@@ -19,6 +19,7 @@ import { assert, fmtShape } from "../util/assert.js";
 import { checkFloat } from "./elementwise.js";
 import { bf16Transition } from "./linear-step.js";
 import { rootParamCount } from "./root-mlp.js";
+import { blockLayout } from "./scan.js";
 
 /** The tensors of a rollout: parameters (differentiable) and the known sequences (constants). */
 export interface ArRolloutInputs {
@@ -71,7 +72,12 @@ export function arRollout(inp: ArRolloutInputs, cfg: ArRolloutConfig): Tensor {
       rootParamCount(cfg.dims) === P &&
       (cfg.transition === "dense"
         ? A.ndim === 2 && A.shape[0] === P && A.shape[1] === P
-        : A.ndim === 1 && A.shape[0] === P) &&
+        : cfg.transition === "block"
+          ? A.ndim === 3 &&
+            A.shape[1] === A.shape[2] &&
+            A.shape[0]! * A.shape[1]! >= P &&
+            (A.shape[0]! - 1) * A.shape[1]! < P
+          : A.ndim === 1 && A.shape[0] === P) &&
       B.ndim === 2 &&
       B.shape[0] === P &&
       Din === D + (cfg.timeColumn === "none" ? 0 : 1) &&
@@ -142,7 +148,10 @@ export function arRollout(inp: ArRolloutInputs, cfg: ArRolloutConfig): Tensor {
   const E = noise ? (noise.data as FloatArray) : null;
   const Q = query.data as FloatArray;
   const dTau = dTime.data as FloatArray;
-  const u = cfg.transition === "dense" ? null : (empty([N, P], dt).data as FloatArray);
+  const u =
+    cfg.transition === "dense" || cfg.transition === "block" ? null : (empty([N, P], dt).data as FloatArray);
+  // block: θ_{t−1} and its product with the blocks in the (nb, N, k) layout of one batched GEMM
+  const blocks = cfg.transition === "block" ? new BlockStep(k, A, N, P) : null;
   const xHat = new Float64Array(N * D);
   const prev = new Float64Array(N * D);
   const head = new Head(cfg, N, D, dt, inp.dtanh ?? null);
@@ -204,6 +213,8 @@ export function arRollout(inp: ArRolloutInputs, cfg: ArRolloutConfig): Tensor {
           accumulate: true,
         });
       }
+    } else if (blocks) {
+      blocks.forward(thPrev, th);
     } else {
       k.diagonalScan(A.data as FloatArray, u!, thPrev, th, {
         N,
@@ -248,6 +259,7 @@ export function arRollout(inp: ArRolloutInputs, cfg: ArRolloutConfig): Tensor {
     head.forward(raw, Y, t, T);
     prev.set(xHat);
   }
+  blocks?.dispose();
   if (!train) {
     for (const b of [
       saved.states,
@@ -302,14 +314,16 @@ export const arRolloutVjp: Vjp<"arRollout"> = (dOut, { inputs, attrs: { cfg, con
   const fb = new Float64Array(N * W);
   const dPrevNext = new Float64Array(N * D);
   const gemm = { batch: 1, strideA: 0, strideB: 0 };
+  const blockStep = cfg.transition === "block" ? new BlockStep(k, A, N, P) : null;
   // dense: dA = Σ g_tᵀ θ_{t−1} as one GEMM per chunk of steps
   const chunk = Math.max(1, Math.floor(DA_CHUNK_ROWS / N));
   // dense: g_t of a chunk of steps; low-rank: one step's g (the diagonal kernel keeps its own)
-  const G = cfg.transition === "dense" ? buf([Math.min(chunk, T), N, P]) : buf([lowRank ? N : 0, P]);
+  const G =
+    cfg.transition === "dense" ? buf([Math.min(chunk, T), N, P]) : buf([lowRank || blockStep ? N : 0, P]);
   const Gv = G.data as FloatArray;
   const dA = A.requiresGrad ? empty(A.shape, dt) : null;
   const daStep = lowRank ? buf([P]) : null;
-  const daAcc = new Float64Array(cfg.transition === "dense" ? 0 : P);
+  const daAcc = new Float64Array(cfg.transition === "dense" || blockStep ? 0 : P);
   const w = lowRank ? buf([N, r]) : null;
   const dU = lowRank ? zeros([P, r], dt) : null;
   const dV = lowRank ? zeros([P, r], dt) : null;
@@ -373,7 +387,12 @@ export const arRolloutVjp: Vjp<"arRollout"> = (dOut, { inputs, attrs: { cfg, con
     }
     if (t < T - 1) k.binary("add", gTheta, [1], carry, [1], gTheta, [NP]);
     let g: FloatArray;
-    if (cfg.transition === "dense") {
+    if (blockStep) {
+      g = Gv;
+      if (cfg.clip > 0) k.clipVjp(th, -clipBound, clipBound, gTheta, g);
+      else g.set(gTheta);
+      blockStep.backward(g, thPrev, carry, dA, t === T - 1);
+    } else if (cfg.transition === "dense") {
       const c0 = Math.floor(t / chunk) * chunk;
       g = Gv.subarray((t - c0) * NP, (t - c0 + 1) * NP);
       if (cfg.clip > 0) k.clipVjp(th, -clipBound, clipBound, gTheta, g);
@@ -462,11 +481,12 @@ export const arRolloutVjp: Vjp<"arRollout"> = (dOut, { inputs, attrs: { cfg, con
   else dTheta0.data.fill(0);
   if (dB64) (dB.data as FloatArray).set(dB64);
   let dAOut: Tensor | null = dA;
-  if (cfg.transition !== "dense") {
+  if (cfg.transition === "diagonal" || lowRank) {
     dAOut = empty([P], dt);
     (dAOut.data as FloatArray).set(daAcc);
   }
   for (const t of [...scratch, G, ...(daStep ? [daStep] : []), ...(w ? [w] : [])]) t.dispose();
+  blockStep?.dispose();
   saved.packedBackward?.dispose();
   saved.packedBackward = null;
   const grads: (Tensor | null)[] = [dTheta0, dAOut, dB];
@@ -580,5 +600,84 @@ class Head {
     if (this.lb !== null) for (let i = 0; i < e.length; i++) if (e[i]! < this.lb) c[i] = 0;
     k.unaryVjp("softplus", a, e, c, b);
     this.put(b, graw, 0, W, D);
+  }
+}
+
+/**
+ * One step of a block-diagonal transition on the rollout's (N, P) states: θ in the (nb, N, k) layout of
+ * one batched GEMM with the blocks (nb, k, k), zero-padded past P (as `blockScan`).
+ */
+class BlockStep {
+  private readonly nb: number;
+  private readonly kb: number;
+  /** θ_{t−1} or g in the block layout (padding always zero), and a product (any padding). */
+  private readonly x: Tensor;
+  private readonly y: Tensor;
+  private readonly z: Tensor;
+  constructor(
+    private readonly k: ReturnType<typeof kernelsFor>,
+    private readonly blocks: Tensor,
+    private readonly N: number,
+    private readonly P: number,
+  ) {
+    [this.nb, this.kb] = blocks.shape as [number, number];
+    [this.x, this.y, this.z] = [0, 1, 2].map(() => zeros([this.nb, N, this.kb], blocks.dtype)) as [
+      Tensor,
+      Tensor,
+      Tensor,
+    ];
+  }
+  private gemm(
+    a: Tensor,
+    b: FloatArray,
+    out: Tensor,
+    trans: "A" | "B" | null,
+    M: number,
+    K: number,
+    acc: boolean,
+  ) {
+    const { nb, kb, N } = this;
+    this.k.matmul(a.data as FloatArray, b, out.data as FloatArray, {
+      batch: nb,
+      M,
+      N: kb,
+      K,
+      transA: trans === "A",
+      transB: trans === "B",
+      strideA: N * kb,
+      strideB: trans === "A" ? N * kb : kb * kb,
+      accumulate: acc,
+    });
+  }
+  private layout(flat: FloatArray, t: Tensor, toBlocked: boolean, accumulate = false) {
+    blockLayout(
+      this.k,
+      flat,
+      t.data as FloatArray,
+      [this.N, 1, this.P],
+      this.nb,
+      this.kb,
+      toBlocked,
+      accumulate,
+    );
+  }
+  /** th += θ_{t−1} Aᵀ per block (th holds u_t). */
+  forward(thPrev: FloatArray, th: FloatArray): void {
+    this.layout(thPrev, this.x, true);
+    this.gemm(this.x, this.blocks.data as FloatArray, this.z, "B", this.N, this.kb, false);
+    this.layout(th, this.z, false, true);
+  }
+  /** carry = g A per block; dA (+)= gᵀ θ_{t−1} per block (`first`: overwrite). */
+  backward(g: FloatArray, thPrev: FloatArray, carry: FloatArray, dA: Tensor | null, first: boolean): void {
+    this.layout(g, this.y, true);
+    if (dA) {
+      this.layout(thPrev, this.x, true);
+      this.gemm(this.y, this.x.data as FloatArray, dA, "A", this.kb, this.N, !first);
+    }
+    this.gemm(this.y, this.blocks.data as FloatArray, this.z, null, this.N, this.kb, false);
+    this.layout(carry, this.z, false);
+  }
+  dispose(): void {
+    for (const t of [this.x, this.y, this.z]) t.dispose();
   }
 }

@@ -444,9 +444,10 @@ export function lowRankScanRef(
 
 /**
  * Copies between an (N, T, P) tensor and a time-major, block-major (T, nb, N, k) buffer (P ≤ nb·k; the
- * padding columns of the buffer are left as they are). T = 1 serves (N, P) ↔ (nb, N, k).
+ * padding columns of the buffer are left as they are). T = 1 serves (N, P) ↔ (nb, N, k). With
+ * `accumulate` the destination is added to.
  */
-function blockLayout(
+export function blockLayout(
   k: ReturnType<typeof kernelsFor>,
   flat: FloatArray,
   blocked: FloatArray,
@@ -454,13 +455,14 @@ function blockLayout(
   nb: number,
   kb: number,
   toBlocked: boolean,
+  accumulate = false,
 ): void {
   const full = Math.floor(P / kb);
   const rem = P - full * kb;
   const copy = (fo: number, bo: number, shape: number[], fs: number[], bs: number[]) =>
     toBlocked
-      ? k.copyStrided(flat, fo, fs, blocked, bo, bs, shape, false)
-      : k.copyStrided(blocked, bo, bs, flat, fo, fs, shape, false);
+      ? k.copyStrided(flat, fo, fs, blocked, bo, bs, shape, accumulate)
+      : k.copyStrided(blocked, bo, bs, flat, fo, fs, shape, accumulate);
   if (full > 0) copy(0, 0, [T, full, N, kb], [P, kb, T * P, 1], [nb * N * kb, N * kb, kb, 1]);
   if (rem > 0) copy(full * kb, full * N * kb, [T, N, rem], [P, T * P, 1], [nb * N * kb, kb, 1]);
 }

@@ -353,7 +353,7 @@ export class WarpModel implements SequenceModel<WarpParams> {
     let theta = this.initialTheta(p, x0, kNoise);
     const fused = o.fused !== false ? this.rolloutConfig(x, times) : null;
     if (fused) {
-      const diag = c.transition !== "dense";
+      const diag = c.transition === "diagonal" || c.transition === "lowrank";
       return arRollout(
         {
           theta0: theta,
@@ -396,14 +396,14 @@ export class WarpModel implements SequenceModel<WarpParams> {
 
   /**
    * The configuration of the fused rollout (`arRollout`), or null where it does not apply: a root other
-   * than the plain MLP, a block transition, an output wider than the head's, or data that needs gradients.
+   * than the plain MLP, an output wider than the head's, or data that needs gradients.
    */
   private rolloutConfig(x: Tensor, times: Tensor): ArRolloutConfig | null {
     const c = this.config;
     const mlp = this.root.mlp;
     const D = c.data_size;
     const f = c.root_final_activation;
-    if (!mlp || c.transition === "block" || x.requiresGrad || times.requiresGrad) return null;
+    if (!mlp || x.requiresGrad || times.requiresGrad) return null;
     if (this.outDim !== (this.head.uncertainty ? 2 * D : D) || (c.stochastic && !this.head.uncertainty))
       return null;
     return {
