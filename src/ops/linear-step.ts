@@ -124,10 +124,9 @@ export function bf16Transition(A: Tensor): Bf16Transition {
   const packed = empty([k.bf16PackedLength(P, P)], A.dtype);
   k.packBf16(r, P, P, packed.data as FloatArray);
   const rt = empty([P, P], A.dtype);
-  const t = rt.data as FloatArray;
-  for (let i = 0; i < P; i++) for (let j = 0; j < P; j++) t[j * P + i] = r[i * P + j]!;
+  k.copyStrided(r, 0, [P, 1], rt.data, 0, [1, P], [P, P], false);
   const packedT = empty([k.bf16PackedLength(P, P)], A.dtype);
-  k.packBf16(t, P, P, packedT.data as FloatArray);
+  k.packBf16(rt.data as FloatArray, P, P, packedT.data as FloatArray);
   rt.dispose();
   roundBf16Into(r, r, P * P);
   return { residual, packed, packedT };
