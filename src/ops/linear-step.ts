@@ -72,12 +72,15 @@ export const stepTapeTickVjp: Vjp<"stepTapeTick"> = (_dy, { attrs: { tape } }) =
     if (!w) tape.grads.fill(0, t * rows, (t + 1) * rows);
   });
   const dA = empty([P, P], tape.A.dtype);
-  transposedProduct(tape.A.dtype, tape.bf16 === true, tape.grads, tape.thetas, dA, tape.T * tape.N);
+  transitionGrad(tape.A.dtype, tape.bf16 === true, tape.grads, tape.thetas, dA, tape.T * tape.N);
   return [dA];
 };
 
-/** out (P, P) = gᵀ θ over K rows of g, θ (K, P); with bf16 both rounded (the backend's matmulBf16TN). */
-function transposedProduct(
+/**
+ * dA of a dense transition: out (P, P) = gᵀ θ over K rows of g, θ (K, P); with bf16 both rounded to
+ * bfloat16 (the backend's matmulBf16TN). For loops that keep their own (θ_{t−1}, g_t) rows.
+ */
+export function transitionGrad(
   dtype: Tensor["dtype"],
   bf16: boolean,
   g: FloatArray,
@@ -245,7 +248,7 @@ export const linearStepVjp: Vjp<"linearStep"> = (
     tape.written[t] = true;
   } else if (A!.requiresGrad) {
     dA = empty([P, P], A!.dtype);
-    transposedProduct(A!.dtype, bf16 !== null, g.data as FloatArray, thetaPrev!.data as FloatArray, dA, N);
+    transitionGrad(A!.dtype, bf16 !== null, g.data as FloatArray, thetaPrev!.data as FloatArray, dA, N);
   }
   // The tick gets a zero cotangent so that the backward pass visits it (and runs the deferred dA).
   return tape ? [dThetaPrev, null, g, zeros([], A!.dtype)] : [dThetaPrev, dA, g];
