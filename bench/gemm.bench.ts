@@ -5,8 +5,9 @@
 // product of the recurrence (1298×1298 over N·T = 100 352 rows, A transposed), timing the variants in
 // turn within each repetition so that they share the machine's load. OpenBLAS's kernels are those
 // OPENBLAS_CORETYPE selects (the label says which); unset it for that one command to compare with its
-// AVX-512 kernels. On the 128-row product it also times the bf16 transition product (matmulBf16, A′
-// packed once: AVX512-BF16 dot products) where the CPU has them.
+// AVX-512 kernels. Where the CPU has AVX512-BF16 it also times the bf16 transition's products: on the
+// 128-row product matmulBf16 (A′ packed once), on the dA product matmulBf16TN (operands rounded and
+// paired as it packs them).
 
 import { execFileSync } from "node:child_process";
 import { GEMM_ISAS, loadNative } from "../src/backends/native/index.js";
@@ -106,8 +107,13 @@ function benchNativeVsBlas(): BenchRecord[] {
         nat.setGemmIsa(isa);
         k.matmul!(a, b, c, args);
       });
-      const bf16 = !transA && nat.setGemmIsa("avx512") && nat.bf16Path() === "avx512bf16";
-      if (bf16) {
+      const bf16 = nat.setGemmIsa("avx512") && nat.bf16Path() === "avx512bf16";
+      if (bf16 && transA) {
+        variants.push(() => {
+          nat.setGemmIsa("avx512");
+          k.matmulBf16TN!(a, b, c, M, N, K);
+        });
+      } else if (bf16) {
         const packed = new Float32Array(k.bf16PackedLength!(N, K));
         k.packBf16!(b, N, K, packed); // b read as the N×K transition A′
         variants.push(() => {
@@ -122,7 +128,7 @@ function benchNativeVsBlas(): BenchRecord[] {
       const flops = 2 * M * K * N;
       const names = [
         ...caseIsas.map((isa) => `native-${isa}`),
-        ...(bf16 ? ["native-avx512bf16 (bf16 A′)"] : []),
+        ...(bf16 ? [transA ? "native-avx512bf16 (bf16 dA)" : "native-avx512bf16 (bf16 A′)"] : []),
         ...(blas ? [`openblas-${core}`] : []),
       ];
       names.forEach((backend, i) => {

@@ -411,6 +411,19 @@ Value MatmulBf16(const CallbackInfo& info) {
   return info.Env().Undefined();
 }
 
+// matmulBf16TN(a, b, out, M, N, K): out (M×N) = bf16(a)ᵀ (a: K×M) · bf16(b) (K×N)
+Value MatmulBf16TN(const CallbackInfo& info) {
+  const auto a = f32(info, 0, "a");
+  const auto b = f32(info, 1, "b");
+  const auto out = f32(info, 2, "out");
+  const int64_t M = blasDim(info, 3, "M"), N = blasDim(info, 4, "N"), K = blasDim(info, 5, "K");
+  need(info, "a", a.length, mul(info, K, M));
+  need(info, "b", b.length, mul(info, K, N));
+  need(info, "out", out.length, mul(info, M, N));
+  warp::matmul_bf16_tn(a.data, b.data, M, N, K, out.data);
+  return info.Env().Undefined();
+}
+
 // bf16Path(): "avx512bf16" when matmulBf16 runs vdpbf16ps (the CPU has it and the GEMM ISA is avx512), else "emulated"
 Value Bf16Path(const CallbackInfo& info) { return Napi::String::New(info.Env(), warp::bf16_path()); }
 
@@ -714,6 +727,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("bf16PackedLength", Napi::Function::New(env, Bf16PackedLength, "bf16PackedLength"));
   exports.Set("packBf16", Napi::Function::New(env, PackBf16, "packBf16"));
   exports.Set("matmulBf16", Napi::Function::New(env, MatmulBf16, "matmulBf16"));
+  exports.Set("matmulBf16TN", Napi::Function::New(env, MatmulBf16TN, "matmulBf16TN"));
   exports.Set("softmaxCrossEntropy", Napi::Function::New(env, SoftmaxCrossEntropy, "softmaxCrossEntropy"));
   exports.Set("linearRecurrence", Napi::Function::New(env, LinearRecurrence, "linearRecurrence"));
   exports.Set("linearRecurrenceVjp", Napi::Function::New(env, LinearRecurrenceVjp, "linearRecurrenceVjp"));

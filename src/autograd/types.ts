@@ -13,18 +13,20 @@ export interface StepTapeBuffers {
   readonly T: number;
   readonly N: number;
   readonly written: boolean[];
+  /** Whether the steps are bf16 ones (dA as bf16(G)ᵀ·bf16(Θ)); null until the first step is recorded. */
+  bf16: boolean | null;
   readonly thetas: FloatArray;
   readonly grads: FloatArray;
 }
 
 /**
  * A dense transition used as I + A′ with bfloat16 products (`model.transition_dtype: bf16`): A′ = A − I
- * rounded to bfloat16 (float32 values) and the same packed for the backend's matmulBf16
+ * packed for the backend's matmulBf16 (the step's θ A′ᵀ), and A′ᵀ packed (the backward's g A′)
  * (ops/linear-step.ts `bf16Transition`).
  */
 export interface Bf16Transition {
-  readonly residual: Tensor;
   readonly packed: Tensor;
+  readonly packedT: Tensor;
 }
 
 /** The final activation of the rollout's head on the mean: none, a clip bound, dtanh, or a named function. */

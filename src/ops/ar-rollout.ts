@@ -138,7 +138,7 @@ export function arRollout(inp: ArRolloutInputs, cfg: ArRolloutConfig): Tensor {
       return t;
     };
     if (!saved.bf16) saved.packedForward = pack(A, true);
-    if (train) saved.packedBackward = pack(saved.bf16 ? saved.bf16.residual : A, false);
+    if (train && !saved.bf16) saved.packedBackward = pack(A, false);
   }
   const y = empty([N, T, W], dt);
   const S = saved.states.data as FloatArray;
@@ -322,6 +322,7 @@ export const arRolloutVjp: Vjp<"arRollout"> = (dOut, { inputs, attrs: { cfg, con
     cfg.transition === "dense" ? buf([Math.min(chunk, T), N, P]) : buf([lowRank || blockStep ? N : 0, P]);
   const Gv = G.data as FloatArray;
   const dA = A.requiresGrad ? empty(A.shape, dt) : null;
+  let dAPart: Tensor | null = null; // bf16: one chunk's dA before it is added
   const daStep = lowRank ? buf([P]) : null;
   const daAcc = new Float64Array(cfg.transition === "dense" || blockStep ? 0 : P);
   const w = lowRank ? buf([N, r]) : null;
@@ -397,33 +398,44 @@ export const arRolloutVjp: Vjp<"arRollout"> = (dOut, { inputs, attrs: { cfg, con
       g = Gv.subarray((t - c0) * NP, (t - c0 + 1) * NP);
       if (cfg.clip > 0) k.clipVjp(th, -clipBound, clipBound, gTheta, g);
       else g.set(gTheta);
-      // carry = g A, or with bf16 (the step's matrix is I + A′) g + g A′
-      const B2 = saved.bf16 ? saved.bf16.residual : A;
-      if (saved.bf16) carry.set(g);
-      if (saved.packedBackward) {
-        k.matmulPacked(g, saved.packedBackward.data as FloatArray, carry, N, P, P, false, !!saved.bf16);
+      // carry = g A, or with bf16 (the step's matrix is I + A′) g + bf16(g) A′, A′ packed transposed
+      if (saved.bf16) {
+        carry.set(g);
+        k.matmulBf16(g, saved.bf16.packedT.data as FloatArray, carry, N, P, P);
+      } else if (saved.packedBackward) {
+        k.matmulPacked(g, saved.packedBackward.data as FloatArray, carry, N, P, P, false, false);
       } else {
-        k.matmul(g, B2.data as FloatArray, carry, {
+        k.matmul(g, A.data as FloatArray, carry, {
           ...gemm,
           M: N,
           N: P,
           K: P,
           transA: false,
           transB: false,
-          accumulate: !!saved.bf16,
+          accumulate: false,
         });
       }
       if (dA && t === c0) {
+        // dA (+)= gᵀ θ_{t−1} over the chunk; bf16 rounds both (matmulBf16TN, which does not accumulate)
         const len = Math.min(chunk, T - c0);
-        k.matmul(Gv.subarray(0, len * NP), S.subarray(c0 * NP, (c0 + len) * NP), dA.data as FloatArray, {
-          ...gemm,
-          M: P,
-          N: P,
-          K: len * N,
-          transA: true,
-          transB: false,
-          accumulate: c0 + len < T,
-        });
+        const first = c0 + len === T;
+        const [gc, sc] = [Gv.subarray(0, len * NP), S.subarray(c0 * NP, (c0 + len) * NP)];
+        const dAv = dA.data as FloatArray;
+        if (saved.bf16) {
+          const o = first ? dAv : ((dAPart ??= buf([P, P])).data as FloatArray);
+          k.matmulBf16TN(gc, sc, o, P, P, len * N);
+          if (!first) k.binary("add", dAv, [P, 1], o, [P, 1], dAv, [P, P]);
+        } else {
+          k.matmul(gc, sc, dAv, {
+            ...gemm,
+            M: P,
+            N: P,
+            K: len * N,
+            transA: true,
+            transB: false,
+            accumulate: !first,
+          });
+        }
       }
     } else {
       g = Gv;
@@ -487,6 +499,7 @@ export const arRolloutVjp: Vjp<"arRollout"> = (dOut, { inputs, attrs: { cfg, con
   }
   for (const t of [...scratch, G, ...(daStep ? [daStep] : []), ...(w ? [w] : [])]) t.dispose();
   blockStep?.dispose();
+  dAPart?.dispose();
   saved.packedBackward?.dispose();
   saved.packedBackward = null;
   const grads: (Tensor | null)[] = [dTheta0, dAOut, dB];

@@ -6,13 +6,14 @@
 // them into dA = Σ_t g_tᵀ θ_{t−1} with ONE GEMM over all T·N rows instead of T small ones.
 // With `bf16` (model.transition_dtype: bf16) A is used as I + A′: θ_t = clip(θ_{t−1} + bf16(θ_{t−1}) A′ᵀ
 // + u_t) with A′ = bf16(A − I), so the identity part is exact and only A′θ runs as bfloat16 products
-// (float32 sums). The backward pass is the float32 one of that step: dθ_{t−1} = g (I + A′), dA = Σ gᵀ θ
-// (the rounding passed straight through), so gradients and the optimiser stay float32.
+// (float32 sums). The backward pass rounds the same way: dθ_{t−1} = g + bf16(g) A′ (A′ᵀ packed once per
+// rollout beside A′) and dA = Σ_t bf16(g_t)ᵀ bf16(θ_{t−1}) (one bf16 GEMM over the tape; the rounding of
+// A′ itself passed straight through). The tape keeps θ and g in float32 — the dA kernel rounds and pairs
+// rows as it packs each block — and gradients and the optimiser stay float32.
 // N sequences, T steps, P state size.
 
 import { needsGrad, record } from "../autograd/tape.js";
 import type { Bf16Transition, StepTapeBuffers, Vjp } from "../autograd/types.js";
-import { roundBf16Into } from "../backends/cpu/bf16.js";
 import type { FloatArray } from "../backends/kernels.js";
 import { kernelsFor } from "../backends/registry.js";
 import { empty, type Tensor, zeros } from "../tensor/tensor.js";
@@ -28,6 +29,7 @@ export class StepTape implements StepTapeBuffers {
   private readonly thetaT: Tensor;
   private readonly gradT: Tensor;
   readonly written: boolean[];
+  bf16: boolean | null = null;
   constructor(
     readonly A: Tensor,
     readonly T: number,
@@ -60,7 +62,8 @@ export function stepTape(A: Tensor, T: number, N: number): { tape: StepTape; tic
   return { tape, tick: record(tick, "stepTapeTick", [A], { tape }) };
 }
 
-// dA = Gᵀ Θ over all T·N stashed rows (steps that received no gradient contribute zero rows).
+// dA = Gᵀ Θ over all T·N stashed rows (steps that received no gradient contribute zero rows); bf16 steps:
+// bf16(G)ᵀ bf16(Θ).
 export const stepTapeTickVjp: Vjp<"stepTapeTick"> = (_dy, { attrs: { tape } }) => {
   const P = tape.A.shape[0]!;
   const rows = tape.N * P;
@@ -68,23 +71,45 @@ export const stepTapeTickVjp: Vjp<"stepTapeTick"> = (_dy, { attrs: { tape } }) =
     if (!w) tape.grads.fill(0, t * rows, (t + 1) * rows);
   });
   const dA = empty([P, P], tape.A.dtype);
-  kernelsFor(tape.A.dtype).matmul(tape.grads, tape.thetas, dA.data as FloatArray, {
-    batch: 1,
-    M: P,
-    N: P,
-    K: tape.T * tape.N,
-    transA: true,
-    transB: false,
-    strideA: 0,
-    strideB: 0,
-    accumulate: false,
-  });
+  transitionGrad(tape.A.dtype, tape.bf16 === true, tape.grads, tape.thetas, dA, tape.T * tape.N);
   return [dA];
 };
 
 /**
- * A′ = A − I rounded to bfloat16, and packed for the backend's matmulBf16: made once per rollout (A is
- * fixed within it) and passed to every `linearStep`. No gradient is recorded (the step's VJP gives A's).
+ * dA of a dense transition: out (P, P) = gᵀ θ over K rows of g, θ (K, P); with bf16 both rounded to
+ * bfloat16 (the backend's matmulBf16TN). For loops that keep their own (θ_{t−1}, g_t) rows.
+ */
+export function transitionGrad(
+  dtype: Tensor["dtype"],
+  bf16: boolean,
+  g: FloatArray,
+  theta: FloatArray,
+  out: Tensor,
+  K: number,
+): void {
+  const P = out.shape[0]!;
+  const k = kernelsFor(dtype);
+  const o = out.data as FloatArray;
+  if (bf16) k.matmulBf16TN(g, theta, o, P, P, K);
+  else {
+    k.matmul(g, theta, o, {
+      batch: 1,
+      M: P,
+      N: P,
+      K,
+      transA: true,
+      transB: false,
+      strideA: 0,
+      strideB: 0,
+      accumulate: false,
+    });
+  }
+}
+
+/**
+ * A′ = A − I rounded to bfloat16, and packed for the backend's matmulBf16 as A′ (the step) and A′ᵀ (its
+ * backward): made once per rollout (A is fixed within it) and passed to every `linearStep`. No gradient
+ * is recorded (the step's VJP gives A's).
  */
 export function bf16Transition(A: Tensor): Bf16Transition {
   checkFloat("bf16Transition", A);
@@ -100,8 +125,13 @@ export function bf16Transition(A: Tensor): Bf16Transition {
   for (let i = 0; i < P; i++) r[i * P + i]! -= 1;
   const packed = empty([k.bf16PackedLength(P, P)], A.dtype);
   k.packBf16(r, P, P, packed.data as FloatArray);
-  roundBf16Into(r, r, P * P);
-  return { residual, packed };
+  const rt = empty([P, P], A.dtype);
+  k.copyStrided(r, 0, [P, 1], rt.data, 0, [1, P], [P, P], false);
+  const packedT = empty([k.bf16PackedLength(P, P)], A.dtype);
+  k.packBf16(rt.data as FloatArray, P, P, packedT.data as FloatArray);
+  rt.dispose();
+  residual.dispose();
+  return { packed, packedT };
 }
 
 export interface LinearStepOptions {
@@ -165,13 +195,16 @@ export function linearStep(thetaPrev: Tensor, A: Tensor, u: Tensor, options: Lin
       Number.isInteger(t) && t >= 0 && t < tp.tape.T && tp.tape.A === A && tp.tape.N === N,
       () => `linearStep: step ${t} does not fit the tape (T=${tp.tape.T}, N=${tp.tape.N}, same A)`,
     );
+    tp.tape.bf16 ??= bf16 !== null;
+    assert(tp.tape.bf16 === (bf16 !== null), () => "linearStep: one tape mixes bf16 and float32 steps");
     tp.tape.thetas.set(thetaPrev.data, t * N * P);
     return record(out, "linearStep", [thetaPrev, A, u, tp.tick], { clip: c, tape: tp.tape, t, bf16 });
   }
   return record(out, "linearStep", [thetaPrev, A, u], { clip: c, tape: null, t: -1, bf16 });
 }
 
-// g = dOut ⊙ [θ_t not clipped];  dθ_{t−1} = g A;  du = g;  dA: deferred to the tick, or g_tᵀ θ_{t−1} here.
+// g = dOut ⊙ [θ_t not clipped];  dθ_{t−1} = g A (bf16: g + bf16(g) A′);  du = g;  dA: deferred to the tick,
+// or g_tᵀ θ_{t−1} here (bf16: both rounded).
 export const linearStepVjp: Vjp<"linearStep"> = (
   dOut,
   { inputs: [thetaPrev, A], attrs: { clip, tape, t, bf16 } },
@@ -186,46 +219,35 @@ export const linearStepVjp: Vjp<"linearStep"> = (
     g = empty([N, P], A!.dtype);
     k.clipVjp(out.data as FloatArray, -c, c, dOut.data as FloatArray, g.data as FloatArray);
   }
-  // r (+)= op(a) b; with bf16, the step's matrix is I + A′: dθ_{t−1} = g + g A′.
-  const gemm = (
-    a: Tensor,
-    b: Tensor,
-    M: number,
-    Nn: number,
-    K: number,
-    transA: boolean,
-    r?: Tensor,
-  ): Tensor => {
-    const out = r ?? empty([M, Nn], A!.dtype);
-    k.matmul(a.data as FloatArray, b.data as FloatArray, out.data as FloatArray, {
-      batch: 1,
-      M,
-      N: Nn,
-      K,
-      transA,
-      transB: false,
-      strideA: 0,
-      strideB: 0,
-      accumulate: r !== undefined,
-    });
-    return out;
-  };
-  const plusG = (): Tensor => {
-    const r = empty([N, P], A!.dtype);
-    (r.data as FloatArray).set(g.data);
-    return r;
-  };
-  const dThetaPrev = !thetaPrev!.requiresGrad
-    ? null
-    : bf16
-      ? gemm(g, bf16.residual, N, P, P, false, plusG())
-      : gemm(g, A!, N, P, P, false);
+  let dThetaPrev: Tensor | null = null;
+  if (thetaPrev!.requiresGrad) {
+    dThetaPrev = empty([N, P], A!.dtype);
+    const d = dThetaPrev.data as FloatArray;
+    if (bf16) {
+      // the step's matrix is I + A′: dθ_{t−1} = g + bf16(g) A′, A′ packed transposed
+      d.set(g.data);
+      k.matmulBf16(g.data as FloatArray, bf16.packedT.data as FloatArray, d, N, P, P);
+    } else {
+      k.matmul(g.data as FloatArray, A!.data as FloatArray, d, {
+        batch: 1,
+        M: N,
+        N: P,
+        K: P,
+        transA: false,
+        transB: false,
+        strideA: 0,
+        strideB: 0,
+        accumulate: false,
+      });
+    }
+  }
   let dA: Tensor | null = null;
   if (tape) {
     tape.grads.set(g.data, t * N * P);
     tape.written[t] = true;
   } else if (A!.requiresGrad) {
-    dA = gemm(g, thetaPrev!, P, P, N, true);
+    dA = empty([P, P], A!.dtype);
+    transitionGrad(A!.dtype, bf16 !== null, g.data as FloatArray, thetaPrev!.data as FloatArray, dA, N);
   }
   // The tick gets a zero cotangent so that the backward pass visits it (and runs the deferred dA).
   return tape ? [dThetaPrev, null, g, zeros([], A!.dtype)] : [dThetaPrev, dA, g];

@@ -36,9 +36,9 @@ export const TRANSITIONS = ["dense", "diagonal", "lowrank", "block"] as const;
 export type Transition = (typeof TRANSITIONS)[number];
 
 /**
- * Arithmetic of the dense transition's products (ours): "float32", or "bf16" — A used as I + A′ with only
- * A′θ as bfloat16 products summed in float32 (AVX512-BF16 on native where the CPU has it, else the same
- * rounding emulated); θ, gradients and the optimiser stay float32.
+ * Arithmetic of the dense transition's products (ours): "float32", or "bf16" — A used as I + A′ with A′θ,
+ * its backward g A′ and the gradient dA = Σ gᵀθ as bfloat16 products summed in float32 (AVX512-BF16 on
+ * native where the CPU has it, else the same rounding emulated); θ, gradients and the optimiser stay float32.
  */
 export const TRANSITION_DTYPES = ["float32", "bf16"] as const;
 export type TransitionDType = (typeof TRANSITION_DTYPES)[number];
@@ -93,7 +93,7 @@ export interface ModelConfig {
    * style), so the diagonal part can never grow past 1.
    */
   transition_stable: boolean;
-  /** Dense only: "bf16" runs A′θ of A = I + A′ as bfloat16 products (see TRANSITION_DTYPES). */
+  /** Dense only: "bf16" runs the products of A = I + A′ (A′θ, g A′, dA) in bfloat16 (see TRANSITION_DTYPES). */
   transition_dtype: TransitionDType;
   /**
    * Non-autoregressive mode: compute every θ_t with the parallel form instead of the step-by-step scan —

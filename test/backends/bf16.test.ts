@@ -1,16 +1,18 @@
-// Tests of the bf16 transition product (Kernels.packBf16 / matmulBf16, `model.transition_dtype: bf16`):
-// roundBf16 on ties, subnormals, NaN and overflow; then out += bf16(x)·bf16(w)ᵀ against a float64 sum of
-// the bf16-rounded operands over a sweep of shapes (M, N, K = 1, primes, the 14×32 micro-tile edges,
-// odd K, K past one 256-pair block, a shape large enough for the thread pool) on every path this machine
-// has: the cpu backend, native AVX512-BF16 dot products (skipped, with the reason, on a CPU without
-// them), and native's emulation on the float32 GEMM. Not here: the model with bf16 (warp/bf16.test.ts).
+// Tests of the bf16 transition products (Kernels.packBf16 / matmulBf16 / matmulBf16TN,
+// `model.transition_dtype: bf16`): roundBf16 on ties, subnormals, NaN and overflow; then out +=
+// bf16(x)·bf16(w)ᵀ (the step and its backward) and out = bf16(a)ᵀ·bf16(b) (the gradient dA over all
+// rows) against float64 sums of the bf16-rounded operands over a sweep of shapes (M, N, K = 1, primes,
+// the 14×32 micro-tile edges, odd K, K past one 256-pair block, a shape large enough for the thread
+// pool) on every path this machine has: the cpu backend, native AVX512-BF16 dot products (skipped, with
+// the reason, on a CPU without them), and native's emulation on the float32 GEMM (forced below avx512,
+// on each lower instruction set). Not here: the model with bf16 (warp/bf16-transition.test.ts).
 
 import assert from "node:assert/strict";
 import { after, describe, it } from "node:test";
 import { roundBf16 } from "../../src/backends/cpu/bf16.js";
 import { cpuKernels } from "../../src/backends/cpu/index.js";
 import type { Kernels } from "../../src/backends/kernels.js";
-import { loadNative } from "../../src/backends/native/index.js";
+import { GEMM_ISAS, loadNative } from "../../src/backends/native/index.js";
 import { randF32 } from "../helpers/index.js";
 
 const native = loadNative();
@@ -48,12 +50,38 @@ function check(k: Kernels, M: number, N: number, K: number, seed: number, what: 
   }
 }
 
+/** out = bf16(a)ᵀ·bf16(b), a (K, M), b (K, N), against float64; out starts as NaN (it is overwritten). */
+function checkTN(k: Kernels, M: number, N: number, K: number, seed: number, what: string): void {
+  const a = Float64Array.from(randF32(K * M, seed), roundBf16);
+  const b = Float64Array.from(randF32(K * N, seed + 1, -0.25, 0.25), roundBf16);
+  const out = new Float32Array(M * N).fill(Number.NaN);
+  k.matmulBf16TN(Float32Array.from(a), Float32Array.from(b), out, M, N, K);
+  // float32 sums of K products of size ≤ 0.25
+  const atol = 2.4e-7 * (2 + 0.25 * K);
+  for (let i = 0; i < M; i++) {
+    for (let j = 0; j < N; j++) {
+      let want = 0;
+      for (let q = 0; q < K; q++) want += a[q * M + i]! * b[q * N + j]!;
+      const got = out[i * N + j]!;
+      if (!(Math.abs(got - want) <= atol))
+        assert.fail(
+          `${what} (${K}×${M})ᵀ·${K}×${N}: at [${i}, ${j}] got ${got}, want ${want} (atol ${atol})`,
+        );
+    }
+  }
+}
+
 function sweep(k: Kernels, what: string): void {
   let seed = 1;
   for (const M of [1, 2, 13, 14, 15, 29])
     for (const N of [1, 3, 16, 17, 31, 32, 33, 47])
-      for (const K of [1, 2, 3, 17, 31, 520]) check(k, M, N, K, seed++, what);
+      for (const K of [1, 2, 3, 17, 31, 520]) {
+        check(k, M, N, K, seed++, what);
+        checkTN(k, M, N, K, seed++, `${what} TN`);
+      }
   check(k, 131, 301, 1297, 999, `${what} (threaded)`);
+  checkTN(k, 131, 301, 1297, 999, `${what} TN (threaded)`);
+  checkTN(k, 7, 5, 0, 1, `${what} TN (K = 0)`);
 }
 
 describe("roundBf16", () => {
@@ -71,7 +99,7 @@ describe("roundBf16", () => {
   });
 });
 
-describe("matmulBf16 against a float64 sum of the bf16-rounded operands", () => {
+describe("matmulBf16 and matmulBf16TN against float64 sums of the bf16-rounded operands", () => {
   it("cpu", () => sweep(cpuKernels, "cpu"));
 
   const skip = native.ok || required ? false : `native addon unavailable: ${native.reason}`;
@@ -92,11 +120,17 @@ describe("matmulBf16 against a float64 sum of the bf16-rounded operands", () => 
       assert.equal(native.bf16Path(), "avx512bf16");
       sweep(nk(), "native avx512bf16");
     });
-    it("emulation on the float32 GEMM (the GEMM forced below avx512)", () => {
-      if (!native.ok) assert.fail(`native addon unavailable: ${native.reason}`);
-      assert.ok(native.setGemmIsa("generic"));
-      assert.equal(native.bf16Path(), "emulated");
-      sweep(nk(), "native emulated");
-    });
+    for (const isa of GEMM_ISAS.filter((i) => i !== "avx512")) {
+      const has = native.ok && native.setGemmIsa(isa);
+      if (native.ok && original) native.setGemmIsa(original);
+      it(`emulation on the float32 GEMM (the GEMM forced to ${isa})`, {
+        skip: has ? false : `no ${isa} here`,
+      }, () => {
+        if (!native.ok) assert.fail(`native addon unavailable: ${native.reason}`);
+        assert.ok(native.setGemmIsa(isa));
+        assert.equal(native.bf16Path(), "emulated");
+        sweep(nk(), `native emulated (${isa})`);
+      });
+    }
   });
 });

@@ -1,9 +1,11 @@
-// The bf16 transition product of `model.transition_dtype: bf16`: C (M×N) += bf16(X) (M×K) · bf16(W)ᵀ,
+// The bf16 transition products of `model.transition_dtype: bf16`: C (M×N) += bf16(X) (M×K) · bf16(W)ᵀ,
 // W (N×K), both operands rounded to bfloat16 (round to nearest even, subnormals flushed to zero as the
 // AVX512-BF16 instructions do), products exact in float32, sums in float32. W is packed once per
-// forward (pack_bf16) and reused at every step. Where the CPU has AVX512-BF16 and the GEMM runs its
-// avx512 kernels, vdpbf16ps does the dot products; otherwise the same rounded operands go through the
-// float32 GEMM (same products, float32 sums in another order). Not here: argument validation (addon.cc).
+// forward (pack_bf16: A′ for the step, A′ᵀ for its backward) and reused at every step; the gradient
+// dA = bf16(G)ᵀ·bf16(Θ) over all steps' rows is matmul_bf16_tn. Where the CPU has AVX512-BF16 and the
+// GEMM runs its avx512 kernels, vdpbf16ps does the dot products; otherwise the same rounded operands go
+// through the float32 GEMM (same products, float32 sums in another order). Not here: argument
+// validation (addon.cc).
 #pragma once
 
 #include <cstdint>
@@ -31,6 +33,13 @@ void pack_bf16(const float* w, int64_t N, int64_t K, uint32_t* packed);
 
 /** C (M×N, row-major) += bf16(X) (M×K, row-major) · W′ᵀ for W′ packed by pack_bf16. */
 void matmul_bf16(const float* x, int64_t M, int64_t N, int64_t K, const uint32_t* packed, float* c);
+
+/**
+ * C (M×N, row-major) = bf16(A)ᵀ·bf16(B), A (K×M) and B (K×N) row-major: the transition's gradient
+ * dA = Σ_t g_tᵀ θ_{t−1} over all stashed rows. Pairs of rows are packed per block of K (the AVX512-BF16
+ * path) or rounded and sent through the float32 GEMM (the emulation); float32 sums either way.
+ */
+void matmul_bf16_tn(const float* a, const float* b, int64_t M, int64_t N, int64_t K, float* c);
 
 /** The path matmul_bf16 takes now: "avx512bf16" or "emulated". */
 const char* bf16_path();

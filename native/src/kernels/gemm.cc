@@ -7,7 +7,8 @@
 // then C is cut into tiles (up to MC rows × a few NR-column panels) that the pool's threads claim
 // dynamically, which balances the load when another process takes part of a core. Packing everything
 // up front keeps each thread from repacking A or B per tile; when K is large (the dA product over all
-// N·T rows), K is walked in super-blocks so the packed copies stay within kPackFloats.
+// N·T rows), K is walked in super-blocks so the packed copies stay within kPackFloats, and operands whose
+// rows of K are contiguous (Aᵀ, plain B) are packed row by row so that they stream in order.
 // Single-row and single-column products skip packing (row dots or scaled-row sums over the unpacked
 // operand: the batch-1 rollout reads the matrix once per step), and so does A·Bᵀ with few rows (dot
 // tiles: transposing B into panels would cost as much as the product), and A·B with few rows reads B
@@ -121,6 +122,23 @@ struct PackJob {
   int w;
   float* dst;
   int64_t panels() const { return (rows + w - 1) / w; }
+  /**
+   * Rows q ∈ [q0, q1) of the super-block [k0, k0 + kk) when each k is contiguous along the rows (rs = 1):
+   * source row k0 + q copied in order into every panel, so that the source streams through the cache.
+   */
+  void rowsAt(int64_t k0, int64_t kk, int64_t q0, int64_t q1) const {
+    const int64_t np = panels(), rowsPad = np * w;
+    for (int64_t q = q0; q < q1; q++) {
+      const int64_t kb = q / KC * KC, kcb = std::min(KC, kk - kb);
+      const float* s = src + (k0 + q) * ks;
+      float* d = dst + kb * rowsPad + (q - kb) * w;
+      for (int64_t p = 0; p < np; p++, s += w, d += kcb * w) {
+        const int64_t n = std::min<int64_t>(w, rows - p * w);
+        std::memcpy(d, s, size_t(n) * sizeof(float));
+        if (n < w) std::memset(d + n, 0, size_t(w - n) * sizeof(float));
+      }
+    }
+  }
   void panel(int64_t p, int64_t k0, int64_t kk) const {
     const int64_t rowsPad = panels() * w;
     for (int64_t kb = 0; kb < kk; kb += KC) {
@@ -131,8 +149,20 @@ struct PackJob {
   }
 };
 
-/** Packs the panels of one or two operands over [k0, k0 + kk), in parallel over panels. */
+/**
+ * Packs the panels of one or two operands over [k0, k0 + kk): in parallel over source rows when every k
+ * is contiguous along the panel rows (op(A) transposed, B plain: the dA product Gᵀ·Θ over all N·T rows
+ * reads its operands in order), else in parallel over panels.
+ */
 void pack(const PackJob* a, const PackJob* b, int64_t k0, int64_t kk) {
+  if ((a == nullptr || a->rs == 1) && (b == nullptr || b->rs == 1)) {
+    const int64_t width = (a != nullptr ? a->rows : 0) + (b != nullptr ? b->rows : 0);
+    parallel_for(kk, width, [=](int64_t q0, int64_t q1) {
+      if (a != nullptr) a->rowsAt(k0, kk, q0, q1);
+      if (b != nullptr) b->rowsAt(k0, kk, q0, q1);
+    });
+    return;
+  }
   const int64_t na = a != nullptr ? a->panels() : 0, nb = b != nullptr ? b->panels() : 0;
   const int64_t w = a != nullptr ? a->w : b->w;
   parallel_for(na + nb, kk * w, [=](int64_t p0, int64_t p1) {

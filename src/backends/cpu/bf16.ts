@@ -38,8 +38,11 @@ export function roundBf16Into(src: FloatArray, dst: FloatArray, n: number): void
   }
 }
 
-/** Rounded x, reused across calls (grown when needed). */
+/** Rounded operands, reused across calls (grown when needed). */
 let scratch64 = new Float64Array(0);
+let scratchB64 = new Float64Array(0);
+/** Rows of K per block of matmulBf16TNCpu (its rounded copies stay small when K = T·N is large). */
+const TN_ROWS = 256;
 
 export function bf16PackedLengthCpu(N: number, K: number): number {
   return N * K;
@@ -62,4 +65,25 @@ export function matmulBf16Cpu(
   if (scratch64.length < M * K) scratch64 = new Float64Array(M * K);
   for (let i = 0; i < M * K; i++) scratch64[i] = roundBf16(x[i]!);
   gemm(false, true, M, N, K, 1, scratch64, 0, K, packed, 0, K, 1, out, 0, N);
+}
+
+/** out (M, N) = bf16(a)ᵀ (a: K, M) · bf16(b) (K, N), over blocks of TN_ROWS rows of K. */
+export function matmulBf16TNCpu(
+  a: FloatArray,
+  b: FloatArray,
+  out: FloatArray,
+  M: number,
+  N: number,
+  K: number,
+): void {
+  if (K === 0) out.fill(0, 0, M * N);
+  const rows = Math.min(K, TN_ROWS);
+  if (scratch64.length < rows * M) scratch64 = new Float64Array(rows * M);
+  if (scratchB64.length < rows * N) scratchB64 = new Float64Array(rows * N);
+  for (let k0 = 0; k0 < K; k0 += TN_ROWS) {
+    const kk = Math.min(TN_ROWS, K - k0);
+    for (let i = 0; i < kk * M; i++) scratch64[i] = roundBf16(a[k0 * M + i]!);
+    for (let i = 0; i < kk * N; i++) scratchB64[i] = roundBf16(b[k0 * N + i]!);
+    gemm(true, false, M, N, kk, 1, scratch64, 0, M, scratchB64, 0, N, k0 > 0 ? 1 : 0, out, 0, N);
+  }
 }

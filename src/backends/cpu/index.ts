@@ -2,7 +2,7 @@
 // in any browser and serves as the executable reference for the other backends.
 
 import type { Kernels } from "../kernels.js";
-import { bf16PackedLengthCpu, matmulBf16Cpu, packBf16Cpu } from "./bf16.js";
+import { bf16PackedLengthCpu, matmulBf16Cpu, matmulBf16TNCpu, packBf16Cpu } from "./bf16.js";
 import { copyStridedCpu, gatherCpu, scatterAddCpu } from "./copy.js";
 import { binaryCpu, clipCpu, clipVjpCpu, unaryCpu, unaryVjpCpu, whereCpu } from "./elementwise.js";
 import { matmulCpu, matmulPackedCpu, packedLengthCpu, packMatrixCpu } from "./gemm.js";
@@ -31,6 +31,7 @@ export const cpuKernels: Kernels = {
   bf16PackedLength: bf16PackedLengthCpu,
   packBf16: packBf16Cpu,
   matmulBf16: matmulBf16Cpu,
+  matmulBf16TN: matmulBf16TNCpu,
   softmaxCrossEntropy: softmaxCrossEntropyCpu,
   linearRecurrence: linearRecurrenceCpu,
   linearRecurrenceVjp: linearRecurrenceVjpCpu,

@@ -82,6 +82,7 @@ interface Addon {
   bf16PackedLength(N: number, K: number): number;
   packBf16(w: FloatArray, N: number, K: number, packed: FloatArray): void;
   matmulBf16(x: FloatArray, packed: FloatArray, out: FloatArray, M: number, N: number, K: number): void;
+  matmulBf16TN(a: FloatArray, b: FloatArray, out: FloatArray, M: number, N: number, K: number): void;
   blasMatmul?: BlasMatmul;
   unary(op: number, x: FloatArray, out: FloatArray): void;
   unaryVjp(op: number, x: FloatArray, y: FloatArray, dy: FloatArray, dx: FloatArray): void;
@@ -300,6 +301,7 @@ function wrap(
     bf16PackedLength: (N, K) => addon.bf16PackedLength(N, K),
     packBf16: (w, N, K, packed) => addon.packBf16(w, N, K, packed),
     matmulBf16: (x, packed, out, M, N, K) => addon.matmulBf16(x, packed, out, M, N, K),
+    matmulBf16TN: (a, b, out, M, N, K) => addon.matmulBf16TN(a, b, out, M, N, K),
     softmaxCrossEntropy: (logits, labels, B, C, loss, probs) =>
       addon.softmaxCrossEntropy(logits, labels, B, C, loss, probs),
     diagonalScan: (a, U, theta0, out, r) =>
@@ -361,14 +363,14 @@ export function loadNative(): NativeLoad {
     }
     const addon = r.addon;
     if (
-      typeof addon.matmulBf16 !== "function" ||
+      typeof addon.matmulBf16TN !== "function" ||
       typeof addon.matmulPacked !== "function" ||
       typeof addon.diagonalStepVjp !== "function"
     ) {
       cached = {
         ok: false,
         reason:
-          "the native addon is out of date (no matmulBf16, matmulPacked or diagonalStepVjp; run `npm run build:native`)",
+          "the native addon is out of date (no matmulBf16TN, matmulPacked or diagonalStepVjp; run `npm run build:native`)",
       };
       return cached;
     }
