@@ -104,9 +104,9 @@ export function registerEval(program: Command): void {
         data = held;
       }
       const context = o.context ?? ck.config.inference_start;
-      if (context !== null && context >= data.seqLength)
+      if (context !== null && context > data.seqLength)
         throw new WarpError(
-          `${o.context !== undefined ? "--context" : "the model's inference_start"} ${context} is not shorter than the sequences (T = ${data.seqLength}${o.data ? ` in ${o.data}` : ""})`,
+          `${o.context !== undefined ? "--context" : "the model's inference_start"} ${context} is longer than the sequences (T = ${data.seqLength}${o.data ? ` in ${o.data}` : ""})`,
         );
       const image = run !== null && imageSide(run, data.seqLength) !== null;
       const metrics = evaluate(ck.model, ck.params, data, { context, batchSize: 256, stats, image });

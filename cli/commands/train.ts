@@ -320,7 +320,11 @@ function resumeState(
   };
 }
 
-/** Refuses a context (training.inference_start) that leaves no step of a split to predict. */
+/**
+ * Refuses a context (training.inference_start) longer than a split's sequences. A context of exactly T
+ * feeds the truth at every step (the authors' Lotka–Volterra config: inference_start 256 with T = 256),
+ * and the metrics then score every step.
+ */
 function checkContext(run: RunConfig, data: Splits): void {
   const L = run.training.inference_start;
   if (L === null) return;
@@ -329,9 +333,9 @@ function checkContext(run: RunConfig, data: Splits): void {
     ["val", data.val],
     ["test", data.test],
   ] as const) {
-    if (ds && L >= ds.seqLength)
+    if (ds && L > ds.seqLength)
       throw new WarpError(
-        `training.inference_start = ${L} is not shorter than the ${name} sequences (T = ${ds.seqLength})`,
+        `training.inference_start = ${L} is longer than the ${name} sequences (T = ${ds.seqLength})`,
       );
   }
 }

@@ -88,9 +88,9 @@ const START_CASES: Case[] = [
     stderr: /^warp: model too large: .*model\.root_width_size 100000/,
   },
   {
-    name: "a context as long as the sequences",
-    args: ["train", "--set", "training.inference_start=16"],
-    stderr: /^warp: training\.inference_start = 16 is not shorter than the train sequences \(T = 16\)/,
+    name: "a context longer than the sequences",
+    args: ["train", "--set", "training.inference_start=17"],
+    stderr: /^warp: training\.inference_start = 17 is longer than the train sequences \(T = 16\)/,
   },
   { name: "a config file that does not exist", args: ["train", "nosuch.yaml"], stderr: /nosuch\.yaml/ },
   {
@@ -310,6 +310,15 @@ describe("a run folder's checkpoints and metrics survive every refused resume", 
     assert.ok(!existsSync(join(run, ".warp-lock")), "the lock is released at the end");
   });
 
+  it("trains with a context of the whole sequence (the authors' Lotka–Volterra config: inference_start = T)", () => {
+    const r = warp(
+      ["train", ...QUICK, "--set", "training.nb_epochs=1", "--set", "training.inference_start=16"],
+      cwd,
+    );
+    assert.equal(r.status, 0, r.stderr);
+    assert.match(r.stdout, /final metrics on the test split/);
+  });
+
   it("eval and info take a run folder or a checkpoint inside it", () => {
     for (const target of ["run", "run/checkpoints/best.safetensors"]) {
       const e = warp(["eval", target, "--json"], cwd);
@@ -319,9 +328,13 @@ describe("a run folder's checkpoints and metrics survive every refused resume", 
       assert.equal(i.status, 0, i.stderr);
       assert.match(i.stdout, /checkpoint: run\/checkpoints\/best\.safetensors/);
     }
-    const long = warp(["eval", "run", "--context", "16"], cwd);
+    // a context of T feeds the truth at every step and scores every step; past T is refused
+    const whole = warp(["eval", "run", "--context", "16", "--json"], cwd);
+    assert.equal(whole.status, 0, whole.stderr);
+    assert.ok(Number.isFinite((JSON.parse(whole.stdout) as { mse: number }).mse));
+    const long = warp(["eval", "run", "--context", "17"], cwd);
     assert.equal(long.status, 1);
-    assert.match(long.stderr, /--context 16 is not shorter than the sequences \(T = 16\)/);
+    assert.match(long.stderr, /--context 17 is longer than the sequences \(T = 16\)/);
     writeFileSync(join(cwd, "wide.npy"), seqs(2, 16, 3));
     const wide = warp(["eval", "run", "--data", "wide.npy"], cwd);
     assert.equal(wide.status, 1);
