@@ -215,17 +215,19 @@ void backwardRange(const Layout& lay, const float* theta, const float* x, const 
 
 template <class Act>
 void forward(const Layout& lay, const float* theta, const float* x, float* out, float* hidden, int64_t M) {
-  // One unit is a sample: P multiply-adds in double (plus H activations), about 8 element-operations each
-  // (measured: a split pays off from M ≈ 100 samples at Dθ = 1298, the autoregressive step's batch).
-  parallel_for(M, 8 * lay.P, [&](int64_t b, int64_t e) { forwardRange<Act>(lay, theta, x, out, hidden, b, e); });
+  // One unit is a sample: P multiply-adds (plus H activations), costed as one element-operation each: a
+  // split from M ≈ 800 samples at Dθ = 1298. The autoregressive rollout's per-step batches (M = 128) stay
+  // on one thread: measured on the idle 2-core VM, the diagonal mnist-ar step took 305–341 ms so against
+  // 366–500 ms with the split from ~100 samples (BENCHMARKS.md).
+  parallel_for(M, lay.P, [&](int64_t b, int64_t e) { forwardRange<Act>(lay, theta, x, out, hidden, b, e); });
 }
 
 template <class Act>
 void backward(const Layout& lay, const float* theta, const float* x, const float* hidden, const float* dOut,
               float* dTheta, float* dX, int64_t M) {
   const bool prefetch = M * lay.P * int64_t(sizeof(float)) > kStreamBytes;
-  // One unit is a sample: a dW write and a Wᵀg multiply-add per weight (costed as in the forward).
-  parallel_for(M, 16 * lay.P, [&](int64_t b, int64_t e) {
+  // One unit is a sample: a dW write and a Wᵀg multiply-add per weight, 2 element-operations.
+  parallel_for(M, 2 * lay.P, [&](int64_t b, int64_t e) {
     backwardRange<Act>(lay, theta, x, hidden, dOut, dTheta, dX, prefetch, b, e);
   });
 }
