@@ -12,7 +12,7 @@
 
 import { needsGrad, record } from "../autograd/tape.js";
 import type { ArRolloutConfig, ArRolloutSaved, Vjp } from "../autograd/types.js";
-import type { FloatArray } from "../backends/kernels.js";
+import type { FloatArray, Kernels } from "../backends/kernels.js";
 import { kernelsFor } from "../backends/registry.js";
 import { empty, type Tensor, zeros } from "../tensor/tensor.js";
 import { assert, fmtShape } from "../util/assert.js";
@@ -132,13 +132,8 @@ export function arRollout(inp: ArRolloutInputs, cfg: ArRolloutConfig): Tensor {
   // A dense A is the right operand of two products per step: packed once for the rollout (a batch of
   // one row stays on the GEMM's vector path, which reads A in place).
   if (cfg.transition === "dense" && N >= PACK_MIN_ROWS) {
-    const pack = (src: Tensor, trans: boolean) => {
-      const t = empty([k.packedLength(P, P)], dt);
-      k.packMatrix(src.data as FloatArray, P, P, trans, t.data as FloatArray);
-      return t;
-    };
-    if (!saved.bf16) saved.packedForward = pack(A, true);
-    if (train && !saved.bf16) saved.packedBackward = pack(A, false);
+    if (!saved.bf16) saved.packedForward = packed(k, A, P, P, true);
+    if (train && !saved.bf16) saved.packedBackward = packed(k, A, P, P, false);
   }
   const y = empty([N, T, W], dt);
   const S = saved.states.data as FloatArray;
@@ -152,6 +147,10 @@ export function arRollout(inp: ArRolloutInputs, cfg: ArRolloutConfig): Tensor {
     cfg.transition === "dense" || cfg.transition === "block" ? null : (empty([N, P], dt).data as FloatArray);
   // block: θ_{t−1} and its product with the blocks in the (nb, N, k) layout of one batched GEMM
   const blocks = cfg.transition === "block" ? new BlockStep(k, A, N, P) : null;
+  // Uᵀ and Vᵀ (r, P) copied once: θ_t += z_t Uᵀ as a plain (N, r)·(r, P) product, and z_t = θ_{t−1} V as
+  // row dots against Vᵀ's rows (no re-layout of either operand at every step)
+  const Ut = lowRank ? transposed(k, inp.U!) : null;
+  const Vt = lowRank ? transposed(k, inp.V!) : null;
   const xHat = new Float64Array(N * D);
   const prev = new Float64Array(N * D);
   const head = new Head(cfg, N, D, dt, inp.dtanh ?? null);
@@ -225,20 +224,20 @@ export function arRollout(inp: ArRolloutInputs, cfg: ArRolloutConfig): Tensor {
       });
       if (lowRank) {
         const zt = (saved.z!.data as FloatArray).subarray(s * N * r, (s + 1) * N * r);
-        k.matmul(thPrev, inp.V!.data as FloatArray, zt, {
+        k.matmul(thPrev, Vt!.data as FloatArray, zt, {
           ...gemm,
           M: N,
           N: r,
           K: P,
-          transB: false,
+          transB: true,
           accumulate: false,
         });
-        k.matmul(zt, inp.U!.data as FloatArray, th, {
+        k.matmul(zt, Ut!.data as FloatArray, th, {
           ...gemm,
           M: N,
           N: P,
           K: r,
-          transB: true,
+          transB: false,
           accumulate: true,
         });
       }
@@ -260,6 +259,8 @@ export function arRollout(inp: ArRolloutInputs, cfg: ArRolloutConfig): Tensor {
     prev.set(xHat);
   }
   blocks?.dispose();
+  Ut?.dispose();
+  Vt?.dispose();
   if (!train) {
     for (const b of [
       saved.states,
@@ -328,6 +329,9 @@ export const arRolloutVjp: Vjp<"arRollout"> = (dOut, { inputs, attrs: { cfg, con
   const w = lowRank ? buf([N, r]) : null;
   const dU = lowRank ? zeros([P, r], dt) : null;
   const dV = lowRank ? zeros([P, r], dt) : null;
+  // w = g U and carry += w Vᵀ against Uᵀ and Vᵀ, as in the forward
+  const Ut = lowRank ? transposed(k, U!) : null;
+  const Vt = lowRank ? transposed(k, V!) : null;
   const clipBound = dt === "float32" ? Math.fround(cfg.clip) : cfg.clip;
   // The fed-back value: x̂_t feeds c_t (where not forced) and p_{t+1}; x̂_t = m_{t−1} + ε_t s_{t−1}.
   const feedBack = (t: number) => {
@@ -462,8 +466,8 @@ export const arRolloutVjp: Vjp<"arRollout"> = (dOut, { inputs, attrs: { cfg, con
           tB: boolean,
           acc: boolean,
         ) => k.matmul(a, b, out, { ...gemm, M, N: Nn, K, transA: tA, transB: tB, accumulate: acc });
-        mm(g, U!.data as FloatArray, wv, N, r, P, false, false, false);
-        mm(wv, V!.data as FloatArray, carry, N, P, r, false, true, true);
+        mm(g, Ut!.data as FloatArray, wv, N, r, P, false, true, false);
+        mm(wv, Vt!.data as FloatArray, carry, N, P, r, false, false, true);
         mm(g, zt, dU!.data as FloatArray, P, r, N, true, false, true);
         mm(thPrev, wv, dV!.data as FloatArray, P, r, N, true, false, true);
       }
@@ -500,6 +504,8 @@ export const arRolloutVjp: Vjp<"arRollout"> = (dOut, { inputs, attrs: { cfg, con
   for (const t of [...scratch, G, ...(daStep ? [daStep] : []), ...(w ? [w] : [])]) t.dispose();
   blockStep?.dispose();
   dAPart?.dispose();
+  Vt?.dispose();
+  Ut?.dispose();
   saved.packedBackward?.dispose();
   saved.packedBackward = null;
   const grads: (Tensor | null)[] = [dTheta0, dAOut, dB];
@@ -507,6 +513,21 @@ export const arRolloutVjp: Vjp<"arRollout"> = (dOut, { inputs, attrs: { cfg, con
   if (cfg.final === "dtanh") grads.push(tensorFrom(head.dtanhGrad, dt));
   return grads;
 };
+
+/** op(m) (K×N: m stored K×N, or N×K when trans) packed for the backend's matmulPacked. */
+function packed(k: Kernels, m: Tensor, K: number, N: number, trans: boolean): Tensor {
+  const t = empty([k.packedLength(K, N)], m.dtype);
+  k.packMatrix(m.data as FloatArray, K, N, trans, t.data as FloatArray);
+  return t;
+}
+
+/** Mᵀ (c, R) of a matrix M (R, c), as a new tensor. */
+function transposed(k: Kernels, m: Tensor): Tensor {
+  const [R, c] = m.shape as [number, number];
+  const t = empty([c, R], m.dtype);
+  k.copyStrided(m.data, 0, [1, c], t.data, 0, [R, 1], [c, R], false);
+  return t;
+}
 
 function tensorFrom(v: number[], dt: Tensor["dtype"]): Tensor {
   const t = empty([v.length], dt);
