@@ -18,6 +18,7 @@ import { empty, type Tensor, zeros } from "../tensor/tensor.js";
 import { assert, fmtShape } from "../util/assert.js";
 import { checkFloat } from "./elementwise.js";
 import { bf16Transition } from "./linear-step.js";
+import { gemmInto, transposedCopy } from "./matmul.js";
 import { rootParamCount } from "./root-mlp.js";
 import { blockLayout } from "./scan.js";
 
@@ -149,8 +150,8 @@ export function arRollout(inp: ArRolloutInputs, cfg: ArRolloutConfig): Tensor {
   const blocks = cfg.transition === "block" ? new BlockStep(k, A, N, P) : null;
   // Uᵀ and Vᵀ (r, P) copied once: θ_t += z_t Uᵀ as a plain (N, r)·(r, P) product, and z_t = θ_{t−1} V as
   // row dots against Vᵀ's rows (no re-layout of either operand at every step)
-  const Ut = lowRank ? transposed(k, inp.U!) : null;
-  const Vt = lowRank ? transposed(k, inp.V!) : null;
+  const Ut = lowRank ? transposedCopy(k, inp.U!) : null;
+  const Vt = lowRank ? transposedCopy(k, inp.V!) : null;
   const xHat = new Float64Array(N * D);
   const prev = new Float64Array(N * D);
   const head = new Head(cfg, N, D, dt, inp.dtanh ?? null);
@@ -159,7 +160,6 @@ export function arRollout(inp: ArRolloutInputs, cfg: ArRolloutConfig): Tensor {
   const rnd = dt === "float32" ? Math.fround : (v: number) => v;
   S.set(theta0.data as FloatArray);
   for (let n = 0; n < N; n++) for (let d = 0; d < D; d++) prev[n * D + d] = X[n * T * D + d]!;
-  const gemm = { batch: 1, strideA: 0, strideB: 0, transA: false };
   for (let t = 0; t < T; t++) {
     const s = train ? t : 0;
     const cur = train ? t : t % 2;
@@ -188,14 +188,7 @@ export function arRollout(inp: ArRolloutInputs, cfg: ArRolloutConfig): Tensor {
       if (cfg.prevInput) for (let d = 0; d < D; d++) rootIn[row + F + d] = prev[n * D + d]!;
     }
     // θ_t = clip(A θ_{t−1} + B inc_t)
-    k.matmul(inc, B.data as FloatArray, u ?? th, {
-      ...gemm,
-      M: N,
-      N: P,
-      K: Din,
-      transB: true,
-      accumulate: false,
-    });
+    gemmInto(k, inc, B.data as FloatArray, u ?? th, N, P, Din, { transB: true });
     if (cfg.transition === "dense") {
       if (saved.bf16) {
         k.binary("add", thPrev, [1], th, [1], th, [NP]);
@@ -203,14 +196,7 @@ export function arRollout(inp: ArRolloutInputs, cfg: ArRolloutConfig): Tensor {
       } else if (saved.packedForward) {
         k.matmulPacked(thPrev, saved.packedForward.data as FloatArray, th, N, P, P, false, true);
       } else {
-        k.matmul(thPrev, A.data as FloatArray, th, {
-          ...gemm,
-          M: N,
-          N: P,
-          K: P,
-          transB: true,
-          accumulate: true,
-        });
+        gemmInto(k, thPrev, A.data as FloatArray, th, N, P, P, { transB: true, accumulate: true });
       }
     } else if (blocks) {
       blocks.forward(thPrev, th);
@@ -224,22 +210,8 @@ export function arRollout(inp: ArRolloutInputs, cfg: ArRolloutConfig): Tensor {
       });
       if (lowRank) {
         const zt = (saved.z!.data as FloatArray).subarray(s * N * r, (s + 1) * N * r);
-        k.matmul(thPrev, Vt!.data as FloatArray, zt, {
-          ...gemm,
-          M: N,
-          N: r,
-          K: P,
-          transB: true,
-          accumulate: false,
-        });
-        k.matmul(zt, Ut!.data as FloatArray, th, {
-          ...gemm,
-          M: N,
-          N: P,
-          K: r,
-          transB: false,
-          accumulate: true,
-        });
+        gemmInto(k, thPrev, Vt!.data as FloatArray, zt, N, r, P, { transB: true });
+        gemmInto(k, zt, Ut!.data as FloatArray, th, N, P, r, { accumulate: true });
       }
     }
     if (cfg.clip > 0 && cfg.transition !== "diagonal") k.clip(th, -cfg.clip, cfg.clip, th);
@@ -314,7 +286,6 @@ export const arRolloutVjp: Vjp<"arRollout"> = (dOut, { inputs, attrs: { cfg, con
   const dataOff = cfg.timeColumn === "first" ? 1 : 0;
   const fb = new Float64Array(N * W);
   const dPrevNext = new Float64Array(N * D);
-  const gemm = { batch: 1, strideA: 0, strideB: 0 };
   const blockStep = cfg.transition === "block" ? new BlockStep(k, A, N, P) : null;
   // dense: dA = Σ g_tᵀ θ_{t−1} as one GEMM per chunk of steps
   const chunk = Math.max(1, Math.floor(DA_CHUNK_ROWS / N));
@@ -330,8 +301,8 @@ export const arRolloutVjp: Vjp<"arRollout"> = (dOut, { inputs, attrs: { cfg, con
   const dU = lowRank ? zeros([P, r], dt) : null;
   const dV = lowRank ? zeros([P, r], dt) : null;
   // w = g U and carry += w Vᵀ against Uᵀ and Vᵀ, as in the forward
-  const Ut = lowRank ? transposed(k, U!) : null;
-  const Vt = lowRank ? transposed(k, V!) : null;
+  const Ut = lowRank ? transposedCopy(k, U!) : null;
+  const Vt = lowRank ? transposedCopy(k, V!) : null;
   const clipBound = dt === "float32" ? Math.fround(cfg.clip) : cfg.clip;
   // The fed-back value: x̂_t feeds c_t (where not forced) and p_{t+1}; x̂_t = m_{t−1} + ε_t s_{t−1}.
   const feedBack = (t: number) => {
@@ -409,15 +380,7 @@ export const arRolloutVjp: Vjp<"arRollout"> = (dOut, { inputs, attrs: { cfg, con
       } else if (saved.packedBackward) {
         k.matmulPacked(g, saved.packedBackward.data as FloatArray, carry, N, P, P, false, false);
       } else {
-        k.matmul(g, A.data as FloatArray, carry, {
-          ...gemm,
-          M: N,
-          N: P,
-          K: P,
-          transA: false,
-          transB: false,
-          accumulate: false,
-        });
+        gemmInto(k, g, A.data as FloatArray, carry, N, P, P);
       }
       if (dA && t === c0) {
         // dA (+)= gᵀ θ_{t−1} over the chunk; bf16 rounds both (matmulBf16TN, which does not accumulate)
@@ -430,15 +393,7 @@ export const arRolloutVjp: Vjp<"arRollout"> = (dOut, { inputs, attrs: { cfg, con
           k.matmulBf16TN(gc, sc, o, P, P, len * N);
           if (!first) k.binary("add", dAv, [P, 1], o, [P, 1], dAv, [P, P]);
         } else {
-          k.matmul(gc, sc, dAv, {
-            ...gemm,
-            M: P,
-            N: P,
-            K: len * N,
-            transA: true,
-            transB: false,
-            accumulate: !first,
-          });
+          gemmInto(k, gc, sc, dAv, P, P, len * N, { transA: true, accumulate: !first });
         }
       }
     } else {
@@ -455,41 +410,14 @@ export const arRolloutVjp: Vjp<"arRollout"> = (dOut, { inputs, attrs: { cfg, con
       if (lowRank) {
         const wv = w!.data as FloatArray;
         const zt = (saved.z!.data as FloatArray).subarray(t * N * r, (t + 1) * N * r);
-        const mm = (
-          a: FloatArray,
-          b: FloatArray,
-          out: FloatArray,
-          M: number,
-          Nn: number,
-          K: number,
-          tA: boolean,
-          tB: boolean,
-          acc: boolean,
-        ) => k.matmul(a, b, out, { ...gemm, M, N: Nn, K, transA: tA, transB: tB, accumulate: acc });
-        mm(g, Ut!.data as FloatArray, wv, N, r, P, false, true, false);
-        mm(wv, Vt!.data as FloatArray, carry, N, P, r, false, false, true);
-        mm(g, zt, dU!.data as FloatArray, P, r, N, true, false, true);
-        mm(thPrev, wv, dV!.data as FloatArray, P, r, N, true, false, true);
+        gemmInto(k, g, Ut!.data as FloatArray, wv, N, r, P, { transB: true });
+        gemmInto(k, wv, Vt!.data as FloatArray, carry, N, P, r, { accumulate: true });
+        gemmInto(k, g, zt, dU!.data as FloatArray, P, r, N, { transA: true, accumulate: true });
+        gemmInto(k, thPrev, wv, dV!.data as FloatArray, P, r, N, { transA: true, accumulate: true });
       }
     }
-    k.matmul(g, inc, dB.data as FloatArray, {
-      ...gemm,
-      M: P,
-      N: Din,
-      K: N,
-      transA: true,
-      transB: false,
-      accumulate: true,
-    });
-    k.matmul(g, B.data as FloatArray, dInc, {
-      ...gemm,
-      M: N,
-      N: Din,
-      K: P,
-      transA: false,
-      transB: false,
-      accumulate: false,
-    });
+    gemmInto(k, g, inc, dB.data as FloatArray, P, Din, N, { transA: true, accumulate: true });
+    gemmInto(k, g, B.data as FloatArray, dInc, N, Din, P);
     feedBack(t);
   }
   const dTheta0 = empty([N, P], dt);
@@ -518,14 +446,6 @@ export const arRolloutVjp: Vjp<"arRollout"> = (dOut, { inputs, attrs: { cfg, con
 function packed(k: Kernels, m: Tensor, K: number, N: number, trans: boolean): Tensor {
   const t = empty([k.packedLength(K, N)], m.dtype);
   k.packMatrix(m.data as FloatArray, K, N, trans, t.data as FloatArray);
-  return t;
-}
-
-/** Mᵀ (c, R) of a matrix M (R, c), as a new tensor. */
-function transposed(k: Kernels, m: Tensor): Tensor {
-  const [R, c] = m.shape as [number, number];
-  const t = empty([c, R], m.dtype);
-  k.copyStrided(m.data, 0, [1, c], t.data, 0, [R, 1], [c, R], false);
   return t;
 }
 

@@ -19,6 +19,7 @@ import { kernelsFor } from "../backends/registry.js";
 import { empty, type Tensor, zeros } from "../tensor/tensor.js";
 import { assert, fmtShape } from "../util/assert.js";
 import { checkFloat } from "./elementwise.js";
+import { gemmInto } from "./matmul.js";
 
 /**
  * Buffers for the deferred dA of up to T steps of an (N, P) recurrence. They are tensors, so an enclosing
@@ -92,17 +93,7 @@ export function transitionGrad(
   const o = out.data as FloatArray;
   if (bf16) k.matmulBf16TN(g, theta, o, P, P, K);
   else {
-    k.matmul(g, theta, o, {
-      batch: 1,
-      M: P,
-      N: P,
-      K,
-      transA: true,
-      transB: false,
-      strideA: 0,
-      strideB: 0,
-      accumulate: false,
-    });
+    gemmInto(k, g, theta, o, P, P, K, { transA: true });
   }
 }
 
@@ -175,15 +166,8 @@ export function linearStep(thetaPrev: Tensor, A: Tensor, u: Tensor, options: Lin
     k.matmulBf16(thetaPrev.data as FloatArray, bf16.packed.data as FloatArray, o, N, P, P);
   } else {
     o.set(u.data);
-    k.matmul(thetaPrev.data as FloatArray, A.data as FloatArray, o, {
-      batch: 1,
-      M: N,
-      N: P,
-      K: P,
-      transA: false,
+    gemmInto(k, thetaPrev.data as FloatArray, A.data as FloatArray, o, N, P, P, {
       transB: true,
-      strideA: 0,
-      strideB: 0,
       accumulate: true,
     });
   }
@@ -228,17 +212,7 @@ export const linearStepVjp: Vjp<"linearStep"> = (
       d.set(g.data);
       k.matmulBf16(g.data as FloatArray, bf16.packedT.data as FloatArray, d, N, P, P);
     } else {
-      k.matmul(g.data as FloatArray, A!.data as FloatArray, d, {
-        batch: 1,
-        M: N,
-        N: P,
-        K: P,
-        transA: false,
-        transB: false,
-        strideA: 0,
-        strideB: 0,
-        accumulate: false,
-      });
+      gemmInto(k, g.data as FloatArray, A!.data as FloatArray, d, N, P, P);
     }
   }
   let dA: Tensor | null = null;

@@ -4,7 +4,7 @@
 
 import { record } from "../autograd/tape.js";
 import type { Vjp } from "../autograd/types.js";
-import type { FloatArray } from "../backends/kernels.js";
+import type { FloatArray, Kernels } from "../backends/kernels.js";
 import { kernelsFor } from "../backends/registry.js";
 import { sameShape, sizeOf } from "../tensor/shape.js";
 import { empty, type Tensor } from "../tensor/tensor.js";
@@ -97,3 +97,39 @@ export const matmulVjp: Vjp<"matmul"> = (dC, { inputs: [a, b], attrs: { transA, 
   }
   return [sumTo(dA, A.shape), sumTo(dB, B.shape)];
 };
+
+/** Transposes and accumulation of `gemmInto`: op(a) = aᵀ with transA, op(b) = bᵀ with transB. */
+export interface GemmFlags {
+  transA?: boolean;
+  transB?: boolean;
+  /** Add into `out` instead of overwriting it. */
+  accumulate?: boolean;
+}
+
+/**
+ * out (M×N) (+)= op(a) (M×K) · op(b) (K×N) on raw buffers, no tape: one product of a loop that keeps its
+ * own arrays (the fused rollout's and the scans' steps).
+ */
+export function gemmInto(
+  k: Kernels,
+  a: FloatArray,
+  b: FloatArray,
+  out: FloatArray,
+  M: number,
+  N: number,
+  K: number,
+  { transA = false, transB = false, accumulate = false }: GemmFlags = {},
+): void {
+  k.matmul(a, b, out, { batch: 1, M, N, K, transA, transB, strideA: 0, strideB: 0, accumulate });
+}
+
+/**
+ * mᵀ (c, R) of a matrix m (R, c), as a new tensor: a step loop's right operand laid out once, so that its
+ * products need no transposed operand at every step (a transposed B with a small K is re-laid out per call).
+ */
+export function transposedCopy(k: Kernels, m: Tensor): Tensor {
+  const [R, c] = m.shape as [number, number];
+  const t = empty([c, R], m.dtype);
+  k.copyStrided(m.data, 0, [1, c], t.data, 0, [R, 1], [c, R], false);
+  return t;
+}

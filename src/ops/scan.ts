@@ -13,7 +13,7 @@ import { kernelsFor } from "../backends/registry.js";
 import { empty, type Tensor, zeros } from "../tensor/tensor.js";
 import { assert, fmtShape } from "../util/assert.js";
 import { add, checkFloat, clip as clipOp, mul } from "./elementwise.js";
-import { matmul } from "./matmul.js";
+import { gemmInto, matmul, transposedCopy } from "./matmul.js";
 import { concat, reshape, slice, stack, transpose } from "./shape.js";
 
 export interface ScanOptions {
@@ -174,15 +174,8 @@ export function diagonalStep(
   if (lowRank) {
     const r = lowRank.U.shape[1]!;
     z = empty([N, r], a.dtype);
-    const gemm = { batch: 1, M: N, N: r, K: P, transA: false, transB: false, strideA: 0, strideB: 0 };
-    k.matmul(th as FloatArray, lowRank.V.data as FloatArray, z.data as FloatArray, {
-      ...gemm,
-      accumulate: false,
-    });
-    k.matmul(z.data as FloatArray, lowRank.U.data as FloatArray, o, {
-      ...gemm,
-      N: P,
-      K: r,
+    gemmInto(k, th as FloatArray, lowRank.V.data as FloatArray, z.data as FloatArray, N, r, P);
+    gemmInto(k, z.data as FloatArray, lowRank.U.data as FloatArray, o, N, P, r, {
       transB: true,
       accumulate: true,
     });
@@ -217,35 +210,15 @@ export const diagonalStepVjp: Vjp<"diagonalStep"> = (dOut, { inputs, attrs: { cl
   );
   if (!U || !V || !z) return [dTheta, da, g];
   const r = U.shape[1]!;
-  const gemm = (
-    x: Tensor,
-    y: Tensor,
-    out: FloatArray,
-    M: number,
-    Nn: number,
-    K: number,
-    tA: boolean,
-    tB: boolean,
-    acc: boolean,
-  ) =>
-    k.matmul(x.data as FloatArray, y.data as FloatArray, out, {
-      batch: 1,
-      M,
-      N: Nn,
-      K,
-      transA: tA,
-      transB: tB,
-      strideA: 0,
-      strideB: 0,
-      accumulate: acc,
-    });
   const w = empty([N, r], dt);
-  gemm(g, U, w.data as FloatArray, N, r, P, false, false, false);
-  gemm(w, V, dth, N, P, r, false, true, true);
+  gemmInto(k, g.data as FloatArray, U.data as FloatArray, w.data as FloatArray, N, r, P);
+  gemmInto(k, w.data as FloatArray, V.data as FloatArray, dth, N, P, r, { transB: true, accumulate: true });
   const dU = empty([P, r], dt);
-  gemm(g, z, dU.data as FloatArray, P, r, N, true, false, false);
+  gemmInto(k, g.data as FloatArray, z.data as FloatArray, dU.data as FloatArray, P, r, N, { transA: true });
   const dV = empty([P, r], dt);
-  gemm(thetaPrev!, w, dV.data as FloatArray, P, r, N, true, false, false);
+  gemmInto(k, thetaPrev!.data as FloatArray, w.data as FloatArray, dV.data as FloatArray, P, r, N, {
+    transA: true,
+  });
   return [dTheta, da, g, dU, dV];
 };
 
@@ -311,9 +284,9 @@ export function lowRankScan(
   swapNT(k, u.data as FloatArray, ut.data as FloatArray, N, T, P);
   S.set(theta0.data as FloatArray);
   const av = a.data as FloatArray;
-  const Uv = lowRank.U.data as FloatArray;
-  const Vv = lowRank.V.data as FloatArray;
-  const gemm = { batch: 1, transA: false, strideA: 0, strideB: 0 };
+  // z_t = θ_{t−1} V as row dots against Vᵀ, θ_t += z_t Uᵀ as a plain product: both laid out once
+  const Ut = transposedCopy(k, lowRank.U);
+  const Vt = transposedCopy(k, lowRank.V);
   for (let t = 0; t < T; t++) {
     const prev = S.subarray(t * NP, (t + 1) * NP);
     const next = S.subarray((t + 1) * NP, (t + 2) * NP);
@@ -325,11 +298,11 @@ export function lowRankScan(
       clip: 0,
       chunk: 0,
     });
-    k.matmul(prev, Vv, zt, { ...gemm, M: N, N: r, K: P, transB: false, accumulate: false });
-    k.matmul(zt, Uv, next, { ...gemm, M: N, N: P, K: r, transB: true, accumulate: true });
+    gemmInto(k, prev, Vt.data as FloatArray, zt, N, r, P, { transB: true });
+    gemmInto(k, zt, Ut.data as FloatArray, next, N, P, r, { accumulate: true });
     if (clip > 0) k.clip(next, -clip, clip, next);
   }
-  ut.dispose();
+  for (const x of [ut, Ut, Vt]) x.dispose();
   const out = empty([N, T, P], dt);
   swapNT(k, S.subarray(NP), out.data as FloatArray, T, N, P);
   return record(out, "lowRankScan", [a, lowRank.U, lowRank.V, u, theta0], { clip, states, z });
@@ -359,7 +332,8 @@ export const lowRankScanVjp: Vjp<"lowRankScan"> = (dOut, { inputs, attrs: { clip
   const dav = daStep.data as FloatArray;
   swapNT(k, dOut.data as FloatArray, dOt.data as FloatArray, N, T, P);
   const daAcc = new Float64Array(P);
-  const gemm = { batch: 1, strideA: 0, strideB: 0 };
+  const Ut = transposedCopy(k, U!); // w_t = g_t U and c += w_t Vᵀ against Uᵀ and Vᵀ, as forward
+  const Vt = transposedCopy(k, V!);
   for (let t = T - 1; t >= 0; t--) {
     const dO = (dOt.data as FloatArray).subarray(t * NP, (t + 1) * NP);
     if (t === T - 1) gv.set(dO);
@@ -377,47 +351,17 @@ export const lowRankScanVjp: Vjp<"lowRankScan"> = (dOut, { inputs, attrs: { clip
       { N, T: 1, P, clip, chunk: 0 },
     );
     for (let p = 0; p < P; p++) daAcc[p] = daAcc[p]! + dav[p]!;
-    k.matmul(g, U!.data as FloatArray, wt, {
-      ...gemm,
-      M: N,
-      N: r,
-      K: P,
-      transA: false,
-      transB: false,
-      accumulate: false,
-    });
-    k.matmul(wt, V!.data as FloatArray, cv, {
-      ...gemm,
-      M: N,
-      N: P,
-      K: r,
-      transA: false,
-      transB: true,
-      accumulate: true,
-    });
+    gemmInto(k, g, Ut.data as FloatArray, wt, N, r, P, { transB: true });
+    gemmInto(k, wt, Vt.data as FloatArray, cv, N, P, r, { accumulate: true });
   }
+  Ut.dispose();
+  Vt.dispose();
   const da = empty([P], dt);
   (da.data as FloatArray).set(daAcc);
   const dU = empty([P, r], dt);
-  k.matmul(Gv, z.data as FloatArray, dU.data as FloatArray, {
-    ...gemm,
-    M: P,
-    N: r,
-    K: T * N,
-    transA: true,
-    transB: false,
-    accumulate: false,
-  });
+  gemmInto(k, Gv, z.data as FloatArray, dU.data as FloatArray, P, r, T * N, { transA: true });
   const dV = empty([P, r], dt);
-  k.matmul(S.subarray(0, T * NP), Wv, dV.data as FloatArray, {
-    ...gemm,
-    M: P,
-    N: r,
-    K: T * N,
-    transA: true,
-    transB: false,
-    accumulate: false,
-  });
+  gemmInto(k, S.subarray(0, T * NP), Wv, dV.data as FloatArray, P, r, T * N, { transA: true });
   const du = empty([N, T, P], dt);
   swapNT(k, Gv, du.data as FloatArray, T, N, P);
   for (const x of [dOt, G, W, gin, daStep]) x.dispose();
