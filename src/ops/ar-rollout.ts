@@ -389,7 +389,8 @@ export const arRolloutVjp: Vjp<"arRollout"> = (dOut, { inputs, attrs: { cfg, con
         const [gc, sc] = [Gv.subarray(0, len * NP), S.subarray(c0 * NP, (c0 + len) * NP)];
         const dAv = dA.data as FloatArray;
         if (saved.bf16) {
-          const o = first ? dAv : ((dAPart ??= buf([P, P])).data as FloatArray);
+          if (!first && !dAPart) dAPart = buf([P, P]);
+          const o = first ? dAv : (dAPart!.data as FloatArray);
           k.matmulBf16TN(gc, sc, o, P, P, len * N);
           if (!first) k.binary("add", dAv, [P, 1], o, [P, 1], dAv, [P, P]);
         } else {
