@@ -111,7 +111,7 @@ function benchNativeVsBlas(): BenchRecord[] {
       if (bf16 && transA) {
         variants.push(() => {
           nat.setGemmIsa("avx512");
-          k.matmulBf16TN!(a, b, c, M, N, K);
+          k.matmulBf16TN!(a, b, c, M, N, K, false);
         });
       } else if (bf16) {
         const packed = new Float32Array(k.bf16PackedLength!(N, K));

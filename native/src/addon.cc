@@ -411,7 +411,7 @@ Value MatmulBf16(const CallbackInfo& info) {
   return info.Env().Undefined();
 }
 
-// matmulBf16TN(a, b, out, M, N, K): out (M×N) = bf16(a)ᵀ (a: K×M) · bf16(b) (K×N)
+// matmulBf16TN(a, b, out, M, N, K, accumulate): out (M×N) (+)= bf16(a)ᵀ (a: K×M) · bf16(b) (K×N)
 Value MatmulBf16TN(const CallbackInfo& info) {
   const auto a = f32(info, 0, "a");
   const auto b = f32(info, 1, "b");
@@ -420,7 +420,8 @@ Value MatmulBf16TN(const CallbackInfo& info) {
   need(info, "a", a.length, mul(info, K, M));
   need(info, "b", b.length, mul(info, K, N));
   need(info, "out", out.length, mul(info, M, N));
-  warp::matmul_bf16_tn(a.data, b.data, M, N, K, out.data);
+  const bool accumulate = boolean(info, 6, "accumulate");
+  warp::matmul_bf16_tn(a.data, b.data, M, N, K, out.data, accumulate);
   return info.Env().Undefined();
 }
 

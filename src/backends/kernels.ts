@@ -229,12 +229,20 @@ export interface Kernels {
    */
   matmulBf16(x: FloatArray, packed: FloatArray, out: FloatArray, M: number, N: number, K: number): void;
   /**
-   * out (M, N) = bf16(a)ᵀ · bf16(b), a (K, M), b (K, N): the bf16 transition's dA = Σ_t g_tᵀ θ_{t−1} over
-   * all stashed rows (K = T·N). Products of bfloat16 values, sums in float32 (float64 within blocks of
+   * out (M, N) (+)= bf16(a)ᵀ · bf16(b), a (K, M), b (K, N): the bf16 transition's dA = Σ_t g_tᵀ θ_{t−1}
+   * over all stashed rows (K = T·N), or accumulated over chunks of them. Products of bfloat16 values, sums in float32 (float64 within blocks of
    * rows on cpu); native runs AVX512-BF16 dot products over pairs of rows where the CPU has them, else
    * the rounded operands through the float32 GEMM.
    */
-  matmulBf16TN(a: FloatArray, b: FloatArray, out: FloatArray, M: number, N: number, K: number): void;
+  matmulBf16TN(
+    a: FloatArray,
+    b: FloatArray,
+    out: FloatArray,
+    M: number,
+    N: number,
+    K: number,
+    accumulate: boolean,
+  ): void;
   /**
    * Row-wise log-softmax cross-entropy: logits (B, C), labels (B) in [0, C).
    * loss[b] = logsumexp(logits[b]) − logits[b, labels[b]]; probs[b] = softmax(logits[b]).

@@ -294,7 +294,6 @@ export const arRolloutVjp: Vjp<"arRollout"> = (dOut, { inputs, attrs: { cfg, con
     cfg.transition === "dense" ? buf([Math.min(chunk, T), N, P]) : buf([lowRank || blockStep ? N : 0, P]);
   const Gv = G.data as FloatArray;
   const dA = A.requiresGrad ? empty(A.shape, dt) : null;
-  let dAPart: Tensor | null = null; // bf16: one chunk's dA before it is added
   const daStep = lowRank ? buf([P]) : null;
   const daAcc = new Float64Array(cfg.transition === "dense" || blockStep ? 0 : P);
   const w = lowRank ? buf([N, r]) : null;
@@ -383,19 +382,13 @@ export const arRolloutVjp: Vjp<"arRollout"> = (dOut, { inputs, attrs: { cfg, con
         gemmInto(k, g, A.data as FloatArray, carry, N, P, P);
       }
       if (dA && t === c0) {
-        // dA (+)= gᵀ θ_{t−1} over the chunk; bf16 rounds both (matmulBf16TN, which does not accumulate)
+        // dA (+)= gᵀ θ_{t−1} over the chunk; bf16 rounds both (matmulBf16TN)
         const len = Math.min(chunk, T - c0);
         const first = c0 + len === T;
         const [gc, sc] = [Gv.subarray(0, len * NP), S.subarray(c0 * NP, (c0 + len) * NP)];
         const dAv = dA.data as FloatArray;
-        if (saved.bf16) {
-          if (!first && !dAPart) dAPart = buf([P, P]);
-          const o = first ? dAv : (dAPart!.data as FloatArray);
-          k.matmulBf16TN(gc, sc, o, P, P, len * N);
-          if (!first) k.binary("add", dAv, [P, 1], o, [P, 1], dAv, [P, P]);
-        } else {
-          gemmInto(k, gc, sc, dAv, P, P, len * N, { transA: true, accumulate: !first });
-        }
+        if (saved.bf16) k.matmulBf16TN(gc, sc, dAv, P, P, len * N, !first);
+        else gemmInto(k, gc, sc, dAv, P, P, len * N, { transA: true, accumulate: !first });
       }
     } else {
       g = Gv;
@@ -432,7 +425,6 @@ export const arRolloutVjp: Vjp<"arRollout"> = (dOut, { inputs, attrs: { cfg, con
   }
   for (const t of [...scratch, G, ...(daStep ? [daStep] : []), ...(w ? [w] : [])]) t.dispose();
   blockStep?.dispose();
-  dAPart?.dispose();
   Vt?.dispose();
   Ut?.dispose();
   saved.packedBackward?.dispose();
@@ -570,7 +562,7 @@ class BlockStep {
   private readonly y: Tensor;
   private readonly z: Tensor;
   constructor(
-    private readonly k: ReturnType<typeof kernelsFor>,
+    private readonly k: Kernels,
     private readonly blocks: Tensor,
     private readonly N: number,
     private readonly P: number,

@@ -91,10 +91,8 @@ export function transitionGrad(
   const P = out.shape[0]!;
   const k = kernelsFor(dtype);
   const o = out.data as FloatArray;
-  if (bf16) k.matmulBf16TN(g, theta, o, P, P, K);
-  else {
-    gemmInto(k, g, theta, o, P, P, K, { transA: true });
-  }
+  if (bf16) k.matmulBf16TN(g, theta, o, P, P, K, false);
+  else gemmInto(k, g, theta, o, P, P, K, { transA: true });
 }
 
 /**

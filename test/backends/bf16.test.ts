@@ -50,17 +50,29 @@ function check(k: Kernels, M: number, N: number, K: number, seed: number, what: 
   }
 }
 
-/** out = bf16(a)ᵀ·bf16(b), a (K, M), b (K, N), against float64; out starts as NaN (it is overwritten). */
-function checkTN(k: Kernels, M: number, N: number, K: number, seed: number, what: string): void {
+/**
+ * out (+)= bf16(a)ᵀ·bf16(b), a (K, M), b (K, N), against float64; without `accumulate` out starts as NaN
+ * (it is overwritten), with it as values in [−1, 1] that the product adds to.
+ */
+function checkTN(
+  k: Kernels,
+  M: number,
+  N: number,
+  K: number,
+  seed: number,
+  what: string,
+  accumulate = false,
+): void {
   const a = Float64Array.from(randF32(K * M, seed), roundBf16);
   const b = Float64Array.from(randF32(K * N, seed + 1, -0.25, 0.25), roundBf16);
-  const out = new Float32Array(M * N).fill(Number.NaN);
-  k.matmulBf16TN(Float32Array.from(a), Float32Array.from(b), out, M, N, K);
+  const init = accumulate ? randF32(M * N, seed + 2) : new Float32Array(M * N).fill(Number.NaN);
+  const out = Float32Array.from(init);
+  k.matmulBf16TN(Float32Array.from(a), Float32Array.from(b), out, M, N, K, accumulate);
   // float32 sums of K products of size ≤ 0.25
   const atol = 2.4e-7 * (2 + 0.25 * K);
   for (let i = 0; i < M; i++) {
     for (let j = 0; j < N; j++) {
-      let want = 0;
+      let want = accumulate ? init[i * N + j]! : 0;
       for (let q = 0; q < K; q++) want += a[q * M + i]! * b[q * N + j]!;
       const got = out[i * N + j]!;
       if (!(Math.abs(got - want) <= atol))
@@ -78,10 +90,13 @@ function sweep(k: Kernels, what: string): void {
       for (const K of [1, 2, 3, 17, 31, 520]) {
         check(k, M, N, K, seed++, what);
         checkTN(k, M, N, K, seed++, `${what} TN`);
+        checkTN(k, M, N, K, seed++, `${what} TN accumulate`, true);
       }
   check(k, 131, 301, 1297, 999, `${what} (threaded)`);
   checkTN(k, 131, 301, 1297, 999, `${what} TN (threaded)`);
+  checkTN(k, 131, 301, 1297, 998, `${what} TN accumulate (threaded)`, true);
   checkTN(k, 7, 5, 0, 1, `${what} TN (K = 0)`);
+  checkTN(k, 7, 5, 0, 1, `${what} TN accumulate (K = 0)`, true);
 }
 
 describe("roundBf16", () => {

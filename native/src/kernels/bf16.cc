@@ -169,7 +169,7 @@ WARP_BF16 void packPairs(const float* x, int64_t K, int64_t L, int64_t k0, int64
 }
 
 /**
- * C (M×N) = bf16(A)ᵀ·bf16(B), A (K×M), B (K×N): K walked in blocks of KB pairs of rows, each packed (A in
+ * C (M×N) += bf16(A)ᵀ·bf16(B), A (K×M), B (K×N): K walked in blocks of KB pairs of rows, each packed (A in
  * MR-column panels, B in 16-column panels), then every 32-column tile of C claimed by the pool's threads
  * and run down all of A's panels (B's two panels stay in L1/L2 while A's block streams past them).
  */
@@ -178,7 +178,6 @@ void matmulTnNative(const float* a, const float* b, int64_t M, int64_t N, int64_
   const int64_t kcMax = std::min(KB, K2);
   uint32_t* ap = t_x.get<uint32_t>(aPanels * kcMax * MR);
   uint32_t* bp = t_w.get<uint32_t>(bPanels * kcMax * 16);
-  std::memset(c, 0, size_t(M * N) * sizeof(float));
   for (int64_t kb = 0; kb < K2; kb += KB) {
     const int64_t kc = std::min(KB, K2 - kb);
     parallel_for(kc, 2 * (M + N), [=](int64_t k2a, int64_t k2b) {
@@ -229,7 +228,7 @@ void matmulEmulated(const float* x, int64_t M, int64_t N, int64_t K, const uint3
 }
 
 /** The transposed product's emulation: blocks of KR rows of A and B rounded, through the float32 GEMM. */
-void matmulTnEmulated(const float* a, const float* b, int64_t M, int64_t N, int64_t K, float* c) {
+void matmulTnEmulated(const float* a, const float* b, int64_t M, int64_t N, int64_t K, float* c, bool accumulate) {
   const int64_t kr = std::min(KR, K);
   float* ar = t_x.get<float>(kr * M);
   float* br = t_w.get<float>(kr * N);
@@ -237,7 +236,7 @@ void matmulTnEmulated(const float* a, const float* b, int64_t M, int64_t N, int6
     const int64_t kk = std::min(KR, K - k0);
     roundInto(a + k0 * M, kk * M, ar);
     roundInto(b + k0 * N, kk * N, br);
-    sgemm(true, false, M, N, kk, ar, M, br, N, c, N, k0 > 0);
+    sgemm(true, false, M, N, kk, ar, M, br, N, c, N, accumulate || k0 > 0);
   }
 }
 
@@ -272,19 +271,20 @@ void matmul_bf16(const float* x, int64_t M, int64_t N, int64_t K, const uint32_t
   matmulEmulated(x, M, N, K, packed, c);
 }
 
-void matmul_bf16_tn(const float* a, const float* b, int64_t M, int64_t N, int64_t K, float* c) {
+void matmul_bf16_tn(const float* a, const float* b, int64_t M, int64_t N, int64_t K, float* c, bool accumulate) {
   if (M <= 0 || N <= 0) return;
   if (K <= 0) {
-    std::memset(c, 0, size_t(M * N) * sizeof(float));
+    if (!accumulate) std::memset(c, 0, size_t(M * N) * sizeof(float));
     return;
   }
 #ifdef WARP_BF16_X86
   if (native()) {
+    if (!accumulate) std::memset(c, 0, size_t(M * N) * sizeof(float));
     matmulTnNative(a, b, M, N, K, c);
     return;
   }
 #endif
-  matmulTnEmulated(a, b, M, N, K, c);
+  matmulTnEmulated(a, b, M, N, K, c, accumulate);
 }
 
 const char* bf16_path() { return native() ? "avx512bf16" : "emulated"; }

@@ -35,11 +35,11 @@ void pack_bf16(const float* w, int64_t N, int64_t K, uint32_t* packed);
 void matmul_bf16(const float* x, int64_t M, int64_t N, int64_t K, const uint32_t* packed, float* c);
 
 /**
- * C (M×N, row-major) = bf16(A)ᵀ·bf16(B), A (K×M) and B (K×N) row-major: the transition's gradient
- * dA = Σ_t g_tᵀ θ_{t−1} over all stashed rows. Pairs of rows are packed per block of K (the AVX512-BF16
+ * C (M×N, row-major) (+)= bf16(A)ᵀ·bf16(B), A (K×M) and B (K×N) row-major: the transition's gradient
+ * dA = Σ_t g_tᵀ θ_{t−1} over all stashed rows (or over one chunk of them, accumulated). Pairs of rows are packed per block of K (the AVX512-BF16
  * path) or rounded and sent through the float32 GEMM (the emulation); float32 sums either way.
  */
-void matmul_bf16_tn(const float* a, const float* b, int64_t M, int64_t N, int64_t K, float* c);
+void matmul_bf16_tn(const float* a, const float* b, int64_t M, int64_t N, int64_t K, float* c, bool accumulate);
 
 /** The path matmul_bf16 takes now: "avx512bf16" or "emulated". */
 const char* bf16_path();

@@ -67,7 +67,7 @@ export function matmulBf16Cpu(
   gemm(false, true, M, N, K, 1, scratch64, 0, K, packed, 0, K, 1, out, 0, N);
 }
 
-/** out (M, N) = bf16(a)ᵀ (a: K, M) · bf16(b) (K, N), over blocks of TN_ROWS rows of K. */
+/** out (M, N) (+)= bf16(a)ᵀ (a: K, M) · bf16(b) (K, N), over blocks of TN_ROWS rows of K. */
 export function matmulBf16TNCpu(
   a: FloatArray,
   b: FloatArray,
@@ -75,8 +75,9 @@ export function matmulBf16TNCpu(
   M: number,
   N: number,
   K: number,
+  accumulate: boolean,
 ): void {
-  if (K === 0) out.fill(0, 0, M * N);
+  if (K === 0 && !accumulate) out.fill(0, 0, M * N);
   const rows = Math.min(K, TN_ROWS);
   if (scratch64.length < rows * M) scratch64 = new Float64Array(rows * M);
   if (scratchB64.length < rows * N) scratchB64 = new Float64Array(rows * N);
@@ -84,6 +85,23 @@ export function matmulBf16TNCpu(
     const kk = Math.min(TN_ROWS, K - k0);
     for (let i = 0; i < kk * M; i++) scratch64[i] = roundBf16(a[k0 * M + i]!);
     for (let i = 0; i < kk * N; i++) scratchB64[i] = roundBf16(b[k0 * N + i]!);
-    gemm(true, false, M, N, kk, 1, scratch64, 0, M, scratchB64, 0, N, k0 > 0 ? 1 : 0, out, 0, N);
+    gemm(
+      true,
+      false,
+      M,
+      N,
+      kk,
+      1,
+      scratch64,
+      0,
+      M,
+      scratchB64,
+      0,
+      N,
+      accumulate || k0 > 0 ? 1 : 0,
+      out,
+      0,
+      N,
+    );
   }
 }

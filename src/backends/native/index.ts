@@ -82,7 +82,15 @@ interface Addon {
   bf16PackedLength(N: number, K: number): number;
   packBf16(w: FloatArray, N: number, K: number, packed: FloatArray): void;
   matmulBf16(x: FloatArray, packed: FloatArray, out: FloatArray, M: number, N: number, K: number): void;
-  matmulBf16TN(a: FloatArray, b: FloatArray, out: FloatArray, M: number, N: number, K: number): void;
+  matmulBf16TN(
+    a: FloatArray,
+    b: FloatArray,
+    out: FloatArray,
+    M: number,
+    N: number,
+    K: number,
+    accumulate: boolean,
+  ): void;
   blasMatmul?: BlasMatmul;
   unary(op: number, x: FloatArray, out: FloatArray): void;
   unaryVjp(op: number, x: FloatArray, y: FloatArray, dy: FloatArray, dx: FloatArray): void;
@@ -301,7 +309,7 @@ function wrap(
     bf16PackedLength: (N, K) => addon.bf16PackedLength(N, K),
     packBf16: (w, N, K, packed) => addon.packBf16(w, N, K, packed),
     matmulBf16: (x, packed, out, M, N, K) => addon.matmulBf16(x, packed, out, M, N, K),
-    matmulBf16TN: (a, b, out, M, N, K) => addon.matmulBf16TN(a, b, out, M, N, K),
+    matmulBf16TN: (a, b, out, M, N, K, accumulate) => addon.matmulBf16TN(a, b, out, M, N, K, accumulate),
     softmaxCrossEntropy: (logits, labels, B, C, loss, probs) =>
       addon.softmaxCrossEntropy(logits, labels, B, C, loss, probs),
     diagonalScan: (a, U, theta0, out, r) =>
