@@ -701,7 +701,12 @@ Napi::Array names(Napi::Env env, const char* const (&list)[N]) {
   return arr;
 }
 
+// Bumped whenever an export's arguments change, so that the loader refuses an addon built from older
+// sources (src/backends/native/index.ts NATIVE_API) instead of calling it with arguments it ignores.
+constexpr int kApiVersion = 2;
+
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
+  exports.Set("apiVersion", Napi::Number::New(env, kApiVersion));
   exports.Set("unaryOps", names(env, warp::kUnaryOpNames));
   exports.Set("binaryOps", names(env, warp::kBinaryOpNames));
   exports.Set("rootActivations", names(env, warp::kRootActivationNames));

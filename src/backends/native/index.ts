@@ -10,6 +10,9 @@ import { BINARY_OPS, ROOT_ACTIVATIONS, UNARY_OPS } from "../kernels.js";
 
 /** The instruction sets of the addon's own GEMM (native/src/kernels/gemm.h), widest first. */
 export const GEMM_ISAS = ["avx512", "avx2", "generic"] as const;
+
+/** The addon API this code calls (native/src/addon.cc kApiVersion): an addon with another one is refused. */
+const NATIVE_API = 2;
 export type GemmIsa = (typeof GEMM_ISAS)[number];
 
 /** OpenBLAS's cblas_sgemm on one row-major product (only when the addon was built with OpenBLAS). */
@@ -46,6 +49,8 @@ export type NativeLoad =
  * activation codes index rootActivations.
  */
 interface Addon {
+  /** Bumped with every change of an export's arguments (native/src/addon.cc kApiVersion). */
+  apiVersion?: number;
   unaryOps: string[];
   binaryOps: string[];
   rootActivations: string[];
@@ -370,15 +375,10 @@ export function loadNative(): NativeLoad {
       return cached;
     }
     const addon = r.addon;
-    if (
-      typeof addon.matmulBf16TN !== "function" ||
-      typeof addon.matmulPacked !== "function" ||
-      typeof addon.diagonalStepVjp !== "function"
-    ) {
+    if (addon.apiVersion !== NATIVE_API) {
       cached = {
         ok: false,
-        reason:
-          "the native addon is out of date (no matmulBf16TN, matmulPacked or diagonalStepVjp; run `npm run build:native`)",
+        reason: `the native addon is out of date (API ${addon.apiVersion ?? 1}, this code needs ${NATIVE_API}; run \`npm run build:native\`)`,
       };
       return cached;
     }
