@@ -527,36 +527,6 @@ Value DiagonalScanVjp(const CallbackInfo& info) {
   return info.Env().Undefined();
 }
 
-// diagonalStepVjp(a, thetaPrev, theta, dTheta, carry, inc, B, da, dB, dInc, N, P, Din, clip)
-Value DiagonalStepVjp(const CallbackInfo& info) {
-  const auto a = f32(info, 0, "a");
-  const auto thetaPrev = f32(info, 1, "thetaPrev");
-  const auto theta = f32(info, 2, "theta");
-  const auto dTheta = f32(info, 3, "dTheta");
-  const auto carry = f32(info, 4, "carry");
-  const auto inc = f32(info, 5, "inc");
-  const auto B = f32(info, 6, "B");
-  const auto da = typed<double, napi_float64_array>(info, 7, "da", "Float64Array");
-  const auto dB = typed<double, napi_float64_array>(info, 8, "dB", "Float64Array");
-  const auto dInc = f32(info, 9, "dInc");
-  warp::StepVjpArgs r;
-  r.N = count(info, 10, "N");
-  r.P = count(info, 11, "P");
-  r.Din = count(info, 12, "Din");
-  r.clip = number(info, 13, "clip");
-  const int64_t np = mul(info, r.N, r.P), pd = mul(info, r.P, r.Din), nd = mul(info, r.N, r.Din);
-  need(info, "a", a.length, r.P);
-  need(info, "da", da.length, r.P);
-  for (const auto* b : {&thetaPrev, &theta, &dTheta, &carry}) need(info, "an (N, P) buffer", b->length, np);
-  need(info, "inc", inc.length, nd);
-  need(info, "dInc", dInc.length, nd);
-  need(info, "B", B.length, pd);
-  need(info, "dB", dB.length, pd);
-  warp::diagonalStepVjp(a.data, thetaPrev.data, theta.data, dTheta.data, carry.data, inc.data, B.data, da.data,
-                        dB.data, dInc.data, r);
-  return info.Env().Undefined();
-}
-
 /** An optional Float32Array argument: null or undefined means absent. */
 struct OptionalF32 {
   bool given;
@@ -647,6 +617,83 @@ Value RootMlpVjp(const CallbackInfo& info) {
   return info.Env().Undefined();
 }
 
+/** The arguments after the buffers of diagonalRootStep(Vjp): N, dims, act, Din, clip (P from dims). */
+struct StepShape {
+  RootShape root;
+  warp::DiagonalRootStepArgs args;
+};
+
+StepShape stepShape(const CallbackInfo& info, size_t i) {
+  StepShape s{rootShape(info, i + 1), {}};
+  s.args.mlp = warp::RootMlpArgs{count(info, i, "N"), s.root.dims.data(), int(s.root.dims.size()),
+                                 rootActivation(info, i + 2)};
+  s.args.P = s.root.P;
+  s.args.Din = count(info, i + 3, "Din");
+  s.args.clip = number(info, i + 4, "clip");
+  return s;
+}
+
+// diagonalRootStep(a, B, thetaPrev, inc, x, theta, out, hidden | null, N, dims, act, Din, clip)
+Value DiagonalRootStep(const CallbackInfo& info) {
+  const auto a = f32(info, 0, "a");
+  const auto B = f32(info, 1, "B");
+  const auto thetaPrev = f32(info, 2, "thetaPrev");
+  const auto inc = f32(info, 3, "inc");
+  const auto x = f32(info, 4, "x");
+  const auto theta = f32(info, 5, "theta");
+  const auto out = f32(info, 6, "out");
+  const auto hidden = f32OrNull(info, 7, "hidden");
+  const StepShape s = stepShape(info, 8);
+  const int64_t N = s.args.mlp.M, P = s.args.P, Din = s.args.Din;
+  need(info, "a", a.length, P);
+  need(info, "B", B.length, mul(info, P, Din));
+  need(info, "thetaPrev", thetaPrev.length, mul(info, N, P));
+  need(info, "theta", theta.length, mul(info, N, P));
+  need(info, "inc", inc.length, mul(info, N, Din));
+  need(info, "x", x.length, mul(info, N, s.root.dims.front()));
+  need(info, "out", out.length, mul(info, N, s.root.dims.back()));
+  if (hidden.given) need(info, "hidden", hidden.buf.length, mul(info, N, s.root.H));
+  warp::diagonalRootStep(a.data, B.data, thetaPrev.data, inc.data, x.data, theta.data, out.data, hidden.data(),
+                         s.args);
+  return info.Env().Undefined();
+}
+
+// diagonalRootStepVjp(a, B, thetaPrev, theta, inc, x, hidden, dOut, carry, da, dB, dInc, dX | null,
+//                     N, dims, act, Din, clip)
+Value DiagonalRootStepVjp(const CallbackInfo& info) {
+  const auto a = f32(info, 0, "a");
+  const auto B = f32(info, 1, "B");
+  const auto thetaPrev = f32(info, 2, "thetaPrev");
+  const auto theta = f32(info, 3, "theta");
+  const auto inc = f32(info, 4, "inc");
+  const auto x = f32(info, 5, "x");
+  const auto hidden = f32(info, 6, "hidden");
+  const auto dOut = f32(info, 7, "dOut");
+  const auto carry = f32(info, 8, "carry");
+  const auto da = typed<double, napi_float64_array>(info, 9, "da", "Float64Array");
+  const auto dB = typed<double, napi_float64_array>(info, 10, "dB", "Float64Array");
+  const auto dInc = f32(info, 11, "dInc");
+  const auto dX = f32OrNull(info, 12, "dX");
+  const StepShape s = stepShape(info, 13);
+  const int64_t N = s.args.mlp.M, P = s.args.P, Din = s.args.Din;
+  const int64_t np = mul(info, N, P), pd = mul(info, P, Din), nd = mul(info, N, Din);
+  const int64_t nIn = mul(info, N, s.root.dims.front());
+  need(info, "a", a.length, P);
+  need(info, "da", da.length, P);
+  need(info, "B", B.length, pd);
+  need(info, "dB", dB.length, pd);
+  for (const auto* b : {&thetaPrev, &theta, &carry}) need(info, "an (N, P) buffer", b->length, np);
+  need(info, "inc", inc.length, nd);
+  need(info, "dInc", dInc.length, nd);
+  need(info, "x", x.length, nIn);
+  need(info, "hidden", hidden.length, mul(info, N, s.root.H));
+  need(info, "dOut", dOut.length, mul(info, N, s.root.dims.back()));
+  if (dX.given) need(info, "dX", dX.buf.length, nIn);
+  warp::diagonalRootStepVjp(a.data, B.data, thetaPrev.data, theta.data, inc.data, x.data, hidden.data, dOut.data,
+                            carry.data, da.data, dB.data, dInc.data, dX.data(), s.args);
+  return info.Env().Undefined();
+}
+
 // info(): "own sgemm (avx512), 2 threads[, OpenBLAS <config> linked for comparison]"
 Value Info(const CallbackInfo& info) {
   const int threads = warp::pool_threads();
@@ -703,7 +750,7 @@ Napi::Array names(Napi::Env env, const char* const (&list)[N]) {
 
 // Bumped whenever an export's arguments change, so that the loader refuses an addon built from older
 // sources (src/backends/native/index.ts NATIVE_API) instead of calling it with arguments it ignores.
-constexpr int kApiVersion = 2;
+constexpr int kApiVersion = 3;
 
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("apiVersion", Napi::Number::New(env, kApiVersion));
@@ -724,7 +771,8 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("reduceSum", Napi::Function::New(env, ReduceSum, "reduceSum"));
   exports.Set("copyStrided", Napi::Function::New(env, CopyStrided, "copyStrided"));
   exports.Set("matmul", Napi::Function::New(env, Matmul, "matmul"));
-  exports.Set("diagonalStepVjp", Napi::Function::New(env, DiagonalStepVjp, "diagonalStepVjp"));
+  exports.Set("diagonalRootStep", Napi::Function::New(env, DiagonalRootStep, "diagonalRootStep"));
+  exports.Set("diagonalRootStepVjp", Napi::Function::New(env, DiagonalRootStepVjp, "diagonalRootStepVjp"));
   exports.Set("packedLength", Napi::Function::New(env, PackedLength, "packedLength"));
   exports.Set("packMatrix", Napi::Function::New(env, PackMatrix, "packMatrix"));
   exports.Set("matmulPacked", Napi::Function::New(env, MatmulPacked, "matmulPacked"));

@@ -100,12 +100,17 @@ export interface ScanArgs extends RecurrenceArgs {
   chunk: number;
 }
 
-/** N sequences, P state size, Din inputs of B, and θ's clip bound (≤ 0 or Infinity: none). */
-export interface StepVjpArgs {
+/**
+ * One step of the diagonal autoregressive rollout with its root: N rows, P = Dθ (the root's parameter
+ * count), Din inputs of B, θ's clip bound (≤ 0 or Infinity: none), and the root MLP's dims and activation.
+ */
+export interface DiagonalRootStepArgs {
   N: number;
   P: number;
   Din: number;
   clip: number;
+  dims: readonly number[];
+  act: RootActivation;
 }
 
 /**
@@ -302,23 +307,42 @@ export interface Kernels {
     args: ScanArgs,
   ): void;
   /**
-   * One step of the diagonal autoregressive rollout's backward (ops/ar-rollout.ts) in one pass over the
-   * rows: g = (dTheta + carry) ⊙ [θ not clipped] (clip 0: none); carry ← a ⊙ g; da += Σ_n g ⊙ thetaPrev;
-   * dB += gᵀ inc (P×Din); dInc ← g B (N×Din). a (P); thetaPrev, theta, dTheta, carry (N, P); inc (N, Din);
-   * B (P, Din). da and dB are float64 sums over the whole rollout.
+   * One step of the diagonal autoregressive rollout (ops/ar-rollout.ts) fused with its root, row by row:
+   * theta = clip(a ⊙ thetaPrev + inc·Bᵀ), then out (and hidden when given) = rootMlp(theta, x).
+   * a (P); B (P, Din); thetaPrev, theta (N, P); inc (N, Din); x (N, d_0); out (N, d_L); hidden (N, H).
    */
-  diagonalStepVjp(
+  diagonalRootStep(
     a: FloatArray,
+    B: FloatArray,
+    thetaPrev: FloatArray,
+    inc: FloatArray,
+    x: FloatArray,
+    theta: FloatArray,
+    out: FloatArray,
+    hidden: FloatArray | null,
+    args: DiagonalRootStepArgs,
+  ): void;
+  /**
+   * Its backward from dOut (N, d_L), carry (N, P) holding the gradient from the step after: dθ = rootMlpVjp;
+   * g = (dθ + carry) ⊙ [θ not clipped]; carry ← a ⊙ g; da += Σ_n g ⊙ thetaPrev; dB += gᵀ inc (P×Din);
+   * dInc ← g B (N×Din); dX (N, d_0) ← the root's input gradient when given. da and dB are float64 sums over
+   * the whole rollout (a backend may sum one step's rows in float first).
+   */
+  diagonalRootStepVjp(
+    a: FloatArray,
+    B: FloatArray,
     thetaPrev: FloatArray,
     theta: FloatArray,
-    dTheta: FloatArray,
-    carry: FloatArray,
     inc: FloatArray,
-    B: FloatArray,
+    x: FloatArray,
+    hidden: FloatArray,
+    dOut: FloatArray,
+    carry: FloatArray,
     da: Float64Array,
     dB: Float64Array,
     dInc: FloatArray,
-    args: StepVjpArgs,
+    dX: FloatArray | null,
+    args: DiagonalRootStepArgs,
   ): void;
   /**
    * Root MLP forward: out (M, d_L) from theta (M, P) and x (M, d_0). When `hidden` is given (M, H) with

@@ -144,8 +144,9 @@ export function arRollout(inp: ArRolloutInputs, cfg: ArRolloutConfig): Tensor {
   const E = noise ? (noise.data as FloatArray) : null;
   const Q = query.data as FloatArray;
   const dTau = dTime.data as FloatArray;
-  const u =
-    cfg.transition === "dense" || cfg.transition === "block" ? null : (empty([N, P], dt).data as FloatArray);
+  const u = lowRank ? (empty([N, P], dt).data as FloatArray) : null;
+  // diagonal: the step and the root in one kernel call per step
+  const step = { N, P, Din, clip: cfg.clip, dims: cfg.dims, act: cfg.act };
   // block: θ_{t−1} and its product with the blocks in the (nb, N, k) layout of one batched GEMM
   const blocks = cfg.transition === "block" ? new BlockStep(k, A, N, P) : null;
   // Uᵀ and Vᵀ (r, P) copied once: θ_t += z_t Uᵀ as a plain (N, r)·(r, P) product, and z_t = θ_{t−1} V as
@@ -187,46 +188,45 @@ export function arRollout(inp: ArRolloutInputs, cfg: ArRolloutConfig): Tensor {
       for (let f = 0; f < F; f++) rootIn[row + f] = Q[(n * T + t) * F + f]!;
       if (cfg.prevInput) for (let d = 0; d < D; d++) rootIn[row + F + d] = prev[n * D + d]!;
     }
-    // θ_t = clip(A θ_{t−1} + B inc_t)
-    gemmInto(k, inc, B.data as FloatArray, u ?? th, N, P, Din, { transB: true });
-    if (cfg.transition === "dense") {
-      if (saved.bf16) {
-        k.binary("add", thPrev, [1], th, [1], th, [NP]);
-        k.matmulBf16(thPrev, saved.bf16.packed.data as FloatArray, th, N, P, P);
-      } else if (saved.packedForward) {
-        k.matmulPacked(thPrev, saved.packedForward.data as FloatArray, th, N, P, P, false, true);
-      } else {
-        gemmInto(k, thPrev, A.data as FloatArray, th, N, P, P, { transB: true, accumulate: true });
-      }
-    } else if (blocks) {
-      blocks.forward(thPrev, th);
+    const raw = (saved.raw.data as FloatArray).subarray(s * N * W, (s + 1) * N * W);
+    const hidden = train ? (saved.hidden.data as FloatArray).subarray(s * N * H, (s + 1) * N * H) : null;
+    if (cfg.transition === "diagonal") {
+      // θ_t = clip(a ⊙ θ_{t−1} + B inc_t) and the root on it, row by row in one kernel
+      k.diagonalRootStep(
+        A.data as FloatArray,
+        B.data as FloatArray,
+        thPrev,
+        inc,
+        rootIn,
+        th,
+        raw,
+        hidden,
+        step,
+      );
     } else {
-      k.diagonalScan(A.data as FloatArray, u!, thPrev, th, {
-        N,
-        T: 1,
-        P,
-        clip: lowRank ? 0 : cfg.clip,
-        chunk: 0,
-      });
-      if (lowRank) {
+      // θ_t = clip(A θ_{t−1} + B inc_t), then the root
+      gemmInto(k, inc, B.data as FloatArray, u ?? th, N, P, Din, { transB: true });
+      if (cfg.transition === "dense") {
+        if (saved.bf16) {
+          k.binary("add", thPrev, [1], th, [1], th, [NP]);
+          k.matmulBf16(thPrev, saved.bf16.packed.data as FloatArray, th, N, P, P);
+        } else if (saved.packedForward) {
+          k.matmulPacked(thPrev, saved.packedForward.data as FloatArray, th, N, P, P, false, true);
+        } else {
+          gemmInto(k, thPrev, A.data as FloatArray, th, N, P, P, { transB: true, accumulate: true });
+        }
+      } else if (blocks) {
+        blocks.forward(thPrev, th);
+      } else {
+        // low-rank: a ⊙ θ_{t−1} + u + (θ_{t−1} V) Uᵀ
+        k.diagonalScan(A.data as FloatArray, u!, thPrev, th, { N, T: 1, P, clip: 0, chunk: 0 });
         const zt = (saved.z!.data as FloatArray).subarray(s * N * r, (s + 1) * N * r);
         gemmInto(k, thPrev, Vt!.data as FloatArray, zt, N, r, P, { transB: true });
         gemmInto(k, zt, Ut!.data as FloatArray, th, N, P, r, { accumulate: true });
       }
+      if (cfg.clip > 0) k.clip(th, -cfg.clip, cfg.clip, th);
+      k.rootMlp(th, rootIn, raw, hidden, { M: N, dims: cfg.dims, act: cfg.act });
     }
-    if (cfg.clip > 0 && cfg.transition !== "diagonal") k.clip(th, -cfg.clip, cfg.clip, th);
-    const raw = (saved.raw.data as FloatArray).subarray(s * N * W, (s + 1) * N * W);
-    k.rootMlp(
-      th,
-      rootIn,
-      raw,
-      train ? (saved.hidden.data as FloatArray).subarray(s * N * H, (s + 1) * N * H) : null,
-      {
-        M: N,
-        dims: cfg.dims,
-        act: cfg.act,
-      },
-    );
     head.forward(raw, Y, t, T);
     prev.set(xHat);
   }
@@ -316,7 +316,7 @@ export const arRolloutVjp: Vjp<"arRollout"> = (dOut, { inputs, attrs: { cfg, con
       }
     }
   };
-  // diagonal: the carry starts at zero, dB is summed in float64 by diagonalStepVjp
+  // diagonal: the carry starts at zero, dB is summed in float64 by diagonalRootStepVjp
   const dB64 = cfg.transition === "diagonal" ? new Float64Array(P * Din) : null;
   if (dB64) carry.fill(0);
   for (let t = T - 1; t >= 0; t--) {
@@ -328,38 +328,17 @@ export const arRolloutVjp: Vjp<"arRollout"> = (dOut, { inputs, attrs: { cfg, con
     for (let n = 0; n < N; n++)
       for (let j = 0; j < W; j++) gy[n * W + j] = dO[(n * T + t) * W + j]! + fb[n * W + j]!;
     head.backward(raw, Y, t, T, gy, graw);
-    k.rootMlpVjp(
-      th,
-      rootIn,
-      (saved.hidden.data as FloatArray).subarray(t * N * H, (t + 1) * N * H),
-      graw,
-      gTheta,
-      cfg.prevInput ? dIn : null,
-      { M: N, dims: cfg.dims, act: cfg.act },
-    );
+    const hidden = (saved.hidden.data as FloatArray).subarray(t * N * H, (t + 1) * N * H);
+    const dX = cfg.prevInput ? dIn : null;
     if (cfg.transition === "diagonal") {
-      // the whole step in one kernel pass: g, the carry a ⊙ g, da, dB and d inc_t
-      k.diagonalStepVjp(
-        A.data as FloatArray,
-        thPrev,
-        th,
-        gTheta,
-        carry,
-        inc,
-        B.data as FloatArray,
-        daAcc,
-        dB64!,
-        dInc,
-        {
-          N,
-          P,
-          Din,
-          clip: cfg.clip,
-        },
-      );
+      // the root's backward and the step's in one kernel: g, the carry a ⊙ g, da, dB and d inc_t
+      const step = { N, P, Din, clip: cfg.clip, dims: cfg.dims, act: cfg.act };
+      const [a, b] = [A.data as FloatArray, B.data as FloatArray];
+      k.diagonalRootStepVjp(a, b, thPrev, th, inc, rootIn, hidden, graw, carry, daAcc, dB64!, dInc, dX, step);
       feedBack(t);
       continue;
     }
+    k.rootMlpVjp(th, rootIn, hidden, graw, gTheta, dX, { M: N, dims: cfg.dims, act: cfg.act });
     if (t < T - 1) k.binary("add", gTheta, [1], carry, [1], gTheta, [NP]);
     let g: FloatArray;
     if (blockStep) {

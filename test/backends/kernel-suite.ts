@@ -801,58 +801,132 @@ export function describeKernels(
       );
     }
 
-    // One step of the diagonal rollout's backward against a float64 reference, clipped or not, over P not a
-    // multiple of the vector width and one or three inputs of B; da and dB accumulate onto what they hold.
-    for (const [N, P, Din, clip] of [
-      [1, 1, 1, 0],
-      [5, 13, 1, 0.4],
-      [7, 301, 3, 0],
-      [9, 1298, 1, 0.5],
-    ] as const) {
-      itk("diagonalStepVjp")(`diagonalStepVjp N=${N} P=${P} Din=${Din} clip=${clip}`, () => {
+    // One step of the diagonal rollout with its root, forward and backward, against float64 references
+    // (the step written out here, the root through rootMlpLoop): clipped or not, P not a multiple of the
+    // vector width, one or three inputs of B, and batches large enough for the kernels' row split (N·P ≥
+    // 32k, rows not a multiple of the chunks); da and dB accumulate onto what they hold.
+    const stepCases = [
+      { N: 1, dims: [1, 3, 2], Din: 1, clip: 0 },
+      { N: 5, dims: [2, 5, 4, 2], Din: 1, clip: 0.4 },
+      { N: 7, dims: [3, 6, 2], Din: 3, clip: 0 },
+      { N: 9, dims: [2, 24, 24, 24, 2], Din: 1, clip: 0.5 },
+      { N: 37, dims: [2, 24, 24, 24, 2], Din: 2, clip: 0.5 },
+    ];
+    for (const [ci, { N, dims, Din, clip }] of stepCases.entries()) {
+      const act = ROOT_ACTIVATIONS[ci % ROOT_ACTIVATIONS.length]!;
+      const L = dims.length - 1;
+      const P = dims.slice(0, -1).reduce((p, d, l) => p + dims[l + 1]! * (d + 1), 0);
+      const H = dims.slice(1, -1).reduce((x, y) => x + y, 0);
+      const [d0, dL] = [dims[0]!, dims[L]!];
+      const args = { N, P, Din, clip, dims, act };
+      const c = Math.fround(clip);
+      const seed = N * 31 + P + Din;
+      const a = randF32(P, seed, 0.5, 1.05);
+      const B = randF32(P * Din, seed + 6, -0.5, 0.5);
+      const thetaPrev = randF32(N * P, seed + 1, -0.6, 0.6);
+      const inc = randF32(N * Din, seed + 5);
+      const x = randF32(N * d0, seed + 7, -2, 2);
+      const tol = (ref: ArrayLike<number>) => ({ atol: 1e-5 * Math.max(1, maxAbs(ref)), rtol: 1e-5 });
+
+      itk("diagonalRootStep")(`diagonalRootStep N=${N} dims [${dims}] Din=${Din} clip=${clip} ${act}`, () => {
         const k = K();
-        const seed = N * 31 + P + Din;
-        const a = randF32(P, seed, 0.5, 1.05);
-        const thetaPrev = randF32(N * P, seed + 1);
-        // θ with entries exactly at the float32 bound where it clips
-        const theta = randF32(N * P, seed + 2, -0.6, 0.6).map((v) =>
-          clip > 0 && Math.abs(v) > clip ? Math.sign(v) * Math.fround(clip) : v,
-        );
-        const dTheta = randF32(N * P, seed + 3);
-        const carry0 = randF32(N * P, seed + 4);
-        const inc = randF32(N * Din, seed + 5);
-        const B = randF32(P * Din, seed + 6);
-        const da = Float64Array.from({ length: P }, (_, i) => i * 0.01);
-        const dB = Float64Array.from({ length: P * Din }, (_, i) => -i * 0.01);
-        const [daRef, dBRef] = [Float64Array.from(da), Float64Array.from(dB)];
-        const carry = Float32Array.from(carry0);
-        const dInc = new Float32Array(N * Din).fill(Number.NaN);
-        k.diagonalStepVjp(a, thetaPrev, theta, dTheta, carry, inc, B, da, dB, dInc, { N, P, Din, clip });
-        const carryRef = new Float64Array(N * P);
-        const dIncRef = new Float64Array(N * Din);
-        const c = Math.fround(clip);
+        const theta = new Float32Array(N * P).fill(Number.NaN);
+        const out = new Float32Array(N * dL).fill(Number.NaN);
+        const hidden = new Float32Array(N * H).fill(Number.NaN);
+        k.diagonalRootStep(a, B, thetaPrev, inc, x, theta, out, hidden, args);
+        const thetaRef = new Float64Array(N * P);
         for (let n = 0; n < N; n++) {
           for (let p = 0; p < P; p++) {
-            const i = n * P + p;
-            const g = clip > 0 && !(Math.abs(theta[i]!) < c) ? 0 : Math.fround(dTheta[i]! + carry0[i]!);
-            carryRef[i] = a[p]! * g;
-            daRef[p]! += g * thetaPrev[i]!;
-            for (let j = 0; j < Din; j++) {
-              dBRef[p * Din + j]! += g * inc[n * Din + j]!;
-              dIncRef[n * Din + j]! += g * B[p * Din + j]!;
-            }
+            let v = a[p]! * thetaPrev[n * P + p]!;
+            for (let j = 0; j < Din; j++) v += inc[n * Din + j]! * B[p * Din + j]!;
+            thetaRef[n * P + p] = clip > 0 ? Math.min(c, Math.max(-c, v)) : v;
           }
         }
         if (clip > 0)
           assert.ok(
             theta.some((v) => Math.abs(v) === c),
-            "some entries sit at the bound",
+            "some entries clipped",
           );
-        assertClose(carry, carryRef, { atol: 1e-6, rtol: 1e-6 }, "carry");
-        assertClose(da, daRef, { atol: 1e-9 * P, rtol: 1e-9 }, "da");
-        assertClose(dB, dBRef, { atol: 1e-9 * P, rtol: 1e-9 }, "dB");
-        assertClose(dInc, dIncRef, { atol: 1e-5 * Math.sqrt(P), rtol: 1e-5 }, "dInc");
+        assertClose(theta, thetaRef, { atol: 1e-6, rtol: 1e-6 }, "theta");
+        const want = rootMlpLoop(theta, x, new Float64Array(N * dL), N, dims, act);
+        assertClose(out, want.out, tol(want.out), "out");
+        assertClose(hidden, want.hidden, tol(want.hidden), "hidden");
+        const outNoHidden = new Float32Array(N * dL);
+        k.diagonalRootStep(a, B, thetaPrev, inc, x, new Float32Array(N * P), outNoHidden, null, args);
+        assert.deepEqual(outNoHidden, out, "out without hidden");
       });
+
+      itk("diagonalRootStepVjp")(
+        `diagonalRootStepVjp N=${N} dims [${dims}] Din=${Din} clip=${clip} ${act}`,
+        () => {
+          const k = K();
+          // θ with entries exactly at the float32 bound where it clips
+          const theta = randF32(N * P, seed + 2, -0.6, 0.6).map((v) =>
+            clip > 0 && Math.abs(v) > clip ? Math.sign(v) * c : v,
+          );
+          const hidden = Float32Array.from(
+            rootMlpLoop(theta, x, new Float64Array(N * dL), N, dims, act).hidden,
+          );
+          const dOut = randF32(N * dL, seed + 3);
+          const carry0 = randF32(N * P, seed + 4);
+          const da = Float64Array.from({ length: P }, (_, i) => i * 0.01);
+          const dB = Float64Array.from({ length: P * Din }, (_, i) => -i * 0.01);
+          const [daRef, dBRef] = [Float64Array.from(da), Float64Array.from(dB)];
+          const carry = Float32Array.from(carry0);
+          const dInc = new Float32Array(N * Din).fill(Number.NaN);
+          const dX = new Float32Array(N * d0).fill(Number.NaN);
+          k.diagonalRootStepVjp(a, B, thetaPrev, theta, inc, x, hidden, dOut, carry, da, dB, dInc, dX, args);
+          const root = rootMlpLoop(theta, x, dOut, N, dims, act);
+          const carryRef = new Float64Array(N * P);
+          const dIncRef = new Float64Array(N * Din);
+          for (let n = 0; n < N; n++) {
+            for (let p = 0; p < P; p++) {
+              const i = n * P + p;
+              const g = clip > 0 && !(Math.abs(theta[i]!) < c) ? 0 : root.dTheta[i]! + carry0[i]!;
+              carryRef[i] = a[p]! * g;
+              daRef[p]! += g * thetaPrev[i]!;
+              for (let j = 0; j < Din; j++) {
+                dBRef[p * Din + j]! += g * inc[n * Din + j]!;
+                dIncRef[n * Din + j]! += g * B[p * Din + j]!;
+              }
+            }
+          }
+          if (clip > 0)
+            assert.ok(
+              theta.some((v) => Math.abs(v) === c),
+              "some entries sit at the bound",
+            );
+          assertClose(carry, carryRef, tol(carryRef), "carry");
+          assertClose(da, daRef, tol(daRef), "da");
+          assertClose(dB, dBRef, tol(dBRef), "dB");
+          assertClose(
+            dInc,
+            dIncRef,
+            { atol: 1e-5 * Math.sqrt(P) * Math.max(1, maxAbs(dIncRef)), rtol: 1e-5 },
+            "dInc",
+          );
+          assertClose(dX, root.dX, tol(root.dX), "dX");
+          const carryNoDx = Float32Array.from(carry0);
+          const [da2, dB2] = [new Float64Array(P), new Float64Array(P * Din)];
+          k.diagonalRootStepVjp(
+            a,
+            B,
+            thetaPrev,
+            theta,
+            inc,
+            x,
+            hidden,
+            dOut,
+            carryNoDx,
+            da2,
+            dB2,
+            dInc,
+            null,
+            args,
+          );
+          assert.deepEqual(carryNoDx, carry, "carry with dX null");
+        },
+      );
     }
 
     itk("linearRecurrenceVjp")(

@@ -1,7 +1,10 @@
 // The fused per-sample root MLP, forward and backward, in float32 with double sums: every sample m has its
 // own weights θ_m (row m of theta, P floats laid out per layer as W_l (d_{l+1}×d_l, row-major) then b_l),
 // so each layer is a tiny mat-vec read straight from θ. Samples are split over the pool when M·P is large.
-// Semantics match src/backends/cpu/root-mlp.ts. Not here: validation (addon.cc), float64 (cpu backend).
+// Semantics match src/backends/cpu/root-mlp.ts. Also here, row by row around the same row functions: one
+// step of the diagonal autoregressive rollout with its root (diagonalRootStep and its backward; the cpu
+// backend composes them from its kernels), so that a θ row goes from the step to the root in L1 and the
+// batch splits once per step over the pool. Not here: validation (addon.cc), float64 (cpu backend).
 #include <algorithm>
 #include <cmath>
 #include <utility>
@@ -9,6 +12,7 @@
 
 #include "kernels/kernels.h"
 #include "kernels/parallel.h"
+#include "kernels/scan.h"
 
 namespace warp {
 
@@ -108,108 +112,123 @@ inline void prefetchRow(const float* row, int64_t floats) {
   for (int64_t c = 0; c < bytes; c += 64) __builtin_prefetch(p + c, Write);
 }
 
+/** Scratch of one thread for the row functions below: four vectors of the widest layer, in double. */
+struct RowScratch {
+  std::vector<double> a, b, c, d;
+  explicit RowScratch(const Layout& lay)
+      : a(size_t(lay.width)), b(size_t(lay.width)), c(size_t(lay.width)), d(size_t(lay.width)) {}
+};
+
 /**
- * Samples [m0, m1) forward: z_l = W_l h_l + b_l, h_{l+1} = act(float(z_l)) for hidden layers (float(z_l)
- * stored to `hidden` when non-null), out = float(z_{L−1}). h (width) is kept in double.
+ * One sample forward, θ row w: z_l = W_l h_l + b_l, h_{l+1} = act(float(z_l)) for hidden layers (float(z_l)
+ * stored to `hid` when non-null), out = float(z_{L−1}). h (width) is kept in double.
  */
 template <class Act>
-void forwardRange(const Layout& lay, const float* theta, const float* x, float* out, float* hidden, int64_t m0,
-                  int64_t m1) {
+void forwardRow(const Layout& lay, const float* w, const float* xm, float* om, float* hid, RowScratch& s) {
   const int L = lay.L;
-  const int64_t dIn = lay.dims[0], dOut = lay.dims[L];
-  std::vector<double> bufH(size_t(lay.width)), bufZ(size_t(lay.width));
-  for (int64_t m = m0; m < m1; m++) {
-    double* h = bufH.data();
-    double* z = bufZ.data();
-    const float* xm = x + m * dIn;
-    for (int64_t j = 0; j < dIn; j++) h[j] = xm[j];
-    const float* w = theta + m * lay.P;
-    float* hid = hidden != nullptr ? hidden + m * lay.H : nullptr;
-    for (int l = 0; l < L; l++) {
-      const int64_t nIn = lay.dims[l], nOut = lay.dims[l + 1];
-      const float* b = w + nOut * nIn;
-      for (int64_t i = 0; i < nOut; i++) z[i] = double(b[i]) + dot(w + i * nIn, h, nIn);
-      w = b + nOut;
-      if (l < L - 1) {
-        for (int64_t i = 0; i < nOut; i++) {
-          const float zf = float(z[i]);
-          if (hid != nullptr) hid[i] = zf;
-          z[i] = Act::f(zf);
-        }
-        if (hid != nullptr) hid += nOut;
-        std::swap(h, z);
-      } else {
-        float* om = out + m * dOut;
-        for (int64_t i = 0; i < nOut; i++) om[i] = float(z[i]);
+  double* h = s.a.data();
+  double* z = s.b.data();
+  for (int64_t j = 0; j < lay.dims[0]; j++) h[j] = xm[j];
+  for (int l = 0; l < L; l++) {
+    const int64_t nIn = lay.dims[l], nOut = lay.dims[l + 1];
+    const float* b = w + nOut * nIn;
+    for (int64_t i = 0; i < nOut; i++) z[i] = double(b[i]) + dot(w + i * nIn, h, nIn);
+    w = b + nOut;
+    if (l < L - 1) {
+      for (int64_t i = 0; i < nOut; i++) {
+        const float zf = float(z[i]);
+        if (hid != nullptr) hid[i] = zf;
+        z[i] = Act::f(zf);
       }
+      if (hid != nullptr) hid += nOut;
+      std::swap(h, z);
+    } else {
+      for (int64_t i = 0; i < nOut; i++) om[i] = float(z[i]);
     }
   }
 }
 
+/** Samples [m0, m1) forward (forwardRow). */
+template <class Act>
+void forwardRange(const Layout& lay, const float* theta, const float* x, float* out, float* hidden, int64_t m0,
+                  int64_t m1) {
+  RowScratch s(lay);
+  for (int64_t m = m0; m < m1; m++) {
+    forwardRow<Act>(lay, theta + m * lay.P, x + m * lay.dims[0], out + m * lay.dims[lay.L],
+                    hidden != nullptr ? hidden + m * lay.H : nullptr, s);
+  }
+}
+
 /**
- * Samples [m0, m1) backward, last layer first. With g = ∂L/∂z_l (d_{l+1}) and h_l the layer's input:
- *   db_l = g;  dW_l row i = g_i·h_l;  ∂L/∂h_l = W_lᵀ g, accumulated row by row as gh += g_i·W_l[i, :];
- *   g_{l−1} = gh ⊙ act'(z_{l−1});  dx = W_0ᵀ g_0 (only when dX is non-null).
- * h_l = act(z_{l−1}) and act'(z_{l−1}) come from the stored float pre-activations, as in the forward.
+ * One sample backward, last layer first, θ row w, dθ row dw. With g = ∂L/∂z_l (d_{l+1}) and h_l the layer's
+ * input: db_l = g; dW_l row i = g_i·h_l; ∂L/∂h_l = W_lᵀ g, accumulated row by row as gh += g_i·W_l[i, :];
+ * g_{l−1} = gh ⊙ act'(z_{l−1}); dx = W_0ᵀ g_0 (only when dXm is non-null). h_l = act(z_{l−1}) and
+ * act'(z_{l−1}) come from the stored float pre-activations `hid`, as in the forward.
  */
+template <class Act>
+void backwardRow(const Layout& lay, const float* w, const float* xm, const float* hid, const float* dOm, float* dw,
+                 float* dXm, RowScratch& s) {
+  const int L = lay.L;
+  double* g = s.a.data();
+  double* gh = s.b.data();
+  double* hIn = s.c.data();
+  double* dAct = s.d.data();
+  for (int64_t i = 0; i < lay.dims[L]; i++) g[i] = dOm[i];
+  for (int l = L - 1; l >= 0; l--) {
+    const int64_t nIn = lay.dims[l], nOut = lay.dims[l + 1];
+    const float* wl = w + lay.wOff[size_t(l)];
+    float* dwl = dw + lay.wOff[size_t(l)];
+    float* db = dwl + nOut * nIn;
+    if (l == 0) {
+      for (int64_t j = 0; j < nIn; j++) hIn[j] = xm[j];
+    } else {
+      const float* z = hid + lay.zOff[size_t(l - 1)];
+      for (int64_t j = 0; j < nIn; j++) {
+        const float y = Act::f(z[j]);
+        hIn[j] = y;
+        dAct[j] = Act::df(z[j], y);
+      }
+    }
+    const bool needGh = l > 0 || dXm != nullptr;
+    if (needGh) {
+      for (int64_t j = 0; j < nIn; j++) gh[j] = 0.0;
+    }
+    for (int64_t i = 0; i < nOut; i++) {
+      const double gi = g[i];
+      db[i] = float(gi);
+      const float* wi = wl + i * nIn;
+      float* dwi = dwl + i * nIn;
+      if (needGh) {
+        for (int64_t j = 0; j < nIn; j++) {
+          dwi[j] = float(gi * hIn[j]);
+          gh[j] += double(wi[j]) * gi;
+        }
+      } else {
+        for (int64_t j = 0; j < nIn; j++) dwi[j] = float(gi * hIn[j]);
+      }
+    }
+    if (l > 0) {
+      for (int64_t j = 0; j < nIn; j++) gh[j] *= dAct[j];
+      std::swap(g, gh);
+    } else if (dXm != nullptr) {
+      for (int64_t j = 0; j < nIn; j++) dXm[j] = float(gh[j]);
+    }
+  }
+}
+
+/** Samples [m0, m1) backward (backwardRow), prefetching the next sample's rows when asked. */
 template <class Act>
 void backwardRange(const Layout& lay, const float* theta, const float* x, const float* hidden, const float* dOut,
                    float* dTheta, float* dX, bool prefetch, int64_t m0, int64_t m1) {
-  const int L = lay.L;
-  const int64_t dIn = lay.dims[0], dLast = lay.dims[L];
-  const size_t wd = size_t(lay.width);
-  std::vector<double> bufG(wd), bufGh(wd), hIn(wd), dAct(wd);
+  RowScratch s(lay);
+  const int64_t dIn = lay.dims[0];
   for (int64_t m = m0; m < m1; m++) {
-    double* g = bufG.data();
-    double* gh = bufGh.data();
     if (prefetch && m + 1 < m1) {
       prefetchRow<0>(theta + (m + 1) * lay.P, lay.P);
       prefetchRow<1>(dTheta + (m + 1) * lay.P, lay.P);
     }
-    const float* dOm = dOut + m * dLast;
-    for (int64_t i = 0; i < dLast; i++) g[i] = dOm[i];
-    for (int l = L - 1; l >= 0; l--) {
-      const int64_t nIn = lay.dims[l], nOut = lay.dims[l + 1];
-      const float* w = theta + m * lay.P + lay.wOff[size_t(l)];
-      float* dw = dTheta + m * lay.P + lay.wOff[size_t(l)];
-      float* db = dw + nOut * nIn;
-      if (l == 0) {
-        const float* xm = x + m * dIn;
-        for (int64_t j = 0; j < nIn; j++) hIn[j] = xm[j];
-      } else {
-        const float* z = hidden + m * lay.H + lay.zOff[size_t(l - 1)];
-        for (int64_t j = 0; j < nIn; j++) {
-          const float y = Act::f(z[j]);
-          hIn[j] = y;
-          dAct[j] = Act::df(z[j], y);
-        }
-      }
-      const bool needGh = l > 0 || dX != nullptr;
-      if (needGh) {
-        for (int64_t j = 0; j < nIn; j++) gh[j] = 0.0;
-      }
-      for (int64_t i = 0; i < nOut; i++) {
-        const double gi = g[i];
-        db[i] = float(gi);
-        const float* wi = w + i * nIn;
-        float* dwi = dw + i * nIn;
-        if (needGh) {
-          for (int64_t j = 0; j < nIn; j++) {
-            dwi[j] = float(gi * hIn[j]);
-            gh[j] += double(wi[j]) * gi;
-          }
-        } else {
-          for (int64_t j = 0; j < nIn; j++) dwi[j] = float(gi * hIn[j]);
-        }
-      }
-      if (l > 0) {
-        for (int64_t j = 0; j < nIn; j++) gh[j] *= dAct[j];
-        std::swap(g, gh);
-      } else if (dX != nullptr) {
-        float* dXm = dX + m * dIn;
-        for (int64_t j = 0; j < nIn; j++) dXm[j] = float(gh[j]);
-      }
-    }
+    backwardRow<Act>(lay, theta + m * lay.P, x + m * dIn, hidden + m * lay.H, dOut + m * lay.dims[lay.L],
+                     dTheta + m * lay.P, dX != nullptr ? dX + m * dIn : nullptr, s);
   }
 }
 
@@ -232,36 +251,203 @@ void backward(const Layout& lay, const float* theta, const float* x, const float
   });
 }
 
+/** Calls fn(Act{}) with the activation's functor type: one instantiation of a kernel per activation. */
+template <class Fn>
+void withActivation(RootActivation act, Fn&& fn) {
+  switch (act) {
+    case RootActivation::Relu: return fn(Relu{});
+    case RootActivation::Tanh: return fn(Tanh{});
+    case RootActivation::Softplus: return fn(Softplus{});
+    case RootActivation::Swish: return fn(Swish{});
+    case RootActivation::Identity: return fn(Identity{});
+    case RootActivation::Sin: return fn(Sin{});
+    case RootActivation::Cos: return fn(Cos{});
+    case RootActivation::Count: return;
+  }
+}
+
+// The element-wise halves of the diagonal step, one θ row each, cloned per instruction set.
+#if defined(__x86_64__) && defined(__GLIBC__) && defined(__GNUC__) && !defined(__clang__)  // ifunc: glibc only
+#define WARP_CLONES __attribute__((target_clones("avx512f", "avx2", "default")))
+#else
+#define WARP_CLONES
+#endif
+
+/** th = clip(a ⊙ prev + Σ_j in[j]·Bt[j]) (Bt: Din rows of P; hi ≤ 0: no clip), the sum in j order first. */
+WARP_CLONES void stepRow(const float* __restrict a, const float* __restrict Bt, const float* __restrict prev,
+                         const float* __restrict in, float* __restrict th, int64_t P, int64_t Din, float hi) {
+  if (Din == 0) std::fill(th, th + P, 0.0f);
+  for (int64_t j = 0; j < Din; j++) {
+    const float xj = in[j];
+    const float* __restrict bj = Bt + j * P;
+    if (j == 0) {
+      for (int64_t p = 0; p < P; p++) th[p] = xj * bj[p];
+    } else {
+      for (int64_t p = 0; p < P; p++) th[p] += xj * bj[p];
+    }
+  }
+  if (hi > 0) {
+    const float lo = -hi;
+    for (int64_t p = 0; p < P; p++) {
+      const float v = th[p] + a[p] * prev[p];
+      th[p] = v > hi ? hi : (v < lo ? lo : v);
+    }
+  } else {
+    for (int64_t p = 0; p < P; p++) th[p] = th[p] + a[p] * prev[p];
+  }
+}
+
+/**
+ * The step's backward on one row, g holding the root's dθ on entry: g ← (g + carry) ⊙ [θ not clipped];
+ * carry ← a ⊙ g; sa += g ⊙ prev; sdB[j] += in[j]·g; dInc[j] = g · Bt[j] (16 interleaved float sums).
+ */
+WARP_CLONES void stepVjpRow(const float* __restrict a, const float* __restrict Bt, const float* __restrict prev,
+                            const float* __restrict v, const float* __restrict in, float* __restrict g,
+                            float* __restrict cr, float* __restrict sa, float* __restrict sdB,
+                            float* __restrict dInc, int64_t P, int64_t Din, float hi) {
+  if (hi > 0) {
+    const float lo = -hi;
+    for (int64_t p = 0; p < P; p++) g[p] = keepIf((v[p] < hi) & (v[p] > lo), g[p] + cr[p]);
+  } else {
+    for (int64_t p = 0; p < P; p++) g[p] = g[p] + cr[p];
+  }
+  for (int64_t p = 0; p < P; p++) {
+    cr[p] = a[p] * g[p];
+    sa[p] += g[p] * prev[p];
+  }
+  for (int64_t j = 0; j < Din; j++) {
+    const float xj = in[j];
+    const float* __restrict bj = Bt + j * P;
+    float* __restrict db = sdB + j * P;
+    float part[16] = {};
+    int64_t p = 0;
+    for (; p + 16 <= P; p += 16) {
+      for (int q = 0; q < 16; q++) {
+        db[p + q] += g[p + q] * xj;
+        part[q] += g[p + q] * bj[p + q];
+      }
+    }
+    float tail = 0.0f;
+    for (; p < P; p++) {
+      db[p] += g[p] * xj;
+      tail += g[p] * bj[p];
+    }
+    for (int w = 8; w >= 1; w /= 2) {
+      for (int q = 0; q < w; q++) part[q] += part[q + w];
+    }
+    dInc[j] = part[0] + tail;
+  }
+}
+
+/**
+ * Rows of one diagonal step are cut into a fixed number of chunks (independent of the thread count, so
+ * the per-chunk float sums of the backward, added in chunk order, give the same numbers on any machine);
+ * the pool's threads take contiguous runs of chunks, one run each, so a row stays on one core from step to
+ * step. Batches below kStepSplitMin elements (N·P) stay on the calling thread.
+ */
+constexpr int64_t kStepChunks = 8;
+constexpr int64_t kStepSplitMin = int64_t(1) << 15;
+
+int64_t stepChunks(int64_t N) { return std::min<int64_t>(N, kStepChunks); }
+
+/** body(c0, c1) over runs of the chunks [0, C), one run per thread. */
+template <class Body>
+void overChunks(int64_t C, int64_t N, int64_t P, Body&& body) {
+  const int64_t U = N * P >= kStepSplitMin ? std::min<int64_t>(C, pool_threads()) : 1;
+  if (U <= 1) {
+    body(int64_t(0), C);
+    return;
+  }
+  parallel_for(U, kParallelMinWork, [&](int64_t u0, int64_t u1) {
+    for (int64_t u = u0; u < u1; u++) body(u * C / U, (u + 1) * C / U);
+  });
+}
+
+/** B (P, Din) as Din contiguous rows of P (B itself when Din = 1). */
+const float* rowsOfB(const float* B, int64_t P, int64_t Din) {
+  if (Din == 1) return B;
+  thread_local std::vector<float> t;
+  t.resize(size_t(P * Din));
+  for (int64_t p = 0; p < P; p++) {
+    for (int64_t j = 0; j < Din; j++) t[size_t(j * P + p)] = B[p * Din + j];
+  }
+  return t.data();
+}
+
 }  // namespace
 
 void rootMlp(const float* theta, const float* x, float* out, float* hidden, const RootMlpArgs& a) {
   if (a.M == 0) return;
   const Layout lay(a);
-  switch (a.act) {
-    case RootActivation::Relu: return forward<Relu>(lay, theta, x, out, hidden, a.M);
-    case RootActivation::Tanh: return forward<Tanh>(lay, theta, x, out, hidden, a.M);
-    case RootActivation::Softplus: return forward<Softplus>(lay, theta, x, out, hidden, a.M);
-    case RootActivation::Swish: return forward<Swish>(lay, theta, x, out, hidden, a.M);
-    case RootActivation::Identity: return forward<Identity>(lay, theta, x, out, hidden, a.M);
-    case RootActivation::Sin: return forward<Sin>(lay, theta, x, out, hidden, a.M);
-    case RootActivation::Cos: return forward<Cos>(lay, theta, x, out, hidden, a.M);
-    case RootActivation::Count: return;
-  }
+  withActivation(a.act, [&](auto act) { forward<decltype(act)>(lay, theta, x, out, hidden, a.M); });
 }
 
 void rootMlpVjp(const float* theta, const float* x, const float* hidden, const float* dOut, float* dTheta,
                 float* dX, const RootMlpArgs& a) {
   if (a.M == 0) return;
   const Layout lay(a);
-  switch (a.act) {
-    case RootActivation::Relu: return backward<Relu>(lay, theta, x, hidden, dOut, dTheta, dX, a.M);
-    case RootActivation::Tanh: return backward<Tanh>(lay, theta, x, hidden, dOut, dTheta, dX, a.M);
-    case RootActivation::Softplus: return backward<Softplus>(lay, theta, x, hidden, dOut, dTheta, dX, a.M);
-    case RootActivation::Swish: return backward<Swish>(lay, theta, x, hidden, dOut, dTheta, dX, a.M);
-    case RootActivation::Identity: return backward<Identity>(lay, theta, x, hidden, dOut, dTheta, dX, a.M);
-    case RootActivation::Sin: return backward<Sin>(lay, theta, x, hidden, dOut, dTheta, dX, a.M);
-    case RootActivation::Cos: return backward<Cos>(lay, theta, x, hidden, dOut, dTheta, dX, a.M);
-    case RootActivation::Count: return;
+  withActivation(a.act, [&](auto act) { backward<decltype(act)>(lay, theta, x, hidden, dOut, dTheta, dX, a.M); });
+}
+
+void diagonalRootStep(const float* a, const float* B, const float* thetaPrev, const float* inc, const float* x,
+                      float* theta, float* out, float* hidden, const DiagonalRootStepArgs& r) {
+  const int64_t N = r.mlp.M, P = r.P, Din = r.Din;
+  if (N == 0) return;
+  const Layout lay(r.mlp);
+  const float* Bt = rowsOfB(B, P, Din);
+  const float hi = clipping(r.clip) ? float(r.clip) : 0.0f;
+  const int64_t C = stepChunks(N), d0 = lay.dims[0], dL = lay.dims[lay.L];
+  withActivation(r.mlp.act, [&](auto act) {
+    using Act = decltype(act);
+    overChunks(C, N, P, [&](int64_t c0, int64_t c1) {
+      RowScratch s(lay);
+      for (int64_t n = c0 * N / C; n < c1 * N / C; n++) {
+        float* th = theta + n * P;
+        stepRow(a, Bt, thetaPrev + n * P, inc + n * Din, th, P, Din, hi);
+        forwardRow<Act>(lay, th, x + n * d0, out + n * dL, hidden != nullptr ? hidden + n * lay.H : nullptr, s);
+      }
+    });
+  });
+}
+
+void diagonalRootStepVjp(const float* a, const float* B, const float* thetaPrev, const float* theta,
+                         const float* inc, const float* x, const float* hidden, const float* dOut, float* carry,
+                         double* da, double* dB, float* dInc, float* dX, const DiagonalRootStepArgs& r) {
+  const int64_t N = r.mlp.M, P = r.P, Din = r.Din;
+  if (N == 0) return;
+  const Layout lay(r.mlp);
+  const float* Bt = rowsOfB(B, P, Din);
+  const float hi = clipping(r.clip) ? float(r.clip) : 0.0f;
+  const int64_t C = stepChunks(N), d0 = lay.dims[0], dL = lay.dims[lay.L], per = P * (1 + Din);
+  // Per chunk: Σ g ⊙ θ_{t−1} (P) and Σ gᵀ inc (Din rows of P), in float over the chunk's rows.
+  thread_local std::vector<float> sumsBuf;  // the caller's: the threads below get its pointer
+  sumsBuf.assign(size_t(C * per), 0.0f);
+  float* const sums = sumsBuf.data();
+  withActivation(r.mlp.act, [&](auto act) {
+    using Act = decltype(act);
+    overChunks(C, N, P, [&](int64_t c0, int64_t c1) {
+      RowScratch s(lay);
+      std::vector<float> g(static_cast<size_t>(P));
+      for (int64_t c = c0; c < c1; c++) {
+        float* sa = sums + c * per;
+        for (int64_t n = c * N / C; n < (c + 1) * N / C; n++) {
+          const float* th = theta + n * P;
+          const float* prev = thetaPrev + n * P;
+          if (n + 1 < N) prefetchRow<0>(prev + P, P);  // the next row's θ_{t−1} comes from memory
+          backwardRow<Act>(lay, th, x + n * d0, hidden + n * lay.H, dOut + n * dL, g.data(),
+                           dX != nullptr ? dX + n * d0 : nullptr, s);
+          stepVjpRow(a, Bt, prev, th, inc + n * Din, g.data(), carry + n * P, sa, sa + P, dInc + n * Din, P, Din,
+                     hi);
+        }
+      }
+    });
+  });
+  for (int64_t c = 0; c < C; c++) {
+    const float* sa = sums + c * per;
+    for (int64_t p = 0; p < P; p++) da[p] += double(sa[p]);
+    for (int64_t j = 0; j < Din; j++) {
+      for (int64_t p = 0; p < P; p++) dB[p * Din + j] += double(sa[P + j * P + p]);
+    }
   }
 }
 

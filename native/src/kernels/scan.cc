@@ -16,20 +16,6 @@
 namespace warp {
 namespace {
 
-bool clipping(double c) { return c > 0 && std::isfinite(c); }
-
-/**
- * x where `keep`, else +0, without a branch (clip masks of θ at its bound are unpredictable): the bits
- * ANDed with an all-ones or all-zeros mask, exact for every x (NaN, ±Inf, −0).
- */
-inline float keepIf(bool keep, float x) {
-  uint32_t bits;
-  std::memcpy(&bits, &x, sizeof bits);
-  bits &= 0u - uint32_t(keep);
-  std::memcpy(&x, &bits, sizeof x);
-  return x;
-}
-
 /**
  * out_s = src_s + a ⊙ out_{s−1} over the T rows of every sequence, in time order or reversed (s = 0 is
  * the last step then); out_{−1} = init row n (zero when init is null).
@@ -190,74 +176,6 @@ void diagonalScanVjp(const float* a, const float* theta0, const float* out, cons
     }
   }
   for (int64_t p = 0; p < P; p++) da[p] = float(acc[p]);
-}
-
-namespace {
-/**
- * Rows [n0, n1) of diagonalStepVjp (below): element-wise loops over one row each, so that every one
- * vectorizes; cloned per instruction set (the double sums are most of the work).
- */
-#if defined(__x86_64__) && defined(__GLIBC__) && defined(__GNUC__) && !defined(__clang__)  // ifunc: glibc only
-__attribute__((target_clones("avx512f", "avx2", "default")))
-#endif
-void stepVjpRows(const float* a, const float* thetaPrev, const float* theta, const float* dTheta, float* carry,
-                 const float* inc, const float* B, double* da, double* dB, float* dInc, int64_t n0, int64_t n1,
-                 int64_t P, int64_t Din, bool clip, float hi, float* g) {
-  const float lo = -hi;
-  for (int64_t n = n0; n < n1; n++) {
-    const int64_t o = n * P;
-    const float* __restrict dT = dTheta + o;
-    const float* __restrict v = theta + o;
-    const float* __restrict prev = thetaPrev + o;
-    float* __restrict cr = carry + o;
-    float* __restrict gg = g;
-    double* __restrict s = da;
-    if (clip) {
-      for (int64_t p = 0; p < P; p++) gg[p] = keepIf((v[p] < hi) & (v[p] > lo), dT[p] + cr[p]);
-    } else {
-      for (int64_t p = 0; p < P; p++) gg[p] = dT[p] + cr[p];
-    }
-    for (int64_t p = 0; p < P; p++) cr[p] = a[p] * gg[p];
-    for (int64_t p = 0; p < P; p++) s[p] += double(gg[p]) * prev[p];
-    for (int64_t j = 0; j < Din; j++) {
-      const double x = inc[n * Din + j];
-      double* __restrict db = dB + j * P;  // (Din, P) while summing: contiguous rows
-      const float* __restrict bj = B + j * P;
-      for (int64_t p = 0; p < P; p++) db[p] += double(gg[p]) * x;
-      // Σ_p g_p B[p, j] in eight interleaved double sums (vectorizable without reassociation)
-      double part[8] = {};
-      int64_t p = 0;
-      for (; p + 8 <= P; p += 8) {
-        for (int q = 0; q < 8; q++) part[q] += double(gg[p + q]) * bj[p + q];
-      }
-      double tail = 0;
-      for (; p < P; p++) tail += double(gg[p]) * bj[p];
-      dInc[n * Din + j] =
-          float(tail + (((part[0] + part[4]) + (part[2] + part[6])) + ((part[1] + part[5]) + (part[3] + part[7]))));
-    }
-  }
-}
-}  // namespace
-
-void diagonalStepVjp(const float* a, const float* thetaPrev, const float* theta, const float* dTheta, float* carry,
-                     const float* inc, const float* B, double* da, double* dB, float* dInc, const StepVjpArgs& r) {
-  const int64_t N = r.N, P = r.P, Din = r.Din;
-  const bool clip = clipping(r.clip);
-  // B and dB column-major (Din, P) while summing: B's columns are the rows the loops read.
-  thread_local std::vector<float> scratch;
-  thread_local std::vector<double> dBt;
-  scratch.resize(size_t(P * (Din + 1)));
-  dBt.assign(size_t(P * Din), 0.0);
-  float* g = scratch.data();
-  float* Bt = g + P;
-  for (int64_t p = 0; p < P; p++) {
-    for (int64_t j = 0; j < Din; j++) Bt[j * P + p] = B[p * Din + j];
-  }
-  stepVjpRows(a, thetaPrev, theta, dTheta, carry, inc, Bt, da, dBt.data(), dInc, 0, N, P, Din, clip,
-              clip ? float(r.clip) : 0.0f, g);
-  for (int64_t p = 0; p < P; p++) {
-    for (int64_t j = 0; j < Din; j++) dB[p * Din + j] += dBt[size_t(j * P + p)];
-  }
 }
 
 }  // namespace warp

@@ -3,9 +3,26 @@
 // (src/backends/cpu/scan.ts) they are tested against. Not here: argument checking (src/addon.cc).
 #pragma once
 
+#include <cmath>
 #include <cstdint>
+#include <cstring>
 
 namespace warp {
+
+/** Whether a clip bound clips: finite and positive (≤ 0, NaN or ±Infinity: no clipping). */
+inline bool clipping(double c) { return c > 0 && std::isfinite(c); }
+
+/**
+ * x where `keep`, else +0, without a branch (clip masks of θ at its bound are unpredictable): the bits
+ * ANDed with an all-ones or all-zeros mask, exact for every x (NaN, ±Inf, −0).
+ */
+inline float keepIf(bool keep, float x) {
+  uint32_t bits;
+  std::memcpy(&bits, &x, sizeof bits);
+  bits &= 0u - uint32_t(keep);
+  std::memcpy(&x, &bits, sizeof x);
+  return x;
+}
 
 struct ScanArgs {
   int64_t N, T, P;
@@ -17,16 +34,5 @@ void diagonalScan(const float* a, const float* U, const float* theta0, float* ou
 /** Backward of diagonalScan; da (P), dU (N, T, P), dTheta0 (N, P) are overwritten. */
 void diagonalScanVjp(const float* a, const float* theta0, const float* out, const float* dOut, float* da,
                      float* dU, float* dTheta0, const ScanArgs& args);
-
-struct StepVjpArgs {
-  int64_t N, P, Din;
-  double clip;  // ≤ 0, NaN or ±Infinity: no clipping
-};
-/**
- * One step of the diagonal autoregressive rollout's backward in one pass over the rows: g = (dTheta +
- * carry) ⊙ [θ not clipped]; carry ← a ⊙ g; da += Σ_n g ⊙ thetaPrev; dB += gᵀ inc; dInc ← g B (double sums).
- */
-void diagonalStepVjp(const float* a, const float* thetaPrev, const float* theta, const float* dTheta, float* carry,
-                     const float* inc, const float* B, double* da, double* dB, float* dInc, const StepVjpArgs& args);
 
 }  // namespace warp

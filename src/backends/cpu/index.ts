@@ -10,7 +10,7 @@ import { adamStepCpu } from "./optim.js";
 import { linearRecurrenceCpu, linearRecurrenceVjpCpu } from "./recurrence.js";
 import { reduceSumCpu, softmaxCrossEntropyCpu } from "./reduce.js";
 import { rootMlpCpu, rootMlpVjpCpu } from "./root-mlp.js";
-import { diagonalScanCpu, diagonalScanVjpCpu, diagonalStepVjpCpu } from "./scan.js";
+import { diagonalRootStepCpu, diagonalRootStepVjpCpu, diagonalScanCpu, diagonalScanVjpCpu } from "./scan.js";
 
 export const cpuKernels: Kernels = {
   unary: unaryCpu,
@@ -37,7 +37,8 @@ export const cpuKernels: Kernels = {
   linearRecurrenceVjp: linearRecurrenceVjpCpu,
   diagonalScan: diagonalScanCpu,
   diagonalScanVjp: diagonalScanVjpCpu,
-  diagonalStepVjp: diagonalStepVjpCpu,
+  diagonalRootStep: diagonalRootStepCpu,
+  diagonalRootStepVjp: diagonalRootStepVjpCpu,
   rootMlp: rootMlpCpu,
   rootMlpVjp: rootMlpVjpCpu,
 };

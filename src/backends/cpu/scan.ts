@@ -7,7 +7,9 @@
 // chunked form takes no clip. Layout (N, T, P) row-major. Not here: the tape reference
 // (src/ops/scan.ts, `diagonalScanRef`) these kernels are tested against.
 
-import type { FloatArray, ScanArgs, StepVjpArgs } from "../kernels.js";
+import type { DiagonalRootStepArgs, FloatArray, ScanArgs } from "../kernels.js";
+import { matmulCpu } from "./gemm.js";
+import { rootMlpCpu, rootMlpVjpCpu } from "./root-mlp.js";
 
 /**
  * The scan out_s = src_s + a ⊙ out_{s−1} over the T rows of every sequence, in time order or reversed
@@ -145,23 +147,66 @@ export function diagonalScanVjpCpu(
   da.set(acc);
 }
 
-export function diagonalStepVjpCpu(
+/** A scratch buffer of n values of the same array type as `like`, reused between calls. */
+const scratchBufs = new Map<unknown, FloatArray>();
+function scratch(like: FloatArray, n: number): FloatArray {
+  let b = scratchBufs.get(like.constructor);
+  if (!b || b.length < n) {
+    b = like instanceof Float64Array ? new Float64Array(n) : new Float32Array(n);
+    scratchBufs.set(like.constructor, b);
+  }
+  return b.subarray(0, n);
+}
+
+/**
+ * The diagonal rollout's step and root (Kernels.diagonalRootStep) as the kernels it fuses: u = inc·Bᵀ,
+ * θ = clip(a ⊙ θ_prev + u) (diagonalScan with T = 1), then rootMlp.
+ */
+export function diagonalRootStepCpu(
   a: FloatArray,
+  B: FloatArray,
+  thetaPrev: FloatArray,
+  inc: FloatArray,
+  x: FloatArray,
+  theta: FloatArray,
+  out: FloatArray,
+  hidden: FloatArray | null,
+  { N, P, Din, clip, dims, act }: DiagonalRootStepArgs,
+): void {
+  const u = scratch(theta, N * P);
+  const mm = { batch: 1, M: N, N: P, K: Din, transA: false, transB: true, strideA: 0, strideB: 0 };
+  matmulCpu(inc, B, u, { ...mm, accumulate: false });
+  diagonalScanCpu(a, u, thetaPrev, theta, { N, T: 1, P, clip, chunk: 0 });
+  rootMlpCpu(theta, x, out, hidden, { M: N, dims, act });
+}
+
+/**
+ * Its backward (Kernels.diagonalRootStepVjp): dθ from rootMlpVjp, then the step's backward in one pass over
+ * the rows — g = (dθ + carry) ⊙ [θ not clipped]; carry ← a ⊙ g; da += Σ_n g ⊙ θ_prev; dB += gᵀ inc;
+ * dInc ← g B — with da and dB summed in float64 row by row.
+ */
+export function diagonalRootStepVjpCpu(
+  a: FloatArray,
+  B: FloatArray,
   thetaPrev: FloatArray,
   theta: FloatArray,
-  dTheta: FloatArray,
-  carry: FloatArray,
   inc: FloatArray,
-  B: FloatArray,
+  x: FloatArray,
+  hidden: FloatArray,
+  dOut: FloatArray,
+  carry: FloatArray,
   da: Float64Array,
   dB: Float64Array,
   dInc: FloatArray,
-  { N, P, Din, clip }: StepVjpArgs,
+  dX: FloatArray | null,
+  { N, P, Din, clip, dims, act }: DiagonalRootStepArgs,
 ): void {
+  const dTheta = scratch(theta, N * P);
+  rootMlpVjpCpu(theta, x, hidden, dOut, dTheta, dX, { M: N, dims, act });
   const clipping = clip > 0 && Number.isFinite(clip);
   // A clipped float32 state holds fround(clip): compare against the stored bound.
-  const c = carry instanceof Float32Array ? Math.fround(clip) : clip;
   const f32 = carry instanceof Float32Array;
+  const c = f32 ? Math.fround(clip) : clip;
   for (let n = 0; n < N; n++) {
     const o = n * P;
     const sums = new Float64Array(Din);

@@ -12,7 +12,7 @@ import { BINARY_OPS, ROOT_ACTIVATIONS, UNARY_OPS } from "../kernels.js";
 export const GEMM_ISAS = ["avx512", "avx2", "generic"] as const;
 
 /** The addon API this code calls (native/src/addon.cc kApiVersion): an addon with another one is refused. */
-const NATIVE_API = 2;
+const NATIVE_API = 3;
 export type GemmIsa = (typeof GEMM_ISAS)[number];
 
 /** OpenBLAS's cblas_sgemm on one row-major product (only when the addon was built with OpenBLAS). */
@@ -155,19 +155,38 @@ interface Addon {
     clip: number,
     chunk: number,
   ): void;
-  diagonalStepVjp(
+  diagonalRootStep(
     a: FloatArray,
+    B: FloatArray,
+    thetaPrev: FloatArray,
+    inc: FloatArray,
+    x: FloatArray,
+    theta: FloatArray,
+    out: FloatArray,
+    hidden: FloatArray | null,
+    N: number,
+    dims: readonly number[],
+    act: number,
+    Din: number,
+    clip: number,
+  ): void;
+  diagonalRootStepVjp(
+    a: FloatArray,
+    B: FloatArray,
     thetaPrev: FloatArray,
     theta: FloatArray,
-    dTheta: FloatArray,
-    carry: FloatArray,
     inc: FloatArray,
-    B: FloatArray,
+    x: FloatArray,
+    hidden: FloatArray,
+    dOut: FloatArray,
+    carry: FloatArray,
     da: Float64Array,
     dB: Float64Array,
     dInc: FloatArray,
+    dX: FloatArray | null,
     N: number,
-    P: number,
+    dims: readonly number[],
+    act: number,
     Din: number,
     clip: number,
   ): void;
@@ -319,20 +338,40 @@ function wrap(
       addon.softmaxCrossEntropy(logits, labels, B, C, loss, probs),
     diagonalScan: (a, U, theta0, out, r) =>
       addon.diagonalScan(a, U, theta0, out, r.N, r.T, r.P, r.clip, r.chunk),
-    diagonalStepVjp: (a, thetaPrev, theta, dTheta, carry, inc, B, da, dB, dInc, r) =>
-      addon.diagonalStepVjp(
+    diagonalRootStep: (a, B, thetaPrev, inc, x, theta, out, hidden, r) =>
+      addon.diagonalRootStep(
         a,
+        B,
+        thetaPrev,
+        inc,
+        x,
+        theta,
+        out,
+        hidden,
+        r.N,
+        r.dims,
+        actCodes.get(r.act)!,
+        r.Din,
+        r.clip,
+      ),
+    diagonalRootStepVjp: (a, B, thetaPrev, theta, inc, x, hidden, dOut, carry, da, dB, dInc, dX, r) =>
+      addon.diagonalRootStepVjp(
+        a,
+        B,
         thetaPrev,
         theta,
-        dTheta,
-        carry,
         inc,
-        B,
+        x,
+        hidden,
+        dOut,
+        carry,
         da,
         dB,
         dInc,
+        dX,
         r.N,
-        r.P,
+        r.dims,
+        actCodes.get(r.act)!,
         r.Din,
         r.clip,
       ),
