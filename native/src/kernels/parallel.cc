@@ -1,4 +1,5 @@
-// The worker pool behind parallel_for: workers sleep on a condition variable between jobs and claim
+// The worker pool behind parallel_for: workers sleep on a condition variable between jobs (after watching
+// for the next one for 200 µs: the rollouts' step loops post one every ~0.1 ms) and claim
 // chunks from an atomic counter, so the caller also steals any chunk a late-waking worker has not
 // started (no straggler waits when the other core is busy, e.g. with an OpenBLAS thread).
 // Not here: any kernel logic. The pool is created on first use and deliberately never destroyed
@@ -8,6 +9,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <chrono>
 #include <condition_variable>
 #include <mutex>
 #include <cstdlib>
@@ -69,7 +71,7 @@ class Pool {
     {
       std::lock_guard<std::mutex> lock(mutex_);
       job_ = &job;
-      ++generation_;
+      generation_.fetch_add(1, std::memory_order_release);
     }
     wake_.notify_all();
     runChunks(job);
@@ -88,8 +90,20 @@ class Pool {
     uint64_t seen = 0;
     std::unique_lock<std::mutex> lock(mutex_);
     for (;;) {
-      wake_.wait(lock, [&] { return generation_ != seen; });
-      seen = generation_;
+      // Step loops (the diagonal rollout) post a job every ~0.1 ms: a worker that has just finished one
+      // watches for the next for kSpin before it sleeps, saving the wake-up (~20–30 µs here). Measured on
+      // the 2-core VM, the diagonal mnist-ar step: median 180 ms against 205 ms sleeping at once.
+      lock.unlock();
+      const auto until = std::chrono::steady_clock::now() + kSpin;
+      for (int i = 1; generation_.load(std::memory_order_acquire) == seen; i++) {
+        if (i % 64 == 0 && std::chrono::steady_clock::now() > until) break;
+#if defined(__x86_64__)
+        __builtin_ia32_pause();
+#endif
+      }
+      lock.lock();
+      wake_.wait(lock, [&] { return generation_.load(std::memory_order_relaxed) != seen; });
+      seen = generation_.load(std::memory_order_relaxed);
       Job* job = job_;
       if (job == nullptr) continue;
       ++active_;
@@ -106,7 +120,8 @@ class Pool {
   std::condition_variable wake_;
   std::condition_variable idle_;
   Job* job_ = nullptr;
-  uint64_t generation_ = 0;
+  std::atomic<uint64_t> generation_{0};
+  static constexpr std::chrono::microseconds kSpin{200};
   int active_ = 0;
 };
 
