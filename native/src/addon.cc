@@ -617,7 +617,7 @@ Value RootMlpVjp(const CallbackInfo& info) {
   return info.Env().Undefined();
 }
 
-/** The arguments after the buffers of diagonalRootStep(Vjp): N, dims, act, Din, clip (P from dims). */
+/** The arguments after the buffers of diagonalRootStep(Vjp): N, dims, act, Din, clip, accumulate (P from dims). */
 struct StepShape {
   RootShape root;
   warp::DiagonalRootStepArgs args;
@@ -630,10 +630,11 @@ StepShape stepShape(const CallbackInfo& info, size_t i) {
   s.args.P = s.root.P;
   s.args.Din = count(info, i + 3, "Din");
   s.args.clip = number(info, i + 4, "clip");
+  s.args.accumulate = boolean(info, i + 5, "accumulate");
   return s;
 }
 
-// diagonalRootStep(a, B, thetaPrev, inc, x, theta, out, hidden | null, N, dims, act, Din, clip)
+// diagonalRootStep(a, B, thetaPrev, inc, x, theta, out, hidden | null, N, dims, act, Din, clip, accumulate)
 Value DiagonalRootStep(const CallbackInfo& info) {
   const auto a = f32(info, 0, "a");
   const auto B = f32(info, 1, "B");
@@ -658,8 +659,8 @@ Value DiagonalRootStep(const CallbackInfo& info) {
   return info.Env().Undefined();
 }
 
-// diagonalRootStepVjp(a, B, thetaPrev, theta, inc, x, hidden, dOut, carry, da, dB, dInc, dX | null,
-//                     N, dims, act, Din, clip)
+// diagonalRootStepVjp(a, B, thetaPrev, theta, inc, x, hidden, dOut, carry, da, dB, dInc, dX | null, g | null,
+//                     N, dims, act, Din, clip, accumulate)
 Value DiagonalRootStepVjp(const CallbackInfo& info) {
   const auto a = f32(info, 0, "a");
   const auto B = f32(info, 1, "B");
@@ -674,7 +675,8 @@ Value DiagonalRootStepVjp(const CallbackInfo& info) {
   const auto dB = typed<double, napi_float64_array>(info, 10, "dB", "Float64Array");
   const auto dInc = f32(info, 11, "dInc");
   const auto dX = f32OrNull(info, 12, "dX");
-  const StepShape s = stepShape(info, 13);
+  const auto g = f32OrNull(info, 13, "g");
+  const StepShape s = stepShape(info, 14);
   const int64_t N = s.args.mlp.M, P = s.args.P, Din = s.args.Din;
   const int64_t np = mul(info, N, P), pd = mul(info, P, Din), nd = mul(info, N, Din);
   const int64_t nIn = mul(info, N, s.root.dims.front());
@@ -689,8 +691,9 @@ Value DiagonalRootStepVjp(const CallbackInfo& info) {
   need(info, "hidden", hidden.length, mul(info, N, s.root.H));
   need(info, "dOut", dOut.length, mul(info, N, s.root.dims.back()));
   if (dX.given) need(info, "dX", dX.buf.length, nIn);
+  if (g.given) need(info, "g", g.buf.length, np);
   warp::diagonalRootStepVjp(a.data, B.data, thetaPrev.data, theta.data, inc.data, x.data, hidden.data, dOut.data,
-                            carry.data, da.data, dB.data, dInc.data, dX.data(), s.args);
+                            carry.data, da.data, dB.data, dInc.data, dX.data(), g.data(), s.args);
   return info.Env().Undefined();
 }
 

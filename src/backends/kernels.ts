@@ -111,6 +111,8 @@ export interface DiagonalRootStepArgs {
   clip: number;
   dims: readonly number[];
   act: RootActivation;
+  /** Forward: theta holds an extra term on entry (the low-rank (θ_{t−1} V) Uᵀ), added before the clip. */
+  accumulate?: boolean;
 }
 
 /**
@@ -308,7 +310,8 @@ export interface Kernels {
   ): void;
   /**
    * One step of the diagonal autoregressive rollout (ops/ar-rollout.ts) fused with its root, row by row:
-   * theta = clip(a ⊙ thetaPrev + inc·Bᵀ), then out (and hidden when given) = rootMlp(theta, x).
+   * theta = clip(a ⊙ thetaPrev + inc·Bᵀ [+ theta when args.accumulate]), then out (and hidden when given)
+   * = rootMlp(theta, x).
    * a (P); B (P, Din); thetaPrev, theta (N, P); inc (N, Din); x (N, d_0); out (N, d_L); hidden (N, H).
    */
   diagonalRootStep(
@@ -325,8 +328,9 @@ export interface Kernels {
   /**
    * Its backward from dOut (N, d_L), carry (N, P) holding the gradient from the step after: dθ = rootMlpVjp;
    * g = (dθ + carry) ⊙ [θ not clipped]; carry ← a ⊙ g; da += Σ_n g ⊙ thetaPrev; dB += gᵀ inc (P×Din);
-   * dInc ← g B (N×Din); dX (N, d_0) ← the root's input gradient when given. da and dB are float64 sums over
-   * the whole rollout (a backend may sum one step's rows in float first).
+   * dInc ← g B (N×Din); dX (N, d_0) ← the root's input gradient and g (N, P) ← g when given (for the
+   * low-rank products). da and dB are float64 sums over the whole rollout (a backend may sum one step's rows
+   * in float first).
    */
   diagonalRootStepVjp(
     a: FloatArray,
@@ -342,6 +346,7 @@ export interface Kernels {
     dB: Float64Array,
     dInc: FloatArray,
     dX: FloatArray | null,
+    g: FloatArray | null,
     args: DiagonalRootStepArgs,
   ): void;
   /**

@@ -144,9 +144,8 @@ export function arRollout(inp: ArRolloutInputs, cfg: ArRolloutConfig): Tensor {
   const E = noise ? (noise.data as FloatArray) : null;
   const Q = query.data as FloatArray;
   const dTau = dTime.data as FloatArray;
-  const u = lowRank ? (empty([N, P], dt).data as FloatArray) : null;
-  // diagonal: the step and the root in one kernel call per step
-  const step = { N, P, Din, clip: cfg.clip, dims: cfg.dims, act: cfg.act };
+  // diagonal and low-rank: the step and the root in one kernel call per step
+  const step = { N, P, Din, clip: cfg.clip, dims: cfg.dims, act: cfg.act, accumulate: lowRank };
   // block: θ_{t−1} and its product with the blocks in the (nb, N, k) layout of one batched GEMM
   const blocks = cfg.transition === "block" ? new BlockStep(k, A, N, P) : null;
   // Uᵀ and Vᵀ (r, P) copied once: θ_t += z_t Uᵀ as a plain (N, r)·(r, P) product, and z_t = θ_{t−1} V as
@@ -190,22 +189,18 @@ export function arRollout(inp: ArRolloutInputs, cfg: ArRolloutConfig): Tensor {
     }
     const raw = (saved.raw.data as FloatArray).subarray(s * N * W, (s + 1) * N * W);
     const hidden = train ? (saved.hidden.data as FloatArray).subarray(s * N * H, (s + 1) * N * H) : null;
-    if (cfg.transition === "diagonal") {
-      // θ_t = clip(a ⊙ θ_{t−1} + B inc_t) and the root on it, row by row in one kernel
-      k.diagonalRootStep(
-        A.data as FloatArray,
-        B.data as FloatArray,
-        thPrev,
-        inc,
-        rootIn,
-        th,
-        raw,
-        hidden,
-        step,
-      );
+    if (cfg.transition === "diagonal" || lowRank) {
+      // θ_t = clip(a ⊙ θ_{t−1} + B inc_t [+ (θ_{t−1} V) Uᵀ]) and the root on it, row by row in one kernel
+      if (lowRank) {
+        const zt = (saved.z!.data as FloatArray).subarray(s * N * r, (s + 1) * N * r);
+        gemmInto(k, thPrev, Vt!.data as FloatArray, zt, N, r, P, { transB: true });
+        gemmInto(k, zt, Ut!.data as FloatArray, th, N, P, r);
+      }
+      const [a, b] = [A.data as FloatArray, B.data as FloatArray];
+      k.diagonalRootStep(a, b, thPrev, inc, rootIn, th, raw, hidden, step);
     } else {
       // θ_t = clip(A θ_{t−1} + B inc_t), then the root
-      gemmInto(k, inc, B.data as FloatArray, u ?? th, N, P, Din, { transB: true });
+      gemmInto(k, inc, B.data as FloatArray, th, N, P, Din, { transB: true });
       if (cfg.transition === "dense") {
         if (saved.bf16) {
           k.binary("add", thPrev, [1], th, [1], th, [NP]);
@@ -215,14 +210,8 @@ export function arRollout(inp: ArRolloutInputs, cfg: ArRolloutConfig): Tensor {
         } else {
           gemmInto(k, thPrev, A.data as FloatArray, th, N, P, P, { transB: true, accumulate: true });
         }
-      } else if (blocks) {
-        blocks.forward(thPrev, th);
       } else {
-        // low-rank: a ⊙ θ_{t−1} + u + (θ_{t−1} V) Uᵀ
-        k.diagonalScan(A.data as FloatArray, u!, thPrev, th, { N, T: 1, P, clip: 0, chunk: 0 });
-        const zt = (saved.z!.data as FloatArray).subarray(s * N * r, (s + 1) * N * r);
-        gemmInto(k, thPrev, Vt!.data as FloatArray, zt, N, r, P, { transB: true });
-        gemmInto(k, zt, Ut!.data as FloatArray, th, N, P, r, { accumulate: true });
+        blocks!.forward(thPrev, th);
       }
       if (cfg.clip > 0) k.clip(th, -cfg.clip, cfg.clip, th);
       k.rootMlp(th, rootIn, raw, hidden, { M: N, dims: cfg.dims, act: cfg.act });
@@ -289,14 +278,14 @@ export const arRolloutVjp: Vjp<"arRollout"> = (dOut, { inputs, attrs: { cfg, con
   const blockStep = cfg.transition === "block" ? new BlockStep(k, A, N, P) : null;
   // dense: dA = Σ g_tᵀ θ_{t−1} as one GEMM per chunk of steps
   const chunk = Math.max(1, Math.floor(DA_CHUNK_ROWS / N));
-  // dense: g_t of a chunk of steps; low-rank: one step's g (the diagonal kernel keeps its own)
+  // dense and low-rank: g_t of a chunk of steps; block: one step's g (the diagonal kernel keeps its own)
   const G =
-    cfg.transition === "dense" ? buf([Math.min(chunk, T), N, P]) : buf([lowRank || blockStep ? N : 0, P]);
+    cfg.transition === "dense" || lowRank ? buf([Math.min(chunk, T), N, P]) : buf([blockStep ? N : 0, P]);
   const Gv = G.data as FloatArray;
   const dA = A.requiresGrad ? empty(A.shape, dt) : null;
-  const daStep = lowRank ? buf([P]) : null;
   const daAcc = new Float64Array(cfg.transition === "dense" || blockStep ? 0 : P);
-  const w = lowRank ? buf([N, r]) : null;
+  // low-rank: w_t = g_t U of a chunk of steps (dU and dV are one GEMM per chunk, as dense dA)
+  const w = lowRank ? buf([Math.min(chunk, T), N, r]) : null;
   const dU = lowRank ? zeros([P, r], dt) : null;
   const dV = lowRank ? zeros([P, r], dt) : null;
   // w = g U and carry += w Vᵀ against Uᵀ and Vᵀ, as in the forward
@@ -316,8 +305,9 @@ export const arRolloutVjp: Vjp<"arRollout"> = (dOut, { inputs, attrs: { cfg, con
       }
     }
   };
-  // diagonal: the carry starts at zero, dB is summed in float64 by diagonalRootStepVjp
-  const dB64 = cfg.transition === "diagonal" ? new Float64Array(P * Din) : null;
+  // diagonal and low-rank: the carry starts at zero, dB is summed in float64 by diagonalRootStepVjp
+  const step = { N, P, Din, clip: cfg.clip, dims: cfg.dims, act: cfg.act };
+  const dB64 = cfg.transition === "diagonal" || lowRank ? new Float64Array(P * Din) : null;
   if (dB64) carry.fill(0);
   for (let t = T - 1; t >= 0; t--) {
     const thPrev = S.subarray(t * NP, (t + 1) * NP);
@@ -330,27 +320,60 @@ export const arRolloutVjp: Vjp<"arRollout"> = (dOut, { inputs, attrs: { cfg, con
     head.backward(raw, Y, t, T, gy, graw);
     const hidden = (saved.hidden.data as FloatArray).subarray(t * N * H, (t + 1) * N * H);
     const dX = cfg.prevInput ? dIn : null;
-    if (cfg.transition === "diagonal") {
-      // the root's backward and the step's in one kernel: g, the carry a ⊙ g, da, dB and d inc_t
-      const step = { N, P, Din, clip: cfg.clip, dims: cfg.dims, act: cfg.act };
+    if (cfg.transition === "diagonal" || lowRank) {
+      // the root's backward and the step's in one kernel: g, the carry a ⊙ g, da, dB and d inc_t; low-rank
+      // then adds w_t Vᵀ to the carry (w_t = g_t U) and, per chunk of steps, dU += Σ g_tᵀ z_t and
+      // dV += Σ θ_{t−1}ᵀ w_t
       const [a, b] = [A.data as FloatArray, B.data as FloatArray];
-      k.diagonalRootStepVjp(a, b, thPrev, th, inc, rootIn, hidden, graw, carry, daAcc, dB64!, dInc, dX, step);
+      const c0 = Math.floor(t / chunk) * chunk;
+      const g = lowRank ? Gv.subarray((t - c0) * NP, (t - c0 + 1) * NP) : null;
+      k.diagonalRootStepVjp(
+        a,
+        b,
+        thPrev,
+        th,
+        inc,
+        rootIn,
+        hidden,
+        graw,
+        carry,
+        daAcc,
+        dB64!,
+        dInc,
+        dX,
+        g,
+        step,
+      );
+      if (g) {
+        const W = w!.data as FloatArray;
+        const wv = W.subarray((t - c0) * N * r, (t - c0 + 1) * N * r);
+        gemmInto(k, g, Ut!.data as FloatArray, wv, N, r, P, { transB: true });
+        gemmInto(k, wv, Vt!.data as FloatArray, carry, N, P, r, { accumulate: true });
+        if (t === c0) {
+          const rows = Math.min(chunk, T - c0) * N;
+          const zc = (saved.z!.data as FloatArray).subarray(c0 * N * r, c0 * N * r + rows * r);
+          const [gc, sc, wc] = [
+            Gv.subarray(0, rows * P),
+            S.subarray(c0 * NP, c0 * NP + rows * P),
+            W.subarray(0, rows * r),
+          ];
+          gemmInto(k, gc, zc, dU!.data as FloatArray, P, r, rows, { transA: true, accumulate: true });
+          gemmInto(k, sc, wc, dV!.data as FloatArray, P, r, rows, { transA: true, accumulate: true });
+        }
+      }
       feedBack(t);
       continue;
     }
     k.rootMlpVjp(th, rootIn, hidden, graw, gTheta, dX, { M: N, dims: cfg.dims, act: cfg.act });
     if (t < T - 1) k.binary("add", gTheta, [1], carry, [1], gTheta, [NP]);
-    let g: FloatArray;
+    // dense (g kept for the chunk's dA) or block
+    const c0 = Math.floor(t / chunk) * chunk;
+    const g = blockStep ? Gv : Gv.subarray((t - c0) * NP, (t - c0 + 1) * NP);
+    if (cfg.clip > 0) k.clipVjp(th, -clipBound, clipBound, gTheta, g);
+    else g.set(gTheta);
     if (blockStep) {
-      g = Gv;
-      if (cfg.clip > 0) k.clipVjp(th, -clipBound, clipBound, gTheta, g);
-      else g.set(gTheta);
       blockStep.backward(g, thPrev, carry, dA, t === T - 1);
-    } else if (cfg.transition === "dense") {
-      const c0 = Math.floor(t / chunk) * chunk;
-      g = Gv.subarray((t - c0) * NP, (t - c0 + 1) * NP);
-      if (cfg.clip > 0) k.clipVjp(th, -clipBound, clipBound, gTheta, g);
-      else g.set(gTheta);
+    } else {
       // carry = g A, or with bf16 (the step's matrix is I + A′) g + bf16(g) A′, A′ packed transposed
       if (saved.bf16) {
         carry.set(g);
@@ -369,25 +392,6 @@ export const arRolloutVjp: Vjp<"arRollout"> = (dOut, { inputs, attrs: { cfg, con
         if (saved.bf16) k.matmulBf16TN(gc, sc, dAv, P, P, len * N, !first);
         else gemmInto(k, gc, sc, dAv, P, P, len * N, { transA: true, accumulate: !first });
       }
-    } else {
-      g = Gv;
-      const dav = daStep!.data as FloatArray;
-      k.diagonalScanVjp(A.data as FloatArray, thPrev, th, gTheta, dav, g, carry, {
-        N,
-        T: 1,
-        P,
-        clip: cfg.clip,
-        chunk: 0,
-      });
-      for (let p = 0; p < P; p++) daAcc[p] = daAcc[p]! + dav[p]!;
-      if (lowRank) {
-        const wv = w!.data as FloatArray;
-        const zt = (saved.z!.data as FloatArray).subarray(t * N * r, (t + 1) * N * r);
-        gemmInto(k, g, Ut!.data as FloatArray, wv, N, r, P, { transB: true });
-        gemmInto(k, wv, Vt!.data as FloatArray, carry, N, P, r, { accumulate: true });
-        gemmInto(k, g, zt, dU!.data as FloatArray, P, r, N, { transA: true, accumulate: true });
-        gemmInto(k, thPrev, wv, dV!.data as FloatArray, P, r, N, { transA: true, accumulate: true });
-      }
     }
     gemmInto(k, g, inc, dB.data as FloatArray, P, Din, N, { transA: true, accumulate: true });
     gemmInto(k, g, B.data as FloatArray, dInc, N, Din, P);
@@ -402,7 +406,7 @@ export const arRolloutVjp: Vjp<"arRollout"> = (dOut, { inputs, attrs: { cfg, con
     dAOut = empty([P], dt);
     (dAOut.data as FloatArray).set(daAcc);
   }
-  for (const t of [...scratch, G, ...(daStep ? [daStep] : []), ...(w ? [w] : [])]) t.dispose();
+  for (const t of [...scratch, G, ...(w ? [w] : [])]) t.dispose();
   blockStep?.dispose();
   Vt?.dispose();
   Ut?.dispose();

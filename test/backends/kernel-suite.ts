@@ -834,14 +834,25 @@ export function describeKernels(
         const out = new Float32Array(N * dL).fill(Number.NaN);
         const hidden = new Float32Array(N * H).fill(Number.NaN);
         k.diagonalRootStep(a, B, thetaPrev, inc, x, theta, out, hidden, args);
+        // accumulate: θ holds an extra term (the low-rank product) on entry
+        const extra = randF32(N * P, seed + 8, -0.3, 0.3);
+        const thetaAcc = Float32Array.from(extra);
+        k.diagonalRootStep(a, B, thetaPrev, inc, x, thetaAcc, out.slice(), null, {
+          ...args,
+          accumulate: true,
+        });
         const thetaRef = new Float64Array(N * P);
+        const thetaAccRef = new Float64Array(N * P);
+        const clipRef = (v: number) => (clip > 0 ? Math.min(c, Math.max(-c, v)) : v);
         for (let n = 0; n < N; n++) {
           for (let p = 0; p < P; p++) {
             let v = a[p]! * thetaPrev[n * P + p]!;
             for (let j = 0; j < Din; j++) v += inc[n * Din + j]! * B[p * Din + j]!;
-            thetaRef[n * P + p] = clip > 0 ? Math.min(c, Math.max(-c, v)) : v;
+            thetaRef[n * P + p] = clipRef(v);
+            thetaAccRef[n * P + p] = clipRef(v + extra[n * P + p]!);
           }
         }
+        assertClose(thetaAcc, thetaAccRef, { atol: 1e-6, rtol: 1e-6 }, "theta, accumulate");
         if (clip > 0)
           assert.ok(
             theta.some((v) => Math.abs(v) === c),
@@ -875,14 +886,33 @@ export function describeKernels(
           const carry = Float32Array.from(carry0);
           const dInc = new Float32Array(N * Din).fill(Number.NaN);
           const dX = new Float32Array(N * d0).fill(Number.NaN);
-          k.diagonalRootStepVjp(a, B, thetaPrev, theta, inc, x, hidden, dOut, carry, da, dB, dInc, dX, args);
+          const g = new Float32Array(N * P).fill(Number.NaN);
+          k.diagonalRootStepVjp(
+            a,
+            B,
+            thetaPrev,
+            theta,
+            inc,
+            x,
+            hidden,
+            dOut,
+            carry,
+            da,
+            dB,
+            dInc,
+            dX,
+            g,
+            args,
+          );
           const root = rootMlpLoop(theta, x, dOut, N, dims, act);
+          const gRef = new Float64Array(N * P);
           const carryRef = new Float64Array(N * P);
           const dIncRef = new Float64Array(N * Din);
           for (let n = 0; n < N; n++) {
             for (let p = 0; p < P; p++) {
               const i = n * P + p;
               const g = clip > 0 && !(Math.abs(theta[i]!) < c) ? 0 : root.dTheta[i]! + carry0[i]!;
+              gRef[i] = g;
               carryRef[i] = a[p]! * g;
               daRef[p]! += g * thetaPrev[i]!;
               for (let j = 0; j < Din; j++) {
@@ -896,6 +926,7 @@ export function describeKernels(
               theta.some((v) => Math.abs(v) === c),
               "some entries sit at the bound",
             );
+          assertClose(g, gRef, tol(gRef), "g");
           assertClose(carry, carryRef, tol(carryRef), "carry");
           assertClose(da, daRef, tol(daRef), "da");
           assertClose(dB, dBRef, tol(dBRef), "dB");
@@ -922,9 +953,10 @@ export function describeKernels(
             dB2,
             dInc,
             null,
+            null,
             args,
           );
-          assert.deepEqual(carryNoDx, carry, "carry with dX null");
+          assert.deepEqual(carryNoDx, carry, "carry with dX and g null");
         },
       );
     }

@@ -104,10 +104,12 @@ struct DiagonalRootStepArgs {
   RootMlpArgs mlp;  // mlp.M = N rows
   int64_t P, Din;   // P = the root's parameter count
   double clip;      // ≤ 0, NaN or ±Infinity: no clipping
+  bool accumulate;  // forward: theta holds an extra term to add before the clip
 };
 /**
  * One step of the diagonal autoregressive rollout, row by row (each θ row stays in L1 from the step to the
- * root): theta = clip(a ⊙ thetaPrev + inc·Bᵀ), then rootMlp(theta, x) into out (and hidden when non-null).
+ * root): theta = clip(a ⊙ thetaPrev + inc·Bᵀ [+ theta with args.accumulate: the low-rank term]), then
+ * rootMlp(theta, x) into out (and hidden when non-null).
  * a (P), B (P, Din), thetaPrev and theta (N, P), inc (N, Din), x (N, d_0), out (N, d_L).
  */
 void diagonalRootStep(const float* a, const float* B, const float* thetaPrev, const float* inc, const float* x,
@@ -115,11 +117,13 @@ void diagonalRootStep(const float* a, const float* B, const float* thetaPrev, co
 /**
  * Its backward from dOut (N, d_L), carry (N, P) holding the gradient from step t+1: dθ = the root's
  * backward; g = (dθ + carry) ⊙ [θ not clipped]; carry ← a ⊙ g; da += Σ_n g ⊙ thetaPrev; dB += gᵀ inc;
- * dInc ← g B (N, Din); dX (N, d_0) ← the root's input gradient when non-null. da and dB are float64 sums
- * over the rollout; each step adds float sums over fixed chunks of rows, in chunk order.
+ * dInc ← g B (N, Din); dX (N, d_0) ← the root's input gradient and gOut (N, P) ← g when non-null (the
+ * low-rank backward's products). da and dB are float64 sums over the rollout; each step adds float sums
+ * over fixed chunks of rows, in chunk order.
  */
 void diagonalRootStepVjp(const float* a, const float* B, const float* thetaPrev, const float* theta,
                          const float* inc, const float* x, const float* hidden, const float* dOut, float* carry,
-                         double* da, double* dB, float* dInc, float* dX, const DiagonalRootStepArgs& args);
+                         double* da, double* dB, float* dInc, float* dX, float* gOut,
+                         const DiagonalRootStepArgs& args);
 
 }  // namespace warp

@@ -273,27 +273,32 @@ void withActivation(RootActivation act, Fn&& fn) {
 #define WARP_CLONES
 #endif
 
-/** th = clip(a ⊙ prev + Σ_j in[j]·Bt[j]) (Bt: Din rows of P; hi ≤ 0: no clip), the sum in j order first. */
+/**
+ * th = clip(u + a ⊙ prev [+ th]), u = Σ_j in[j]·Bt[j] summed in j order into `u` (P floats) first (Bt: Din
+ * rows of P); with `accumulate` th holds an extra term on entry (the low-rank (θ_{t−1} V) Uᵀ); hi ≤ 0: no
+ * clip.
+ */
 WARP_CLONES void stepRow(const float* __restrict a, const float* __restrict Bt, const float* __restrict prev,
-                         const float* __restrict in, float* __restrict th, int64_t P, int64_t Din, float hi) {
-  if (Din == 0) std::fill(th, th + P, 0.0f);
+                         const float* __restrict in, float* __restrict u, float* __restrict th, int64_t P,
+                         int64_t Din, bool accumulate, float hi) {
+  if (Din == 0) std::fill(u, u + P, 0.0f);
   for (int64_t j = 0; j < Din; j++) {
     const float xj = in[j];
     const float* __restrict bj = Bt + j * P;
     if (j == 0) {
-      for (int64_t p = 0; p < P; p++) th[p] = xj * bj[p];
+      for (int64_t p = 0; p < P; p++) u[p] = xj * bj[p];
     } else {
-      for (int64_t p = 0; p < P; p++) th[p] += xj * bj[p];
+      for (int64_t p = 0; p < P; p++) u[p] += xj * bj[p];
     }
+  }
+  if (accumulate) {
+    for (int64_t p = 0; p < P; p++) th[p] = (u[p] + a[p] * prev[p]) + th[p];
+  } else {
+    for (int64_t p = 0; p < P; p++) th[p] = u[p] + a[p] * prev[p];
   }
   if (hi > 0) {
     const float lo = -hi;
-    for (int64_t p = 0; p < P; p++) {
-      const float v = th[p] + a[p] * prev[p];
-      th[p] = v > hi ? hi : (v < lo ? lo : v);
-    }
-  } else {
-    for (int64_t p = 0; p < P; p++) th[p] = th[p] + a[p] * prev[p];
+    for (int64_t p = 0; p < P; p++) th[p] = th[p] > hi ? hi : (th[p] < lo ? lo : th[p]);
   }
 }
 
@@ -401,9 +406,10 @@ void diagonalRootStep(const float* a, const float* B, const float* thetaPrev, co
     using Act = decltype(act);
     overChunks(C, N, P, [&](int64_t c0, int64_t c1) {
       RowScratch s(lay);
+      std::vector<float> u(static_cast<size_t>(P));
       for (int64_t n = c0 * N / C; n < c1 * N / C; n++) {
         float* th = theta + n * P;
-        stepRow(a, Bt, thetaPrev + n * P, inc + n * Din, th, P, Din, hi);
+        stepRow(a, Bt, thetaPrev + n * P, inc + n * Din, u.data(), th, P, Din, r.accumulate, hi);
         forwardRow<Act>(lay, th, x + n * d0, out + n * dL, hidden != nullptr ? hidden + n * lay.H : nullptr, s);
       }
     });
@@ -412,7 +418,8 @@ void diagonalRootStep(const float* a, const float* B, const float* thetaPrev, co
 
 void diagonalRootStepVjp(const float* a, const float* B, const float* thetaPrev, const float* theta,
                          const float* inc, const float* x, const float* hidden, const float* dOut, float* carry,
-                         double* da, double* dB, float* dInc, float* dX, const DiagonalRootStepArgs& r) {
+                         double* da, double* dB, float* dInc, float* dX, float* gOut,
+                         const DiagonalRootStepArgs& r) {
   const int64_t N = r.mlp.M, P = r.P, Din = r.Din;
   if (N == 0) return;
   const Layout lay(r.mlp);
@@ -427,17 +434,17 @@ void diagonalRootStepVjp(const float* a, const float* B, const float* thetaPrev,
     using Act = decltype(act);
     overChunks(C, N, P, [&](int64_t c0, int64_t c1) {
       RowScratch s(lay);
-      std::vector<float> g(static_cast<size_t>(P));
+      std::vector<float> scratch(gOut != nullptr ? 0 : static_cast<size_t>(P));
       for (int64_t c = c0; c < c1; c++) {
         float* sa = sums + c * per;
         for (int64_t n = c * N / C; n < (c + 1) * N / C; n++) {
           const float* th = theta + n * P;
           const float* prev = thetaPrev + n * P;
           if (n + 1 < N) prefetchRow<0>(prev + P, P);  // the next row's θ_{t−1} comes from memory
-          backwardRow<Act>(lay, th, x + n * d0, hidden + n * lay.H, dOut + n * dL, g.data(),
+          float* g = gOut != nullptr ? gOut + n * P : scratch.data();
+          backwardRow<Act>(lay, th, x + n * d0, hidden + n * lay.H, dOut + n * dL, g,
                            dX != nullptr ? dX + n * d0 : nullptr, s);
-          stepVjpRow(a, Bt, prev, th, inc + n * Din, g.data(), carry + n * P, sa, sa + P, dInc + n * Din, P, Din,
-                     hi);
+          stepVjpRow(a, Bt, prev, th, inc + n * Din, g, carry + n * P, sa, sa + P, dInc + n * Din, P, Din, hi);
         }
       }
     });

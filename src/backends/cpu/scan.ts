@@ -160,7 +160,7 @@ function scratch(like: FloatArray, n: number): FloatArray {
 
 /**
  * The diagonal rollout's step and root (Kernels.diagonalRootStep) as the kernels it fuses: u = inc·Bᵀ,
- * θ = clip(a ⊙ θ_prev + u) (diagonalScan with T = 1), then rootMlp.
+ * θ = clip(a ⊙ θ_prev + u [+ θ]) (diagonalScan with T = 1, then the extra term and clip), then rootMlp.
  */
 export function diagonalRootStepCpu(
   a: FloatArray,
@@ -171,19 +171,27 @@ export function diagonalRootStepCpu(
   theta: FloatArray,
   out: FloatArray,
   hidden: FloatArray | null,
-  { N, P, Din, clip, dims, act }: DiagonalRootStepArgs,
+  { N, P, Din, clip, dims, act, accumulate = false }: DiagonalRootStepArgs,
 ): void {
   const u = scratch(theta, N * P);
   const mm = { batch: 1, M: N, N: P, K: Din, transA: false, transB: true, strideA: 0, strideB: 0 };
   matmulCpu(inc, B, u, { ...mm, accumulate: false });
-  diagonalScanCpu(a, u, thetaPrev, theta, { N, T: 1, P, clip, chunk: 0 });
+  const extra = accumulate ? Float64Array.from(theta.subarray(0, N * P)) : null;
+  diagonalScanCpu(a, u, thetaPrev, theta, { N, T: 1, P, clip: extra ? 0 : clip, chunk: 0 });
+  if (extra) {
+    const clipping = clip > 0 && Number.isFinite(clip);
+    for (let i = 0; i < N * P; i++) {
+      const v = theta[i]! + extra[i]!;
+      theta[i] = !clipping ? v : v > clip ? clip : Math.max(v, -clip);
+    }
+  }
   rootMlpCpu(theta, x, out, hidden, { M: N, dims, act });
 }
 
 /**
  * Its backward (Kernels.diagonalRootStepVjp): dθ from rootMlpVjp, then the step's backward in one pass over
  * the rows — g = (dθ + carry) ⊙ [θ not clipped]; carry ← a ⊙ g; da += Σ_n g ⊙ θ_prev; dB += gᵀ inc;
- * dInc ← g B — with da and dB summed in float64 row by row.
+ * dInc ← g B — with da and dB summed in float64 row by row; g is copied out when asked.
  */
 export function diagonalRootStepVjpCpu(
   a: FloatArray,
@@ -199,9 +207,10 @@ export function diagonalRootStepVjpCpu(
   dB: Float64Array,
   dInc: FloatArray,
   dX: FloatArray | null,
+  gOut: FloatArray | null,
   { N, P, Din, clip, dims, act }: DiagonalRootStepArgs,
 ): void {
-  const dTheta = scratch(theta, N * P);
+  const dTheta = gOut ?? scratch(theta, N * P);
   rootMlpVjpCpu(theta, x, hidden, dOut, dTheta, dX, { M: N, dims, act });
   const clipping = clip > 0 && Number.isFinite(clip);
   // A clipped float32 state holds fround(clip): compare against the stored bound.
@@ -215,6 +224,7 @@ export function diagonalRootStepVjpCpu(
       if (f32) g = Math.fround(g);
       const v = theta[o + p]!;
       if (clipping && !(v < c && v > -c)) g = 0;
+      dTheta[o + p] = g;
       carry[o + p] = a[p]! * g;
       da[p] = da[p]! + g * thetaPrev[o + p]!;
       for (let j = 0; j < Din; j++) {

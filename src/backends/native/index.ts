@@ -169,6 +169,7 @@ interface Addon {
     act: number,
     Din: number,
     clip: number,
+    accumulate: boolean,
   ): void;
   diagonalRootStepVjp(
     a: FloatArray,
@@ -184,11 +185,13 @@ interface Addon {
     dB: Float64Array,
     dInc: FloatArray,
     dX: FloatArray | null,
+    g: FloatArray | null,
     N: number,
     dims: readonly number[],
     act: number,
     Din: number,
     clip: number,
+    accumulate: boolean,
   ): void;
   diagonalScanVjp(
     a: FloatArray,
@@ -353,8 +356,9 @@ function wrap(
         actCodes.get(r.act)!,
         r.Din,
         r.clip,
+        r.accumulate ?? false,
       ),
-    diagonalRootStepVjp: (a, B, thetaPrev, theta, inc, x, hidden, dOut, carry, da, dB, dInc, dX, r) =>
+    diagonalRootStepVjp: (a, B, thetaPrev, theta, inc, x, hidden, dOut, carry, da, dB, dInc, dX, g, r) =>
       addon.diagonalRootStepVjp(
         a,
         B,
@@ -369,11 +373,13 @@ function wrap(
         dB,
         dInc,
         dX,
+        g,
         r.N,
         r.dims,
         actCodes.get(r.act)!,
         r.Din,
         r.clip,
+        false,
       ),
     diagonalScanVjp: (a, theta0, out, dOut, da, dU, dTheta0, r) =>
       addon.diagonalScanVjp(a, theta0, out, dOut, da, dU, dTheta0, r.N, r.T, r.P, r.clip, r.chunk),
