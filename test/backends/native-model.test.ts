@@ -6,6 +6,7 @@
 // micro-kernels otherwise). Not here: kernel-level tests (native.test.ts, native-gemm.test.ts).
 
 import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
 import { describe, it } from "node:test";
 import {
   add,
@@ -133,6 +134,41 @@ describe("the WARP model in float32 on the native backend matches float64", { sk
       );
       assert.equal(got.dtype, "float32");
       assertAllClose(got.data, want.data, { atol: 2e-4 * Math.max(1, scale(want.data)), rtol: 0 }, "rollout");
+    });
+  }
+});
+
+// The fused diagonal step kernels split a batch's rows over the threads and sum da and dB per fixed chunk
+// of rows: the gradients must not depend on the thread count. The pool's size is fixed per process, so a
+// child process computes them with WARP_NUM_THREADS = 1 and another with 2 (N·P = 12 · 4353 splits).
+describe("gradients do not depend on the native thread count", { skip }, () => {
+  const index = new URL("../../src/index.js", import.meta.url).href;
+  const script = (transition: string) => `
+    const m = await import(${JSON.stringify(index)});
+    const model = new m.WarpModel(m.resolveModelConfig({
+      data_size: 1, root_width_size: 64, root_depth: 2, init_state_layers: 0, time_as_channel: false,
+      transition: "${transition}", transition_rank: ${transition === "lowrank" ? 4 : "null"}, weights_lim: 0.3,
+      autoregressive: true, forcing_prob: 0.5, use_nll_loss: false }));
+    const x = m.tensor(Array.from({ length: 12 * 16 }, (_, i) => Math.sin(i * 0.4) * 0.9), [12, 16, 1], "float32");
+    const { value, grads } = m.withBackend("native", () =>
+      m.valueAndGrad((p) => model.loss(p, { x }, m.randomKey(1)))(model.init(m.randomKey(0))));
+    const named = m.paramsToNamed(grads);
+    const out = { loss: value.item() };
+    for (const [k, t] of Object.entries(named)) out[k] = Array.from(t.data);
+    process.stdout.write(JSON.stringify(out));`;
+  for (const transition of ["diagonal", "lowrank"]) {
+    it(`${transition} A: loss and every gradient equal on 1 and 2 threads`, () => {
+      const run = (threads: string) => {
+        const r = spawnSync(process.execPath, ["--input-type=module", "-e", script(transition)], {
+          encoding: "utf8",
+          env: { ...process.env, WARP_QUIET: "1", WARP_NUM_THREADS: threads },
+        });
+        assert.equal(r.status, 0, r.stderr);
+        return JSON.parse(r.stdout) as Record<string, number | number[]>;
+      };
+      const [one, two] = [run("1"), run("2")];
+      assert.ok(Object.keys(one).length > 3, Object.keys(one).join(", "));
+      assert.deepEqual(two, one);
     });
   }
 });
