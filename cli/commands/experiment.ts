@@ -10,7 +10,7 @@ import { existsSync, readFileSync } from "node:fs";
 import { cpus, totalmem } from "node:os";
 import { join } from "node:path";
 import type { Command } from "commander";
-import { getBackend, WarpError } from "../../src/index.js";
+import { getBackend, TrainingDiverged, WarpError } from "../../src/index.js";
 import {
   EXPERIMENTS,
   type Experiment,
@@ -29,6 +29,15 @@ export interface SeedResult {
   seconds: number;
 }
 
+/** A seed whose training diverged: not in the mean; its run folder keeps the last good epoch's checkpoints. */
+export interface DivergedSeed {
+  seed: number;
+  dir: string;
+  /** The 1-based epoch it diverged in. */
+  epoch: number;
+  message: string;
+}
+
 export interface ExperimentSummary {
   name: string;
   task: string;
@@ -39,6 +48,8 @@ export interface ExperimentSummary {
   commit: string;
   machine: string;
   runs: SeedResult[];
+  /** Seeds that diverged (absent when none did). */
+  diverged?: DivergedSeed[];
 }
 
 /** The checked-out commit (with "+changes" when the working tree differs), or "unknown". */
@@ -106,17 +117,39 @@ async function runExperiment(e: Experiment, o: ExperimentOptions): Promise<void>
     machine: machineDescription(),
     runs: previous?.runs ?? [],
   };
+  const diverged = previous?.diverged ?? [];
+  const save = () => {
+    if (diverged.length > 0) summary.diverged = [...diverged].sort((a, b) => a.seed - b.seed);
+    writeAtomic(summaryPath, `${JSON.stringify(summary, null, 2)}\n`);
+  };
   for (let seed = 0; seed < o.seeds; seed++) {
     if (summary.runs.some((r) => r.seed === seed)) {
       console.log(`${e.name} seed ${seed}: done already (${summaryPath})`);
       continue;
     }
+    const failed = diverged.find((d) => d.seed === seed);
+    if (failed) {
+      console.log(`${e.name} seed ${seed}: diverged already at epoch ${failed.epoch} (${summaryPath})`);
+      continue;
+    }
     const dir = join(root, `seed-${seed}`);
     console.log(`${e.name} seed ${seed} → ${dir}`);
     const resume = existsSync(join(dir, "checkpoints", "last.safetensors"));
-    const result = resume
-      ? await trainRun(undefined, { set: [], resume: dir })
-      : await trainRun(experimentConfig(e, scale), { set: [...o.set, `general.seed=${seed}`], out: dir });
+    let result: Awaited<ReturnType<typeof trainRun>>;
+    try {
+      result = resume
+        ? await trainRun(undefined, { set: [], resume: dir })
+        : await trainRun(experimentConfig(e, scale), { set: [...o.set, `general.seed=${seed}`], out: dir });
+    } catch (err) {
+      // One diverged seed does not stop the others: it is recorded (and left out of the mean), so that a
+      // rerun skips it instead of resuming into the same divergence.
+      if (!(err instanceof TrainingDiverged)) throw err;
+      diverged.push({ seed, dir, epoch: err.epoch, message: err.message });
+      save();
+      console.error(`warp: ${e.name} seed ${seed}: ${err.message}`);
+      console.error(`warp: ${e.name} seed ${seed} is left out of the mean; ${dir} keeps its last good epoch`);
+      continue;
+    }
     if (!result.metrics) throw new WarpError(`${e.name}: the run has no test or validation data to report`);
     for (const m of e.metrics) {
       if (result.metrics[m.key] === undefined)
@@ -125,8 +158,12 @@ async function runExperiment(e: Experiment, o: ExperimentOptions): Promise<void>
     summary.runs = [...summary.runs, { seed, dir, metrics: result.metrics, seconds: result.seconds }].sort(
       (a, b) => a.seed - b.seed,
     );
-    writeAtomic(summaryPath, `${JSON.stringify(summary, null, 2)}\n`);
+    save();
   }
+  if (summary.runs.length === 0)
+    throw new WarpError(
+      `${e.name}: every seed diverged (${diverged.map((d) => d.seed).join(", ")}): no result`,
+    );
   for (const m of e.metrics) {
     const v = summary.runs.map((r) => r.metrics[m.key]! / m.scale);
     const mean = v.reduce((a, b) => a + b, 0) / v.length;

@@ -70,6 +70,14 @@ describe("warp results", () => {
     const gruRow = lines.find((l) => l.startsWith("| GRU |"))!;
     assert.match(gruRow, /^\| GRU \| 4\.00 ± 1\.4 \| 4\.9 \| 0, 1 \| 30 s \|$/);
     assert.ok(lines.indexOf(warpRow) < lines.indexOf(gruRow), "rows in the registry's order");
+    // A diverged seed is named beside the seeds of the mean.
+    const lost = resultsMarkdown([
+      {
+        ...summary("sine-warp", [1e-4, 3e-4]),
+        diverged: [{ seed: 2, dir: "d2", epoch: 1221, message: "m" }],
+      },
+    ]);
+    assert.ok(lost.includes("| WARP | 2.00 ± 1.4 | 2.77 | 0, 1; 2 diverged (epoch 1221) | 30 s |"), lost);
     assert.ok(md.includes("`warp experiment sine-warp --seeds 3 --scale cpu`"));
     assert.ok(md.includes("commit abc1234; test machine"));
     assert.ok(!md.includes("MSD"), "no section for tasks without runs");
@@ -154,6 +162,40 @@ describe("warp experiment", () => {
     const md = readFileSync(join(dir, "R.md"), "utf8");
     const row = meanStd(s.runs.map((x) => x.metrics.mse! / 1e-4));
     assert.ok(md.includes(`| WARP | ${row} | 2.77 | 0, 1 |`), md);
+  });
+
+  it("records a diverged seed, goes on with the others, and skips it on a rerun", () => {
+    const dir = mkdtempSync(join(tmpdir(), "warp-exp-"));
+    // A learning rate that makes every seed diverge in its second epoch (after one step).
+    const args = ["experiment", "sine-warp", "--seeds", "2", "--set", "training.nb_epochs=3"];
+    const r = warp([...args, "--set", "optimizer.init_lr=1e12"], dir);
+    assert.equal(r.status, 1);
+    assert.match(r.stderr, /sine-warp seed 0: training diverged at epoch 2/);
+    assert.match(r.stderr, /sine-warp seed 1: training diverged at epoch 2/);
+    assert.match(r.stderr, /every seed diverged \(0, 1\): no result/);
+    const path = join(dir, "runs", "experiments", "cpu", "sine-warp", "summary.json");
+    const s = JSON.parse(readFileSync(path, "utf8")) as ExperimentSummary;
+    assert.deepEqual(s.runs, []);
+    assert.deepEqual(
+      s.diverged?.map((d) => [d.seed, d.epoch]),
+      [
+        [0, 2],
+        [1, 2],
+      ],
+    );
+    const again = warp([...args, "--set", "optimizer.init_lr=1e12"], dir);
+    assert.equal(again.status, 1);
+    assert.match(again.stdout, /seed 0: diverged already at epoch 2/);
+    assert.match(again.stdout, /seed 1: diverged already at epoch 2/);
+    // A third seed still trains and is the mean.
+    const more = warp(["experiment", "sine-warp", "--seeds", "3", "--set", "training.nb_epochs=2"], dir);
+    assert.equal(more.status, 0, more.stderr);
+    const s3 = JSON.parse(readFileSync(path, "utf8")) as ExperimentSummary;
+    assert.deepEqual(
+      s3.runs.map((x) => x.seed),
+      [2],
+    );
+    assert.equal(s3.diverged?.length, 2);
   });
 
   it("rejects an unknown experiment with the list of names", () => {
