@@ -100,7 +100,7 @@ export const MODEL_BENCHES: Record<string, ModelBench> = {
     lr: 1e-6,
     warmup: 1,
   },
-  "mnist-ar": { N: 128, T: 784, data: "mnist", model: MNIST, lr: 1e-4, warmup: 1 },
+  "mnist-ar": { N: 128, T: 784, data: "mnist", model: MNIST, lr: 1e-4, warmup: 3 },
 };
 
 /** Configurations that finish in reasonable time on the plain-TS backend. */

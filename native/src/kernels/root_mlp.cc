@@ -409,6 +409,8 @@ void diagonalRootStep(const float* a, const float* B, const float* thetaPrev, co
       std::vector<float> u(static_cast<size_t>(P));
       for (int64_t n = c0 * N / C; n < c1 * N / C; n++) {
         float* th = theta + n * P;
+        // the next row of θ_t is written next: its lines are fetched while this row's root runs
+        if (n + 1 < N) prefetchRow<1>(th + P, P);
         stepRow(a, Bt, thetaPrev + n * P, inc + n * Din, u.data(), th, P, Din, r.accumulate, hi);
         forwardRow<Act>(lay, th, x + n * d0, out + n * dL, hidden != nullptr ? hidden + n * lay.H : nullptr, s);
       }
