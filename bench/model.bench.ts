@@ -106,7 +106,7 @@ export const MODEL_BENCHES: Record<string, ModelBench> = {
 /** Configurations that finish in reasonable time on the plain-TS backend. */
 export const CPU_MODEL_BENCHES = ["sine-nonar", "mnist-ar-infer-b1", "mnist-ar-small"];
 
-function makeData(kind: ModelBench["data"], N: number, T: number): Tensor {
+export function makeData(kind: ModelBench["data"], N: number, T: number): Tensor {
   const [k1, k2] = splitKey(randomKey(7), 2) as [Key, Key];
   if (kind === "mnist") {
     // pixels in [−1, 1], mostly background
@@ -153,7 +153,7 @@ const cpuMs = (): number => {
  * configuration: step() runs one and returns its loss; for an inference configuration, one rollout (0).
  * With `refAdam` the optimiser is Adam's op-by-op twin (same math, other float32 rounding).
  */
-function trainer(spec: ModelBench, config: ModelConfig, x: Tensor, refAdam = false): () => number {
+export function trainer(spec: ModelBench, config: ModelConfig, x: Tensor, refAdam = false): () => number {
   const model = new WarpModel(config);
   let params: WarpParams = model.init(randomKey(0));
   const fused = adam(spec.lr);
