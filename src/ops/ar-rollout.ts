@@ -148,8 +148,8 @@ export function arRollout(inp: ArRolloutInputs, cfg: ArRolloutConfig): Tensor {
   const step = { N, P, Din, clip: cfg.clip, dims: cfg.dims, act: cfg.act, accumulate: lowRank };
   // block: θ_{t−1} and its product with the blocks in the (nb, N, k) layout of one batched GEMM
   const blocks = cfg.transition === "block" ? new BlockStep(k, A, N, P) : null;
-  // Uᵀ and Vᵀ (r, P) copied once: θ_t += z_t Uᵀ as a plain (N, r)·(r, P) product, and z_t = θ_{t−1} V as
-  // row dots against Vᵀ's rows (no re-layout of either operand at every step)
+  // Uᵀ and Vᵀ (r, P) copied once: z_t Uᵀ (which the step kernel adds) as a plain (N, r)·(r, P) product,
+  // and z_t = θ_{t−1} V as row dots against Vᵀ's rows (no re-layout of either operand at every step)
   const Ut = lowRank ? transposedCopy(k, inp.U!) : null;
   const Vt = lowRank ? transposedCopy(k, inp.V!) : null;
   const xHat = new Float64Array(N * D);
