@@ -392,6 +392,19 @@ export function modelConfigFromRun(
   } else {
     raw.nb_classes = null;
   }
+  // The MSD physics root steps m·x'' + c·x' + k·x = 0 on the values it is given: that holds for data
+  // scaled (x/M) but not for data shifted (min-max to [−1, 1] over an asymmetric range, per-window centring),
+  // where the spring's rest point moves off zero and even the true (m, k, c) give a worse rollout than
+  // predicting 0 (scripts/msd-phys-oracle.mjs --minmax).
+  const d = config.data;
+  const scaling = d.scaling ?? (d.normalize ? (d.normalize_symmetric ? "symmetric" : "minmax") : "none");
+  if (
+    (m.root_physics === "msd" || m.root_physics === "msd_softplus") &&
+    (scaling === "minmax" || scaling === "standard" || d.instance_norm !== "none")
+  )
+    throw new WarpError(
+      `model.root_physics "${m.root_physics}" needs data scaled without a shift (the Euler step of m·x'' + c·x' + k·x = 0 keeps its rest point at 0): set data.normalize_symmetric: true or data.normalize: false${d.instance_norm !== "none" ? ", and data.instance_norm: none" : ""}`,
+    );
   const peFromData = m.positional_encoding === undefined && config.data.positional_encoding !== null;
   if (peFromData) raw.positional_encoding = config.data.positional_encoding;
   for (const key of TRAINING_MODEL_KEYS) raw[key] = config.training[key];

@@ -475,6 +475,23 @@ describe("our configs and the reference's cfgs", () => {
     assert.equal(m.inference_start, 100);
   });
 
+  it("refuses the MSD physics root on data shifted by its normalisation, naming the keys", () => {
+    const text = (data: string) =>
+      `data: {${data}}\nmodel: { root_physics: msd_softplus, input_prev_data: true }\ntraining: { inference_start: 100, use_nll_loss: false }`;
+    for (const data of [" normalize: true ", " scaling: standard ", " instance_norm: mean "]) {
+      const { config } = resolveText(text(data));
+      assert.throws(
+        () => modelConfigFromRun(config, 2, null),
+        /model\.root_physics "msd_softplus" needs data scaled without a shift.*data\.normalize_symmetric: true/,
+        data,
+      );
+    }
+    for (const data of [" normalize: true, normalize_symmetric: true ", " normalize: false "]) {
+      const { config } = resolveText(text(data));
+      assert.equal(modelConfigFromRun(config, 2, null).root_physics, "msd_softplus", data);
+    }
+  });
+
   it("cfgs/wsm/traffic/pems08.yaml: the last repeated key wins and the causal flag 0 is false", () => {
     const { config, ignored } = resolveText(REF_PEMS08);
     // data.data_dim is validated but unused (the arrays give D): reported.
