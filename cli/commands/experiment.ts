@@ -129,7 +129,9 @@ async function runExperiment(e: Experiment, o: ExperimentOptions): Promise<void>
     }
     const failed = diverged.find((d) => d.seed === seed);
     if (failed) {
-      console.log(`${e.name} seed ${seed}: diverged already at epoch ${failed.epoch} (${summaryPath})`);
+      console.log(
+        `${e.name} seed ${seed}: diverged already at epoch ${failed.epoch} (${summaryPath}; to train it again, remove its "diverged" entry there and ${failed.dir})`,
+      );
       continue;
     }
     const dir = join(root, `seed-${seed}`);
