@@ -146,6 +146,7 @@ export function arRollout(inp: ArRolloutInputs, cfg: ArRolloutConfig): Tensor {
   const dTau = dTime.data as FloatArray;
   // diagonal and low-rank: the step and the root in one kernel call per step
   const step = { N, P, Din, clip: cfg.clip, dims: cfg.dims, act: cfg.act, accumulate: lowRank };
+  const [Av, Bv] = [A.data as FloatArray, B.data as FloatArray];
   // block: θ_{t−1} and its product with the blocks in the (nb, N, k) layout of one batched GEMM
   const blocks = cfg.transition === "block" ? new BlockStep(k, A, N, P) : null;
   // Uᵀ and Vᵀ (r, P) copied once: z_t Uᵀ (which the step kernel adds) as a plain (N, r)·(r, P) product,
@@ -196,11 +197,10 @@ export function arRollout(inp: ArRolloutInputs, cfg: ArRolloutConfig): Tensor {
         gemmInto(k, thPrev, Vt!.data as FloatArray, zt, N, r, P, { transB: true });
         gemmInto(k, zt, Ut!.data as FloatArray, th, N, P, r);
       }
-      const [a, b] = [A.data as FloatArray, B.data as FloatArray];
-      k.diagonalRootStep(a, b, thPrev, inc, rootIn, th, raw, hidden, step);
+      k.diagonalRootStep(Av, Bv, thPrev, inc, rootIn, th, raw, hidden, step);
     } else {
       // θ_t = clip(A θ_{t−1} + B inc_t), then the root
-      gemmInto(k, inc, B.data as FloatArray, th, N, P, Din, { transB: true });
+      gemmInto(k, inc, Bv, th, N, P, Din, { transB: true });
       if (cfg.transition === "dense") {
         if (saved.bf16) {
           k.binary("add", thPrev, [1], th, [1], th, [NP]);
@@ -208,7 +208,7 @@ export function arRollout(inp: ArRolloutInputs, cfg: ArRolloutConfig): Tensor {
         } else if (saved.packedForward) {
           k.matmulPacked(thPrev, saved.packedForward.data as FloatArray, th, N, P, P, false, true);
         } else {
-          gemmInto(k, thPrev, A.data as FloatArray, th, N, P, P, { transB: true, accumulate: true });
+          gemmInto(k, thPrev, Av, th, N, P, P, { transB: true, accumulate: true });
         }
       } else {
         blocks!.forward(thPrev, th);
@@ -268,7 +268,16 @@ export const arRolloutVjp: Vjp<"arRollout"> = (dOut, { inputs, attrs: { cfg, con
   const Fm = force.data as FloatArray;
   const E = noise ? (noise.data as FloatArray) : null;
   const buf = (shape: number[]) => empty(shape, dt);
-  const scratch = [buf([N, W]), buf([N, W]), buf([N, P]), buf([N, P]), buf([N, d0]), buf([N, Din])];
+  // gTheta (the root's dθ) only where the fused step kernel does not keep it
+  const fusedStep = cfg.transition === "diagonal" || lowRank;
+  const scratch = [
+    buf([N, W]),
+    buf([N, W]),
+    buf([fusedStep ? 0 : N, P]),
+    buf([N, P]),
+    buf([N, d0]),
+    buf([N, Din]),
+  ];
   const [gy, graw, gTheta, carry, dIn, dInc] = scratch.map((t) => t.data as FloatArray) as FloatArray[];
   const dB = zeros([P, Din], dt);
   const head = new Head(cfg, N, D, dt, cfg.final === "dtanh" ? inputs[inputs.length - 1]! : null);
@@ -307,7 +316,8 @@ export const arRolloutVjp: Vjp<"arRollout"> = (dOut, { inputs, attrs: { cfg, con
   };
   // diagonal and low-rank: the carry starts at zero, dB is summed in float64 by diagonalRootStepVjp
   const step = { N, P, Din, clip: cfg.clip, dims: cfg.dims, act: cfg.act };
-  const dB64 = cfg.transition === "diagonal" || lowRank ? new Float64Array(P * Din) : null;
+  const [Av, Bv] = [A.data as FloatArray, B.data as FloatArray];
+  const dB64 = fusedStep ? new Float64Array(P * Din) : null;
   if (dB64) carry.fill(0);
   for (let t = T - 1; t >= 0; t--) {
     const thPrev = S.subarray(t * NP, (t + 1) * NP);
@@ -320,16 +330,15 @@ export const arRolloutVjp: Vjp<"arRollout"> = (dOut, { inputs, attrs: { cfg, con
     head.backward(raw, Y, t, T, gy, graw);
     const hidden = (saved.hidden.data as FloatArray).subarray(t * N * H, (t + 1) * N * H);
     const dX = cfg.prevInput ? dIn : null;
-    if (cfg.transition === "diagonal" || lowRank) {
+    if (fusedStep) {
       // the root's backward and the step's in one kernel: g, the carry a ⊙ g, da, dB and d inc_t; low-rank
       // then adds w_t Vᵀ to the carry (w_t = g_t U) and, per chunk of steps, dU += Σ g_tᵀ z_t and
       // dV += Σ θ_{t−1}ᵀ w_t
-      const [a, b] = [A.data as FloatArray, B.data as FloatArray];
       const c0 = Math.floor(t / chunk) * chunk;
       const g = lowRank ? Gv.subarray((t - c0) * NP, (t - c0 + 1) * NP) : null;
       k.diagonalRootStepVjp(
-        a,
-        b,
+        Av,
+        Bv,
         thPrev,
         th,
         inc,
@@ -381,7 +390,7 @@ export const arRolloutVjp: Vjp<"arRollout"> = (dOut, { inputs, attrs: { cfg, con
       } else if (saved.packedBackward) {
         k.matmulPacked(g, saved.packedBackward.data as FloatArray, carry, N, P, P, false, false);
       } else {
-        gemmInto(k, g, A.data as FloatArray, carry, N, P, P);
+        gemmInto(k, g, Av, carry, N, P, P);
       }
       if (dA && t === c0) {
         // dA (+)= gᵀ θ_{t−1} over the chunk; bf16 rounds both (matmulBf16TN)
@@ -394,7 +403,7 @@ export const arRolloutVjp: Vjp<"arRollout"> = (dOut, { inputs, attrs: { cfg, con
       }
     }
     gemmInto(k, g, inc, dB.data as FloatArray, P, Din, N, { transA: true, accumulate: true });
-    gemmInto(k, g, B.data as FloatArray, dInc, N, Din, P);
+    gemmInto(k, g, Bv, dInc, N, Din, P);
     feedBack(t);
   }
   const dTheta0 = empty([N, P], dt);

@@ -112,11 +112,26 @@ inline void prefetchRow(const float* row, int64_t floats) {
   for (int64_t c = 0; c < bytes; c += 64) __builtin_prefetch(p + c, Write);
 }
 
-/** Scratch of one thread for the row functions below: four vectors of the widest layer, in double. */
+/**
+ * Scratch of one thread for the row functions below: four vectors of the widest layer in double, and
+ * `rowFloats` floats for a caller's θ-sized row. Kept per thread between calls (the step kernels run once
+ * per step of a rollout), so at most one may be alive per thread.
+ */
 struct RowScratch {
-  std::vector<double> a, b, c, d;
-  explicit RowScratch(const Layout& lay)
-      : a(size_t(lay.width)), b(size_t(lay.width)), c(size_t(lay.width)), d(size_t(lay.width)) {}
+  double *a, *b, *c, *d;
+  float* row;
+  RowScratch(const Layout& lay, int64_t rowFloats = 0) {
+    thread_local std::vector<double> h;
+    thread_local std::vector<float> f;
+    const size_t w = size_t(lay.width);
+    if (h.size() < 4 * w) h.resize(4 * w);
+    if (f.size() < size_t(rowFloats)) f.resize(size_t(rowFloats));
+    a = h.data();
+    b = a + w;
+    c = b + w;
+    d = c + w;
+    row = f.data();
+  }
 };
 
 /**
@@ -126,8 +141,8 @@ struct RowScratch {
 template <class Act>
 void forwardRow(const Layout& lay, const float* w, const float* xm, float* om, float* hid, RowScratch& s) {
   const int L = lay.L;
-  double* h = s.a.data();
-  double* z = s.b.data();
+  double* h = s.a;
+  double* z = s.b;
   for (int64_t j = 0; j < lay.dims[0]; j++) h[j] = xm[j];
   for (int l = 0; l < L; l++) {
     const int64_t nIn = lay.dims[l], nOut = lay.dims[l + 1];
@@ -169,10 +184,10 @@ template <class Act>
 void backwardRow(const Layout& lay, const float* w, const float* xm, const float* hid, const float* dOm, float* dw,
                  float* dXm, RowScratch& s) {
   const int L = lay.L;
-  double* g = s.a.data();
-  double* gh = s.b.data();
-  double* hIn = s.c.data();
-  double* dAct = s.d.data();
+  double* g = s.a;
+  double* gh = s.b;
+  double* hIn = s.c;
+  double* dAct = s.d;
   for (int64_t i = 0; i < lay.dims[L]; i++) g[i] = dOm[i];
   for (int l = L - 1; l >= 0; l--) {
     const int64_t nIn = lay.dims[l], nOut = lay.dims[l + 1];
@@ -405,13 +420,12 @@ void diagonalRootStep(const float* a, const float* B, const float* thetaPrev, co
   withActivation(r.mlp.act, [&](auto act) {
     using Act = decltype(act);
     overChunks(C, N, P, [&](int64_t c0, int64_t c1) {
-      RowScratch s(lay);
-      std::vector<float> u(static_cast<size_t>(P));
+      RowScratch s(lay, P);  // s.row: u
       for (int64_t n = c0 * N / C; n < c1 * N / C; n++) {
         float* th = theta + n * P;
         // the next row of θ_t is written next: its lines are fetched while this row's root runs
         if (n + 1 < N) prefetchRow<1>(th + P, P);
-        stepRow(a, Bt, thetaPrev + n * P, inc + n * Din, u.data(), th, P, Din, r.accumulate, hi);
+        stepRow(a, Bt, thetaPrev + n * P, inc + n * Din, s.row, th, P, Din, r.accumulate, hi);
         forwardRow<Act>(lay, th, x + n * d0, out + n * dL, hidden != nullptr ? hidden + n * lay.H : nullptr, s);
       }
     });
@@ -435,15 +449,14 @@ void diagonalRootStepVjp(const float* a, const float* B, const float* thetaPrev,
   withActivation(r.mlp.act, [&](auto act) {
     using Act = decltype(act);
     overChunks(C, N, P, [&](int64_t c0, int64_t c1) {
-      RowScratch s(lay);
-      std::vector<float> scratch(gOut != nullptr ? 0 : static_cast<size_t>(P));
+      RowScratch s(lay, gOut != nullptr ? 0 : P);  // s.row: g when the caller keeps none
       for (int64_t c = c0; c < c1; c++) {
         float* sa = sums + c * per;
         for (int64_t n = c * N / C; n < (c + 1) * N / C; n++) {
           const float* th = theta + n * P;
           const float* prev = thetaPrev + n * P;
           if (n + 1 < N) prefetchRow<0>(prev + P, P);  // the next row's θ_{t−1} comes from memory
-          float* g = gOut != nullptr ? gOut + n * P : scratch.data();
+          float* g = gOut != nullptr ? gOut + n * P : s.row;
           backwardRow<Act>(lay, th, x + n * d0, hidden + n * lay.H, dOut + n * dL, g,
                            dX != nullptr ? dX + n * d0 : nullptr, s);
           stepVjpRow(a, Bt, prev, th, inc + n * Din, g, carry + n * P, sa, sa + P, dInc + n * Din, P, Din, hi);

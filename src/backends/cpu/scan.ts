@@ -176,12 +176,14 @@ export function diagonalRootStepCpu(
   const u = scratch(theta, N * P);
   const mm = { batch: 1, M: N, N: P, K: Din, transA: false, transB: true, strideA: 0, strideB: 0 };
   matmulCpu(inc, B, u, { ...mm, accumulate: false });
-  const extra = accumulate ? Float64Array.from(theta.subarray(0, N * P)) : null;
-  diagonalScanCpu(a, u, thetaPrev, theta, { N, T: 1, P, clip: extra ? 0 : clip, chunk: 0 });
-  if (extra) {
+  if (!accumulate) {
+    diagonalScanCpu(a, u, thetaPrev, theta, { N, T: 1, P, clip, chunk: 0 });
+  } else {
+    // u ← u + a ⊙ θ_prev in place (T = 1: each element is read before it is written), then θ = clip(u + θ)
+    diagonalScanCpu(a, u, thetaPrev, u, { N, T: 1, P, clip: 0, chunk: 0 });
     const clipping = clip > 0 && Number.isFinite(clip);
     for (let i = 0; i < N * P; i++) {
-      const v = theta[i]! + extra[i]!;
+      const v = u[i]! + theta[i]!;
       theta[i] = !clipping ? v : v > clip ? clip : Math.max(v, -clip);
     }
   }
@@ -216,9 +218,10 @@ export function diagonalRootStepVjpCpu(
   // A clipped float32 state holds fround(clip): compare against the stored bound.
   const f32 = carry instanceof Float32Array;
   const c = f32 ? Math.fround(clip) : clip;
+  const sums = new Float64Array(Din);
   for (let n = 0; n < N; n++) {
     const o = n * P;
-    const sums = new Float64Array(Din);
+    sums.fill(0);
     for (let p = 0; p < P; p++) {
       let g = dTheta[o + p]! + carry[o + p]!;
       if (f32) g = Math.fround(g);
