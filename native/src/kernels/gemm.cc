@@ -5,7 +5,7 @@
 // B, KC×NR, stays in L1 while the kernel streams A's micro-panels from L2); each block of op(A) and op(B)
 // is packed once per call into shared buffers (panels zero-padded to MR / NR), in parallel over panels,
 // then C is cut into tiles (up to MC rows × a few NR-column panels) that the pool's threads claim
-// dynamically, which balances the load when another process takes part of a core. Packing everything
+// one at a time, which balances the load (also when another process takes part of a core). Packing everything
 // up front keeps each thread from repacking A or B per tile; when K is large (the dA product over all
 // N·T rows), K is walked in super-blocks so the packed copies stay within kPackFloats, and operands whose
 // rows of K are contiguous (Aᵀ, plain B) are packed row by row so that they stream in order.
@@ -217,7 +217,7 @@ void computeBlock(const GemmIsa& isa, int64_t M, int64_t N, int64_t kk, const fl
   };
   const int64_t nTiles = mBlocks * nGroups;
   if (serial) tiles(0, nTiles);
-  else parallel_for(nTiles, kParallelMinWork, tiles);
+  else parallel_for_units(nTiles, kParallelMinWork, tiles);
 }
 
 /** Rows of K per super-block so that `padded` packed rows (A's and/or B's) fit kPackFloats. */

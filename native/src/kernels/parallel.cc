@@ -51,7 +51,7 @@ class Pool {
 
   int threads() const { return threads_; }
 
-  void run(int64_t n, void (*fn)(void*, int64_t, int64_t), void* ctx) {
+  void run(int64_t n, void (*fn)(void*, int64_t, int64_t), void* ctx, int64_t grain) {
     std::unique_lock<std::mutex> busy(dispatch_, std::try_to_lock);
     if (!busy.owns_lock()) {
       fn(ctx, 0, n);
@@ -60,8 +60,8 @@ class Pool {
     // A few chunks per thread balance the load when a core is shared. Large chunks start at multiples
     // of 64 units (whole cache lines when units are floats) at a negligible cost in balance.
     const int64_t want = std::min<int64_t>(n, int64_t(threads_) * 4);
-    int64_t chunkSize = (n + want - 1) / want;
-    if (chunkSize >= 4096) chunkSize = (chunkSize + 63) / 64 * 64;
+    int64_t chunkSize = grain > 0 ? grain : (n + want - 1) / want;
+    if (grain <= 0 && chunkSize >= 4096) chunkSize = (chunkSize + 63) / 64 * 64;
     Job job;
     job.fn = fn;
     job.ctx = ctx;
@@ -147,6 +147,8 @@ Pool& pool() {
 
 int pool_threads() { return pool().threads(); }
 
-void parallel_run(int64_t n, void (*fn)(void*, int64_t, int64_t), void* ctx) { pool().run(n, fn, ctx); }
+void parallel_run(int64_t n, void (*fn)(void*, int64_t, int64_t), void* ctx, int64_t grain) {
+  pool().run(n, fn, ctx, grain);
+}
 
 }  // namespace warp
