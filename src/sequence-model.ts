@@ -85,6 +85,12 @@ export interface ForwardOptions {
    * applies: an MLP root and a dense, diagonal or low-rank A), or with `false` op by op (its reference).
    */
   fused?: boolean;
+  /**
+   * The fused rollout with a diagonal or low-rank A, training: keep θ_t only every `segment` steps and
+   * recompute the others in the backward (less memory, one more pass of the step; default 1, or what
+   * bounds the states to 1 GiB of float32). The same numbers for any value.
+   */
+  segment?: number;
 }
 
 /**

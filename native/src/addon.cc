@@ -634,7 +634,7 @@ StepShape stepShape(const CallbackInfo& info, size_t i) {
   return s;
 }
 
-// diagonalRootStep(a, B, thetaPrev, inc, x, theta, out, hidden | null, N, dims, act, Din, clip, accumulate)
+// diagonalRootStep(a, B, thetaPrev, inc, x, theta, out | null, hidden | null, N, dims, act, Din, clip, accumulate)
 Value DiagonalRootStep(const CallbackInfo& info) {
   const auto a = f32(info, 0, "a");
   const auto B = f32(info, 1, "B");
@@ -642,7 +642,7 @@ Value DiagonalRootStep(const CallbackInfo& info) {
   const auto inc = f32(info, 3, "inc");
   const auto x = f32(info, 4, "x");
   const auto theta = f32(info, 5, "theta");
-  const auto out = f32(info, 6, "out");
+  const auto out = f32OrNull(info, 6, "out");
   const auto hidden = f32OrNull(info, 7, "hidden");
   const StepShape s = stepShape(info, 8);
   const int64_t N = s.args.mlp.M, P = s.args.P, Din = s.args.Din;
@@ -652,9 +652,9 @@ Value DiagonalRootStep(const CallbackInfo& info) {
   need(info, "theta", theta.length, mul(info, N, P));
   need(info, "inc", inc.length, mul(info, N, Din));
   need(info, "x", x.length, mul(info, N, s.root.dims.front()));
-  need(info, "out", out.length, mul(info, N, s.root.dims.back()));
+  if (out.given) need(info, "out", out.buf.length, mul(info, N, s.root.dims.back()));
   if (hidden.given) need(info, "hidden", hidden.buf.length, mul(info, N, s.root.H));
-  warp::diagonalRootStep(a.data, B.data, thetaPrev.data, inc.data, x.data, theta.data, out.data, hidden.data(),
+  warp::diagonalRootStep(a.data, B.data, thetaPrev.data, inc.data, x.data, theta.data, out.data(), hidden.data(),
                          s.args);
   return info.Env().Undefined();
 }
@@ -753,7 +753,7 @@ Napi::Array names(Napi::Env env, const char* const (&list)[N]) {
 
 // Bumped whenever an export's arguments change, so that the loader refuses an addon built from older
 // sources (src/backends/native/index.ts NATIVE_API) instead of calling it with arguments it ignores.
-constexpr int kApiVersion = 3;
+constexpr int kApiVersion = 4;
 
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("apiVersion", Napi::Number::New(env, kApiVersion));

@@ -54,12 +54,19 @@ export interface ArRolloutConfig {
   prevInput: boolean;
   /** Where Δτ sits in B's input: none, before Δx (da7a0af) or after it (bde9a5d). */
   timeColumn: "none" | "first" | "last";
+  /**
+   * Diagonal and low-rank: keep θ_t only every `segment` steps for the backward, which recomputes the
+   * others (1: keep every state). Default: 1 while θ_0..θ_T fit ROLLOUT_STATES_MAX_FLOATS
+   * (ops/ar-rollout.ts), else the fewest steps per kept state that make them fit.
+   */
+  segment?: number;
 }
 
 /** What a rollout keeps for its backward pass (time-major buffers, one slot per step). */
 export interface ArRolloutSaved {
-  /** θ_0..θ_T (T+1, N, P). */
+  /** θ_t for t = 0, s, 2s, … and θ_T (⌈T/s⌉ + 1, N, P), s = `segment` (1: every state). */
   states: Tensor;
+  segment: number;
   /** The root's hidden pre-activations (T, N, H), raw outputs (T, N, W) and inputs (T, N, d_0). */
   hidden: Tensor;
   raw: Tensor;

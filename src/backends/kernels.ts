@@ -311,7 +311,7 @@ export interface Kernels {
   /**
    * One step of the diagonal autoregressive rollout (ops/ar-rollout.ts) fused with its root, row by row:
    * theta = clip(a ⊙ thetaPrev + inc·Bᵀ [+ theta when args.accumulate]), then out (and hidden when given)
-   * = rootMlp(theta, x).
+   * = rootMlp(theta, x); out null: the step alone (the backward's recomputation of θ_t), the same θ bits.
    * a (P); B (P, Din); thetaPrev, theta (N, P); inc (N, Din); x (N, d_0); out (N, d_L); hidden (N, H).
    */
   diagonalRootStep(
@@ -321,7 +321,7 @@ export interface Kernels {
     inc: FloatArray,
     x: FloatArray,
     theta: FloatArray,
-    out: FloatArray,
+    out: FloatArray | null,
     hidden: FloatArray | null,
     args: DiagonalRootStepArgs,
   ): void;

@@ -46,6 +46,33 @@ export interface ArRolloutInputs {
 
 /** Rows of the deferred dA GEMM per chunk: enough for an efficient GEMM, a small buffer. */
 const DA_CHUNK_ROWS = 2048;
+/**
+ * Diagonal and low-rank rollouts whose states θ_0..θ_T would exceed this many floats (1 GiB in float32)
+ * keep one state per segment of steps, few enough to fit, and the backward recomputes the others (one
+ * more pass of the step: measured 5–10 % slower than keeping every state on mnist-ar, Dθ 1298, so only
+ * where memory requires it).
+ */
+export const ROLLOUT_STATES_MAX_FLOATS = 2 ** 28;
+
+/** Steps per chunk of the backward's deferred products (dense dA, low-rank dU and dV). */
+const chunkSteps = (N: number) => Math.max(1, Math.floor(DA_CHUNK_ROWS / N));
+
+/**
+ * Steps per kept state (ArRolloutConfig.segment); low-rank: a multiple of the chunk (or T), so that the
+ * chunks of dU and dV, and with them their sums, stay what they are with every state kept.
+ */
+function segmentSteps(cfg: ArRolloutConfig, T: number, N: number, P: number): number {
+  const floats = (T + 1) * N * P;
+  let s =
+    cfg.segment ?? (floats <= ROLLOUT_STATES_MAX_FLOATS ? 1 : Math.ceil(floats / ROLLOUT_STATES_MAX_FLOATS));
+  if (s > 1 && cfg.transition === "lowrank") s = Math.ceil(s / chunkSteps(N)) * chunkSteps(N);
+  return Math.max(1, Math.min(s, T));
+}
+
+/** θ_t's slot among the kept states: every segment's first state, and θ_T; null when it is not kept. */
+function keptSlot(t: number, T: number, segment: number): number | null {
+  return t % segment === 0 || t === T ? Math.ceil(t / segment) : null;
+}
 /** Batches from this many sequences multiply by a packed A (fewer rows: the GEMM's vector path). */
 const PACK_MIN_ROWS = 8;
 
@@ -117,10 +144,14 @@ export function arRollout(inp: ArRolloutInputs, cfg: ArRolloutConfig): Tensor {
   const H = cfg.dims.slice(1, -1).reduce((a, b) => a + b, 0);
   const r = lowRank ? inp.U!.shape[1]! : 0;
   const NP = N * P;
-  // Saved for the backward pass (one slot, reused every step, at inference): θ_0..θ_T, the root's hidden
-  // pre-activations, raw outputs and inputs, B's inputs, and z_t = θ_{t−1} V.
+  // diagonal and low-rank: θ_t kept every `segment` steps (and θ_T); the others go through a pair of slots
+  const segment = train && (cfg.transition === "diagonal" || lowRank) ? segmentSteps(cfg, T, N, P) : 1;
+  const ring = segment > 1 ? empty([2, N, P], dt) : null;
+  // Saved for the backward pass (one slot, reused every step, at inference): the kept states, the root's
+  // hidden pre-activations, raw outputs and inputs, B's inputs, and z_t = θ_{t−1} V.
   const saved: ArRolloutSaved = {
-    states: empty([train ? T + 1 : 2, N, P], dt),
+    states: empty([train ? Math.ceil(T / segment) + 1 : 2, N, P], dt),
+    segment,
     hidden: empty([slots, N, H], dt),
     raw: empty([slots, N, W], dt),
     rootIn: empty([slots, N, cfg.dims[0]!], dt),
@@ -138,6 +169,13 @@ export function arRollout(inp: ArRolloutInputs, cfg: ArRolloutConfig): Tensor {
   }
   const y = empty([N, T, W], dt);
   const S = saved.states.data as FloatArray;
+  const Rg = ring ? (ring.data as FloatArray) : null;
+  const state = (t: number) => {
+    const slot = train ? keptSlot(t, T, segment) : t % 2;
+    return slot === null
+      ? Rg!.subarray((t % 2) * NP, ((t % 2) + 1) * NP)
+      : S.subarray(slot * NP, (slot + 1) * NP);
+  };
   const Y = y.data as FloatArray;
   const X = x.data as FloatArray;
   const Fm = force.data as FloatArray;
@@ -163,10 +201,8 @@ export function arRollout(inp: ArRolloutInputs, cfg: ArRolloutConfig): Tensor {
   for (let n = 0; n < N; n++) for (let d = 0; d < D; d++) prev[n * D + d] = X[n * T * D + d]!;
   for (let t = 0; t < T; t++) {
     const s = train ? t : 0;
-    const cur = train ? t : t % 2;
-    const nxt = train ? t + 1 : (t + 1) % 2;
-    const thPrev = S.subarray(cur * NP, (cur + 1) * NP);
-    const th = S.subarray(nxt * NP, (nxt + 1) * NP);
+    const thPrev = state(t);
+    const th = state(t + 1);
     const inc = (saved.inc.data as FloatArray).subarray(s * N * Din, (s + 1) * N * Din);
     const rootIn = (saved.rootIn.data as FloatArray).subarray(
       s * N * cfg.dims[0]!,
@@ -222,6 +258,7 @@ export function arRollout(inp: ArRolloutInputs, cfg: ArRolloutConfig): Tensor {
   blocks?.dispose();
   Ut?.dispose();
   Vt?.dispose();
+  ring?.dispose();
   if (!train) {
     for (const b of [
       saved.states,
@@ -285,8 +322,19 @@ export const arRolloutVjp: Vjp<"arRollout"> = (dOut, { inputs, attrs: { cfg, con
   const fb = new Float64Array(N * W);
   const dPrevNext = new Float64Array(N * D);
   const blockStep = cfg.transition === "block" ? new BlockStep(k, A, N, P) : null;
-  // dense: dA = Σ g_tᵀ θ_{t−1} as one GEMM per chunk of steps
-  const chunk = Math.max(1, Math.floor(DA_CHUNK_ROWS / N));
+  // States not kept (segment > 1): a segment's θ_{c0+1..c1−1} recomputed into slots 1.. of `seg` when the
+  // backward enters it (low-rank also copies θ_{c0} into slot 0: dV's GEMM reads the segment's states)
+  const segment = saved.segment;
+  const seg = segment > 1 ? buf([segment, N, P]) : null;
+  const SG = seg ? (seg.data as FloatArray) : null;
+  const state = (t: number, c0: number) => {
+    const slot = keptSlot(t, T, segment);
+    return slot === null
+      ? SG!.subarray((t - c0) * NP, (t - c0 + 1) * NP)
+      : S.subarray(slot * NP, (slot + 1) * NP);
+  };
+  // dense: dA = Σ g_tᵀ θ_{t−1} as one GEMM per chunk of steps (a segment holds whole chunks)
+  const chunk = chunkSteps(N);
   // dense and low-rank: g_t of a chunk of steps; block: one step's g (the diagonal kernel keeps its own)
   const G =
     cfg.transition === "dense" || lowRank ? buf([Math.min(chunk, T), N, P]) : buf([blockStep ? N : 0, P]);
@@ -316,12 +364,26 @@ export const arRolloutVjp: Vjp<"arRollout"> = (dOut, { inputs, attrs: { cfg, con
   };
   // diagonal and low-rank: the carry starts at zero, dB is summed in float64 by diagonalRootStepVjp
   const step = { N, P, Din, clip: cfg.clip, dims: cfg.dims, act: cfg.act };
+  const stepForward = { ...step, accumulate: lowRank };
+  const slice = (t: Tensor, s: number, n: number) => (t.data as FloatArray).subarray(s * n, (s + 1) * n);
+  // θ_s for s ∈ (c0, c1) from θ_{c0}, as the forward computed them (the same kernels: the same bits)
+  const recompute = (c0: number, c1: number) => {
+    for (let s = c0 + 1; s < c1; s++) {
+      const th = state(s, c0);
+      if (lowRank) gemmInto(k, slice(saved.z!, s - 1, N * r), Ut!.data as FloatArray, th, N, P, r);
+      const [inc, rootIn] = [slice(saved.inc, s - 1, N * Din), slice(saved.rootIn, s - 1, N * d0)];
+      k.diagonalRootStep(Av, Bv, state(s - 1, c0), inc, rootIn, th, null, null, stepForward);
+    }
+    if (lowRank) SG!.set(state(c0, c0));
+  };
   const [Av, Bv] = [A.data as FloatArray, B.data as FloatArray];
   const dB64 = fusedStep ? new Float64Array(P * Din) : null;
   if (dB64) carry.fill(0);
   for (let t = T - 1; t >= 0; t--) {
-    const thPrev = S.subarray(t * NP, (t + 1) * NP);
-    const th = S.subarray((t + 1) * NP, (t + 2) * NP);
+    const s0 = Math.floor(t / segment) * segment;
+    if (seg && t === Math.min(s0 + segment, T) - 1) recompute(s0, t + 1);
+    const thPrev = state(t, s0);
+    const th = state(t + 1, s0);
     const raw = (saved.raw.data as FloatArray).subarray(t * N * W, (t + 1) * N * W);
     const rootIn = (saved.rootIn.data as FloatArray).subarray(t * N * d0, (t + 1) * N * d0);
     const inc = (saved.inc.data as FloatArray).subarray(t * N * Din, (t + 1) * N * Din);
@@ -363,7 +425,9 @@ export const arRolloutVjp: Vjp<"arRollout"> = (dOut, { inputs, attrs: { cfg, con
           const zc = (saved.z!.data as FloatArray).subarray(c0 * N * r, c0 * N * r + rows * r);
           const [gc, sc, wc] = [
             Gv.subarray(0, rows * P),
-            S.subarray(c0 * NP, c0 * NP + rows * P),
+            SG
+              ? SG.subarray((c0 - s0) * NP, (c0 - s0) * NP + rows * P)
+              : S.subarray(c0 * NP, c0 * NP + rows * P),
             W.subarray(0, rows * r),
           ];
           gemmInto(k, gc, zc, dU!.data as FloatArray, P, r, rows, { transA: true, accumulate: true });
@@ -415,7 +479,7 @@ export const arRolloutVjp: Vjp<"arRollout"> = (dOut, { inputs, attrs: { cfg, con
     dAOut = empty([P], dt);
     (dAOut.data as FloatArray).set(daAcc);
   }
-  for (const t of [...scratch, G, ...(w ? [w] : [])]) t.dispose();
+  for (const t of [...scratch, G, ...(w ? [w] : []), ...(seg ? [seg] : [])]) t.dispose();
   blockStep?.dispose();
   Vt?.dispose();
   Ut?.dispose();

@@ -351,7 +351,11 @@ export class WarpModel implements SequenceModel<WarpParams> {
     const step = (t: number, a: Tensor, d = a.shape[2]!) => reshape(slice(a, [0, t, 0], [N, 1, d]), [N, d]);
     const x0 = step(0, x);
     let theta = this.initialTheta(p, x0, kNoise);
-    const fused = o.fused !== false ? this.rolloutConfig(x, times) : null;
+    assert(
+      o.segment === undefined || (Number.isInteger(o.segment) && o.segment >= 1),
+      () => `WarpModel: segment must be an integer ≥ 1, got ${o.segment}`,
+    );
+    const fused = o.fused !== false ? this.rolloutConfig(x, times, o.segment) : null;
     if (fused) {
       const diag = c.transition === "diagonal" || c.transition === "lowrank";
       return arRollout(
@@ -398,7 +402,7 @@ export class WarpModel implements SequenceModel<WarpParams> {
    * The configuration of the fused rollout (`arRollout`), or null where it does not apply: a root other
    * than the plain MLP, an output wider than the head's, or data that needs gradients.
    */
-  private rolloutConfig(x: Tensor, times: Tensor): ArRolloutConfig | null {
+  private rolloutConfig(x: Tensor, times: Tensor, segment?: number): ArRolloutConfig | null {
     const c = this.config;
     const mlp = this.root.mlp;
     const D = c.data_size;
@@ -417,6 +421,7 @@ export class WarpModel implements SequenceModel<WarpParams> {
       bf16: c.transition_dtype === "bf16",
       prevInput: c.input_prev_data,
       timeColumn: !c.time_as_channel ? "none" : c.reference_commit === "bde9a5d" ? "last" : "first",
+      ...(segment !== undefined ? { segment } : {}),
     };
   }
 

@@ -865,6 +865,13 @@ export function describeKernels(
         const outNoHidden = new Float32Array(N * dL);
         k.diagonalRootStep(a, B, thetaPrev, inc, x, new Float32Array(N * P), outNoHidden, null, args);
         assert.deepEqual(outNoHidden, out, "out without hidden");
+        // out null: the step alone (the backward's recomputation), θ bit for bit, with and without the extra term
+        const thetaOnly = new Float32Array(N * P).fill(Number.NaN);
+        k.diagonalRootStep(a, B, thetaPrev, inc, x, thetaOnly, null, null, args);
+        assert.deepEqual(thetaOnly, theta, "theta of the step alone");
+        const thetaAccOnly = Float32Array.from(extra);
+        k.diagonalRootStep(a, B, thetaPrev, inc, x, thetaAccOnly, null, null, { ...args, accumulate: true });
+        assert.deepEqual(thetaAccOnly, thetaAcc, "theta of the step alone, accumulate");
       });
 
       itk("diagonalRootStepVjp")(

@@ -127,14 +127,14 @@ function params(model: WarpModel, dtype: FloatDType): WarpParams {
 }
 
 /** Σ y ⊙ w and the outputs y of one forward pass, fused or op by op. */
-function run(model: WarpModel, dtype: FloatDType, fused: boolean) {
-  const x = waves(N, T, 2, dtype);
+function run(model: WarpModel, dtype: FloatDType, fused: boolean, segment?: number, n = N) {
+  const x = waves(n, T, 2, dtype);
   const [kF, kE] = splitKey(randomKey(4), 2) as [Key, Key];
-  const forceMask = bernoulli(kF, 0.5, [N, T], dtype);
-  const noise = model.config.stochastic ? normal(kE, [N, T, 2], 0, 1, dtype) : undefined;
+  const forceMask = bernoulli(kF, 0.5, [n, T], dtype);
+  const noise = model.config.stochastic ? normal(kE, [n, T, 2], 0, 1, dtype) : undefined;
   let y: Tensor | null = null;
   const f = (p: WarpParams) => {
-    y = model.forward(p, x, { forceMask, noise, fused, key: randomKey(2) });
+    y = model.forward(p, x, { forceMask, noise, fused, segment, key: randomKey(2) });
     const w = cos(
       tensor(
         Array.from({ length: y.size }, (_, i) => i * 0.37),
@@ -177,6 +177,36 @@ describeEachBackend("arRollout equals the op-by-op rollout in float32", (it) => 
       assertSame(run(m, "float32", true), run(m, "float32", false), 2e-4);
     });
   }
+});
+
+// Diagonal and low-rank rollouts may keep θ_t only every `segment` steps and recompute the others in the
+// backward: the recomputation must give the forward's states bit for bit, so every number is equal.
+describeEachBackend("arRollout with states kept every few steps", (it) => {
+  // low-rank: segments are whole chunks of its dU, dV products (2048 rows: 2 steps of 1024 sequences)
+  const rows = (k: Record<string, unknown>) => (k.transition === "lowrank" ? 1024 : N);
+  for (const [name, keys] of CASES.filter(
+    ([, k]) => k.transition === "diagonal" || k.transition === "lowrank",
+  )) {
+    for (const dtype of ["float32", "float64"] as const) {
+      it(`${name}, ${dtype}: segments of 2, 3 and T steps give the numbers of keeping every state`, () => {
+        const m = model(keys);
+        const all = run(m, dtype, true, 1, rows(keys));
+        for (const segment of [2, 3, T]) {
+          const got = run(m, dtype, true, segment, rows(keys));
+          assert.equal(got.value, all.value, `segment ${segment}: loss`);
+          assert.deepEqual(got.y, all.y, `segment ${segment}: outputs`);
+          for (const [p, g] of Object.entries(all.grads)) {
+            assert.deepEqual(got.grads[p]!.data, g.data, `segment ${segment}: gradient of ${p}`);
+          }
+        }
+      });
+    }
+  }
+  it("refuses a segment that is not a positive integer", () => {
+    const m = model({ transition: "diagonal" });
+    for (const segment of [0, 1.5, -2])
+      assert.throws(() => run(m, "float32", true, segment), /segment must be an integer/);
+  });
 });
 
 describe("arRollout gradients against central differences", () => {

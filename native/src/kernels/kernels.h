@@ -109,8 +109,9 @@ struct DiagonalRootStepArgs {
 /**
  * One step of the diagonal autoregressive rollout, row by row (each θ row stays in L1 from the step to the
  * root): theta = clip(a ⊙ thetaPrev + inc·Bᵀ [+ theta with args.accumulate: the low-rank term]), then
- * rootMlp(theta, x) into out (and hidden when non-null).
- * a (P), B (P, Din), thetaPrev and theta (N, P), inc (N, Din), x (N, d_0), out (N, d_L).
+ * rootMlp(theta, x) into out (and hidden when non-null); out null: the step alone (the backward's
+ * recomputation of θ_t, the same bits). a (P), B (P, Din), thetaPrev and theta (N, P), inc (N, Din),
+ * x (N, d_0), out (N, d_L).
  */
 void diagonalRootStep(const float* a, const float* B, const float* thetaPrev, const float* inc, const float* x,
                       float* theta, float* out, float* hidden, const DiagonalRootStepArgs& args);

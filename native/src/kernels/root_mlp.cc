@@ -426,7 +426,9 @@ void diagonalRootStep(const float* a, const float* B, const float* thetaPrev, co
         // the next row of θ_t is written next: its lines are fetched while this row's root runs
         if (n + 1 < N) prefetchRow<1>(th + P, P);
         stepRow(a, Bt, thetaPrev + n * P, inc + n * Din, s.row, th, P, Din, r.accumulate, hi);
-        forwardRow<Act>(lay, th, x + n * d0, out + n * dL, hidden != nullptr ? hidden + n * lay.H : nullptr, s);
+        if (out != nullptr) {
+          forwardRow<Act>(lay, th, x + n * d0, out + n * dL, hidden != nullptr ? hidden + n * lay.H : nullptr, s);
+        }
       }
     });
   });

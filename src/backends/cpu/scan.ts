@@ -160,7 +160,8 @@ function scratch(like: FloatArray, n: number): FloatArray {
 
 /**
  * The diagonal rollout's step and root (Kernels.diagonalRootStep) as the kernels it fuses: u = inc·Bᵀ,
- * θ = clip(a ⊙ θ_prev + u [+ θ]) (diagonalScan with T = 1, then the extra term and clip), then rootMlp.
+ * θ = clip(a ⊙ θ_prev + u [+ θ]) (diagonalScan with T = 1, then the extra term and clip), then rootMlp
+ * (unless out is null).
  */
 export function diagonalRootStepCpu(
   a: FloatArray,
@@ -169,7 +170,7 @@ export function diagonalRootStepCpu(
   inc: FloatArray,
   x: FloatArray,
   theta: FloatArray,
-  out: FloatArray,
+  out: FloatArray | null,
   hidden: FloatArray | null,
   { N, P, Din, clip, dims, act, accumulate = false }: DiagonalRootStepArgs,
 ): void {
@@ -187,7 +188,7 @@ export function diagonalRootStepCpu(
       theta[i] = !clipping ? v : v > clip ? clip : Math.max(v, -clip);
     }
   }
-  rootMlpCpu(theta, x, out, hidden, { M: N, dims, act });
+  if (out) rootMlpCpu(theta, x, out, hidden, { M: N, dims, act });
 }
 
 /**

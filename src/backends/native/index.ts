@@ -12,7 +12,7 @@ import { BINARY_OPS, ROOT_ACTIVATIONS, UNARY_OPS } from "../kernels.js";
 export const GEMM_ISAS = ["avx512", "avx2", "generic"] as const;
 
 /** The addon API this code calls (native/src/addon.cc kApiVersion): an addon with another one is refused. */
-const NATIVE_API = 3;
+const NATIVE_API = 4;
 export type GemmIsa = (typeof GEMM_ISAS)[number];
 
 /** OpenBLAS's cblas_sgemm on one row-major product (only when the addon was built with OpenBLAS). */
@@ -162,7 +162,7 @@ interface Addon {
     inc: FloatArray,
     x: FloatArray,
     theta: FloatArray,
-    out: FloatArray,
+    out: FloatArray | null,
     hidden: FloatArray | null,
     N: number,
     dims: readonly number[],
