@@ -139,15 +139,17 @@ describe("the WARP model in float32 on the native backend matches float64", { sk
 });
 
 // The fused diagonal step kernels split a batch's rows over the threads and sum da and dB per fixed chunk
-// of rows: the gradients must not depend on the thread count. The pool's size is fixed per process, so a
-// child process computes them with WARP_NUM_THREADS = 1 and another with 2 (N·P = 12 · 4353 splits).
+// of rows, and a block transition's per-block products are spread over the threads: the gradients must
+// not depend on the thread count. The pool's size is fixed per process, so a child process computes them
+// with WARP_NUM_THREADS = 1 and another with 2 (N·P = 12 · 4353 splits; 137 blocks of 32).
 describe("gradients do not depend on the native thread count", { skip }, () => {
   const index = new URL("../../src/index.js", import.meta.url).href;
   const script = (transition: string) => `
     const m = await import(${JSON.stringify(index)});
     const model = new m.WarpModel(m.resolveModelConfig({
       data_size: 1, root_width_size: 64, root_depth: 2, init_state_layers: 0, time_as_channel: false,
-      transition: "${transition}", transition_rank: ${transition === "lowrank" ? 4 : "null"}, weights_lim: 0.3,
+      transition: "${transition}", transition_rank: ${transition === "lowrank" ? 4 : "null"},
+      transition_block: ${transition === "block" ? 32 : "null"}, weights_lim: 0.3,
       autoregressive: true, forcing_prob: 0.5, use_nll_loss: false }));
     const x = m.tensor(Array.from({ length: 12 * 16 }, (_, i) => Math.sin(i * 0.4) * 0.9), [12, 16, 1], "float32");
     const { value, grads } = m.withBackend("native", () =>
@@ -156,11 +158,12 @@ describe("gradients do not depend on the native thread count", { skip }, () => {
     const out = { loss: value.item() };
     for (const [k, t] of Object.entries(named)) out[k] = Array.from(t.data);
     process.stdout.write(JSON.stringify(out));`;
-  for (const transition of ["diagonal", "lowrank"]) {
+  for (const transition of ["diagonal", "lowrank", "block"]) {
     it(`${transition} A: loss and every gradient equal on 1 and 2 threads`, () => {
       const run = (threads: string) => {
         const r = spawnSync(process.execPath, ["--input-type=module", "-e", script(transition)], {
           encoding: "utf8",
+          maxBuffer: 64 << 20, // the block gradients as JSON: a few MB
           env: { ...process.env, WARP_QUIET: "1", WARP_NUM_THREADS: threads },
         });
         assert.equal(r.status, 0, r.stderr);

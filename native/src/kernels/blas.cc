@@ -15,6 +15,10 @@
 namespace warp {
 namespace {
 
+// Below this many multiply-adds sgemm runs a product on one thread (gemm.cc's kSerialFmas): a batch of such
+// products is split over the threads instead.
+constexpr int64_t kBatchSplitFmas = int64_t(1) << 22;
+
 // RecurrenceArgs.clip ≤ 0, NaN or ±Infinity means no clipping.
 bool clipping(double c) { return c > 0 && std::isfinite(c); }
 
@@ -58,10 +62,16 @@ void matmul(const float* a, const float* b, float* out, const MatmulArgs& x) {
     sgemm(false, x.transB, x.batch * M, N, K, a, lda, b, ldb, out, N, x.accumulate);
     return;
   }
-  for (int64_t i = 0; i < x.batch; i++) {
-    sgemm(x.transA, x.transB, M, N, K, a + i * x.strideA, lda, b + i * x.strideB, ldb, out + i * M * N, N,
-          x.accumulate);
-  }
+  const auto items = [&](int64_t i0, int64_t i1) {
+    for (int64_t i = i0; i < i1; i++) {
+      sgemm(x.transA, x.transB, M, N, K, a + i * x.strideA, lda, b + i * x.strideB, ldb, out + i * M * N, N,
+            x.accumulate);
+    }
+  };
+  // Products too small for sgemm to split (the block transition's (N×k)·(k×k) per block) are spread over
+  // the threads whole, one product per thread at a time: each is computed as alone, the same numbers.
+  if (M * N * K < kBatchSplitFmas) parallel_for(x.batch, M * N * K, items);
+  else items(0, x.batch);
 }
 
 void linearRecurrence(const float* A, const float* U, const float* theta0, float* out, const RecurrenceArgs& args) {
