@@ -49,7 +49,7 @@ const DA_CHUNK_ROWS = 2048;
 /**
  * Diagonal and low-rank rollouts whose states θ_0..θ_T would exceed this many floats (1 GiB in float32)
  * keep one state per segment of steps, few enough to fit, and the backward recomputes the others (one
- * more pass of the step: measured 5–10 % slower than keeping every state on mnist-ar, Dθ 1298, so only
+ * more pass of the step: measured 11–25 % slower than keeping every state on mnist-ar, Dθ 1298, so only
  * where memory requires it).
  */
 export const ROLLOUT_STATES_MAX_FLOATS = 2 ** 28;
@@ -365,6 +365,7 @@ export const arRolloutVjp: Vjp<"arRollout"> = (dOut, { inputs, attrs: { cfg, con
   // diagonal and low-rank: the carry starts at zero, dB is summed in float64 by diagonalRootStepVjp
   const step = { N, P, Din, clip: cfg.clip, dims: cfg.dims, act: cfg.act };
   const stepForward = { ...step, accumulate: lowRank };
+  const [Av, Bv] = [A.data as FloatArray, B.data as FloatArray];
   const slice = (t: Tensor, s: number, n: number) => (t.data as FloatArray).subarray(s * n, (s + 1) * n);
   // θ_s for s ∈ (c0, c1) from θ_{c0}, as the forward computed them (the same kernels: the same bits)
   const recompute = (c0: number, c1: number) => {
@@ -376,7 +377,6 @@ export const arRolloutVjp: Vjp<"arRollout"> = (dOut, { inputs, attrs: { cfg, con
     }
     if (lowRank) SG!.set(state(c0, c0));
   };
-  const [Av, Bv] = [A.data as FloatArray, B.data as FloatArray];
   const dB64 = fusedStep ? new Float64Array(P * Din) : null;
   if (dB64) carry.fill(0);
   for (let t = T - 1; t >= 0; t--) {
