@@ -134,12 +134,21 @@ struct RowScratch {
   }
 };
 
+// The row functions (a root MLP row each way, and the element-wise halves of the diagonal step) are cloned
+// per instruction set: the addon is built for any x86-64, and the baseline would run their double sums
+// two lanes wide.
+#if defined(__x86_64__) && defined(__GLIBC__) && defined(__GNUC__) && !defined(__clang__)  // ifunc: glibc only
+#define WARP_CLONES __attribute__((target_clones("avx512f", "avx2", "default")))
+#else
+#define WARP_CLONES
+#endif
+
 /**
  * One sample forward, θ row w: z_l = W_l h_l + b_l, h_{l+1} = act(float(z_l)) for hidden layers (float(z_l)
  * stored to `hid` when non-null), out = float(z_{L−1}). h (width) is kept in double.
  */
 template <class Act>
-void forwardRow(const Layout& lay, const float* w, const float* xm, float* om, float* hid, RowScratch& s) {
+WARP_CLONES void forwardRow(const Layout& lay, const float* w, const float* xm, float* om, float* hid, RowScratch& s) {
   const int L = lay.L;
   double* h = s.a;
   double* z = s.b;
@@ -181,7 +190,7 @@ void forwardRange(const Layout& lay, const float* theta, const float* x, float* 
  * act'(z_{l−1}) come from the stored float pre-activations `hid`, as in the forward.
  */
 template <class Act>
-void backwardRow(const Layout& lay, const float* w, const float* xm, const float* hid, const float* dOm, float* dw,
+WARP_CLONES void backwardRow(const Layout& lay, const float* w, const float* xm, const float* hid, const float* dOm, float* dw,
                  float* dXm, RowScratch& s) {
   const int L = lay.L;
   double* g = s.a;
@@ -280,13 +289,6 @@ void withActivation(RootActivation act, Fn&& fn) {
     case RootActivation::Count: return;
   }
 }
-
-// The element-wise halves of the diagonal step, one θ row each, cloned per instruction set.
-#if defined(__x86_64__) && defined(__GLIBC__) && defined(__GNUC__) && !defined(__clang__)  // ifunc: glibc only
-#define WARP_CLONES __attribute__((target_clones("avx512f", "avx2", "default")))
-#else
-#define WARP_CLONES
-#endif
 
 /**
  * th = clip(u + a ⊙ prev [+ th]), u = Σ_j in[j]·Bt[j] summed in j order into `u` (P floats) first (Bt: Din
