@@ -69,7 +69,7 @@ void matmul(const float* a, const float* b, float* out, const MatmulArgs& x) {
     }
   };
   // Products too small for sgemm to split (the block transition's (N×k)·(k×k) per block) are spread over
-  // the threads whole, one product per thread at a time: each is computed as alone, the same numbers.
+  // the threads whole: each is computed on one thread as if alone, so the numbers do not change.
   if (M * N * K < kBatchSplitFmas) parallel_for(x.batch, M * N * K, items);
   else items(0, x.batch);
 }

@@ -148,7 +148,8 @@ struct RowScratch {
  * stored to `hid` when non-null), out = float(z_{L−1}). h (width) is kept in double.
  */
 template <class Act>
-WARP_CLONES void forwardRow(const Layout& lay, const float* w, const float* xm, float* om, float* hid, RowScratch& s) {
+WARP_CLONES void forwardRow(const Layout& lay, const float* w, const float* xm, float* om, float* hid,
+                            RowScratch& s) {
   const int L = lay.L;
   double* h = s.a;
   double* z = s.b;
@@ -190,8 +191,8 @@ void forwardRange(const Layout& lay, const float* theta, const float* x, float* 
  * act'(z_{l−1}) come from the stored float pre-activations `hid`, as in the forward.
  */
 template <class Act>
-WARP_CLONES void backwardRow(const Layout& lay, const float* w, const float* xm, const float* hid, const float* dOm, float* dw,
-                 float* dXm, RowScratch& s) {
+WARP_CLONES void backwardRow(const Layout& lay, const float* w, const float* xm, const float* hid,
+                             const float* dOm, float* dw, float* dXm, RowScratch& s) {
   const int L = lay.L;
   double* g = s.a;
   double* gh = s.b;
