@@ -32,6 +32,7 @@ import {
   type RunConfig,
   randomKey,
   resolveDataPath,
+  seriesScaling,
   sineSplits,
   subset,
   WarpError,
@@ -79,7 +80,7 @@ function seriesRunSplits(run: RunConfig, cwd: string): Splits {
     interpolate: d.interpolate,
   });
   if (d.columns === null) console.error(`series ${path}: columns ${series.columns.join(", ")}`);
-  const scaling = d.scaling ?? (d.normalize ? (d.normalize_symmetric ? "symmetric" : "minmax") : "none");
+  const scaling = seriesScaling(d);
   let data: ForecastData;
   try {
     data = forecastData(series, {

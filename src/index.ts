@@ -22,6 +22,7 @@ export {
   type RunSection,
   SERIES_SCALINGS,
   type SeriesScaling,
+  seriesScaling,
   type TrainingConfig,
   VAL_CRITERIA,
   type ValCriterion,

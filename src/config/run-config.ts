@@ -32,6 +32,7 @@ import {
   type RunConfig,
   type RunSection,
   SERIES_SCALINGS,
+  seriesScaling,
   type TrainingConfig,
   UNUSED_DATA_KEYS,
   VAL_CRITERIA,
@@ -397,7 +398,7 @@ export function modelConfigFromRun(
   // where the spring's rest point moves off zero and even the true (m, k, c) give a worse rollout than
   // predicting 0 (scripts/msd-phys-oracle.mjs --minmax).
   const d = config.data;
-  const scaling = d.scaling ?? (d.normalize ? (d.normalize_symmetric ? "symmetric" : "minmax") : "none");
+  const scaling = seriesScaling(d);
   if (
     (m.root_physics === "msd" || m.root_physics === "msd_softplus") &&
     (scaling === "minmax" || scaling === "standard" || d.instance_norm !== "none")

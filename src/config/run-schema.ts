@@ -84,6 +84,11 @@ export interface DataConfig {
 /** Global scalings of a series: min-max to [−1, 1], symmetric (x / max|x|), standard (z-score), none. */
 export const SERIES_SCALINGS = ["minmax", "symmetric", "standard", "none"] as const;
 export type SeriesScaling = (typeof SERIES_SCALINGS)[number];
+
+/** The global scaling a data section asks for: data.scaling, else from data.normalize / normalize_symmetric. */
+export function seriesScaling(d: DataConfig): SeriesScaling {
+  return d.scaling ?? (d.normalize ? (d.normalize_symmetric ? "symmetric" : "minmax") : "none");
+}
 /** Per-window centring relative to the context. */
 export const INSTANCE_NORMS = ["none", "mean", "last", "season"] as const;
 export type InstanceNorm = (typeof INSTANCE_NORMS)[number];

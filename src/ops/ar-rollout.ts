@@ -384,13 +384,13 @@ export const arRolloutVjp: Vjp<"arRollout"> = (dOut, { inputs, attrs: { cfg, con
     if (seg && t === Math.min(s0 + segment, T) - 1) recompute(s0, t + 1);
     const thPrev = state(t, s0);
     const th = state(t + 1, s0);
-    const raw = (saved.raw.data as FloatArray).subarray(t * N * W, (t + 1) * N * W);
-    const rootIn = (saved.rootIn.data as FloatArray).subarray(t * N * d0, (t + 1) * N * d0);
-    const inc = (saved.inc.data as FloatArray).subarray(t * N * Din, (t + 1) * N * Din);
+    const raw = slice(saved.raw, t, N * W);
+    const rootIn = slice(saved.rootIn, t, N * d0);
+    const inc = slice(saved.inc, t, N * Din);
     for (let n = 0; n < N; n++)
       for (let j = 0; j < W; j++) gy[n * W + j] = dO[(n * T + t) * W + j]! + fb[n * W + j]!;
     head.backward(raw, Y, t, T, gy, graw);
-    const hidden = (saved.hidden.data as FloatArray).subarray(t * N * H, (t + 1) * N * H);
+    const hidden = slice(saved.hidden, t, N * H);
     const dX = cfg.prevInput ? dIn : null;
     if (fusedStep) {
       // the root's backward and the step's in one kernel: g, the carry a ⊙ g, da, dB and d inc_t; low-rank
