@@ -245,7 +245,7 @@ const rootActRef: Record<RootActivation, [(z: number) => number, (z: number) => 
  * act(z_l) except after the last layer. Returns out (M, d_L), the hidden pre-activations (M, H) in layer
  * order, and dθ (M, P), dx (M, d_0) for the cotangent dOut.
  */
-function rootMlpLoop(
+export function rootMlpLoop(
   theta: ArrayLike<number>,
   x: ArrayLike<number>,
   dOut: ArrayLike<number>,
@@ -1061,6 +1061,10 @@ export function describeKernels(
       { M: 5, dims: [4, 3] },
       { M: 2, dims: [70, 9, 3] },
       { M: 2000, dims: [1, 24, 24, 24, 2] },
+      // fan-ins at the 8-wide chunk edges (8, 9, 16, 17, 31, 32) and past the native AVX-512 rows' 32 (33);
+      // fan-outs of 1, 8, 9, 17, 31: whole and partial groups of eight outputs
+      { M: 3, dims: [8, 17, 32, 9, 1] },
+      { M: 2, dims: [33, 16, 31, 8] },
     ];
     for (const { M, dims } of rootCases) {
       itk("rootMlp")(

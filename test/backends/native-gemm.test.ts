@@ -11,6 +11,7 @@ import { fileURLToPath } from "node:url";
 import type { Kernels, MatmulArgs } from "../../src/backends/kernels.js";
 import { GEMM_ISAS, type GemmIsa, loadNative } from "../../src/backends/native/index.js";
 import { matmulRef, randF32 } from "../helpers/index.js";
+import { rootMlpLoop } from "./kernel-suite.js";
 
 const native = loadNative();
 const required = process.env.WARP_REQUIRE_NATIVE === "1";
@@ -240,6 +241,38 @@ describe("native GEMM", { skip }, () => {
           const out = new Float32Array(M * N);
           kernels().matmul(a, b, out, m);
           assertClose(out, matmulRef(a, b, null, m), 1e-5 * K, `${isa} ${M}×${N} special values`);
+        }
+      });
+
+      it("the root MLP's rows (rootMlp, rootMlpVjp; the avx512 set has its own layer kernels) match a float64 loop", () => {
+        select(isa);
+        let seed = 50;
+        for (const dims of [
+          [1, 24, 24, 24, 2],
+          [8, 17, 32, 9, 1],
+          [33, 16, 31, 8],
+          [3, 5],
+        ]) {
+          const M = 3;
+          const L = dims.length - 1;
+          const P = dims.slice(0, -1).reduce((p, d, l) => p + dims[l + 1]! * (d + 1), 0);
+          const H = dims.slice(1, -1).reduce((a, b) => a + b, 0);
+          const theta = randF32(M * P, seed++, -0.6, 0.6);
+          const x = randF32(M * dims[0]!, seed++, -2, 2);
+          const dOut = randF32(M * dims[L]!, seed++);
+          for (const act of ["relu", "tanh"] as const) {
+            const want = rootMlpLoop(theta, x, dOut, M, dims, act);
+            const args = { M, dims, act };
+            const [out, hidden] = [new Float32Array(M * dims[L]!), new Float32Array(M * H)];
+            kernels().rootMlp(theta, x, out, hidden, args);
+            const [dTheta, dX] = [new Float32Array(M * P).fill(Number.NaN), new Float32Array(M * dims[0]!)];
+            kernels().rootMlpVjp(theta, x, hidden, dOut, dTheta, dX, args);
+            const what = `${isa} dims [${dims}] ${act}`;
+            assertClose(out, want.out, 1e-5, `${what} out`);
+            assertClose(hidden, want.hidden, 1e-5, `${what} hidden`);
+            assertClose(dTheta, want.dTheta, 1e-5, `${what} dTheta`);
+            assertClose(dX, want.dX, 1e-5, `${what} dX`);
+          }
         }
       });
 

@@ -7,9 +7,16 @@
 // batch splits once per step over the pool. Not here: validation (addon.cc), float64 (cpu backend).
 #include <algorithm>
 #include <cmath>
+#include <cstring>
 #include <utility>
 #include <vector>
 
+#if defined(__x86_64__) && defined(__GNUC__)
+#include <immintrin.h>
+#define WARP_ROWS512 1
+#endif
+
+#include "kernels/gemm.h"
 #include "kernels/kernels.h"
 #include "kernels/parallel.h"
 #include "kernels/scan.h"
@@ -69,8 +76,10 @@ struct Layout {
   std::vector<int64_t> wOff;  // layer l's W_l starts at wOff[l] in a θ row; b_l follows W_l
   std::vector<int64_t> zOff;  // hidden layer l's pre-activation (output of layer l, l < L−1) in a hidden row
   int64_t P = 0, H = 0, width = 0;
+  bool wide;  // layers of at most kWideMaxIn inputs go through the AVX-512 layer functions below
 
-  explicit Layout(const RootMlpArgs& a) : L(a.nDims - 1), dims(a.dims), wOff(size_t(L)), zOff(size_t(L)) {
+  explicit Layout(const RootMlpArgs& a)
+      : L(a.nDims - 1), dims(a.dims), wOff(size_t(L)), zOff(size_t(L)), wide(std::strcmp(gemm_isa(), "avx512") == 0) {
     for (int l = 0; l < L; l++) {
       wOff[size_t(l)] = P;
       zOff[size_t(l)] = H;
@@ -95,6 +104,140 @@ inline double dot(const float* w, const double* h, int64_t n) {
   double tail = 0;
   for (; j < n; j++) tail += double(w[j]) * h[j];
   return tail + (((p[0] + p[4]) + (p[2] + p[6])) + ((p[1] + p[5]) + (p[3] + p[7])));
+}
+
+// AVX-512 layers of a root row, for layers of at most kWideMaxIn inputs (WARP's roots are tens wide), used
+// when the GEMM's instruction set is avx512 (so WARP_NATIVE_ISA and setGemmIsa also select the loops of
+// the row functions, which every other machine runs). A layer's input vector and, backward, its W_lᵀ g sums
+// stay in registers (the loops keep them in memory: a store-to-load round trip per output), and eight
+// outputs' dot products are reduced together. The sums: lane k of eight adds the products of inputs j ≡ k
+// (mod 8) in j order with fused multiply-adds, inputs past the layer's width as zeros; the lanes combine as
+// dot() does, ((p0 + p4) + (p2 + p6)) + ((p1 + p5) + (p3 + p7)); then the bias. Backward, dW_l and
+// W_lᵀ g are the loops' operations in the loops' order (dW = float(g_i·h_j); Σ_i by fused multiply-adds).
+constexpr int64_t kWideMaxIn = 32;
+#ifdef WARP_ROWS512
+// GCC 12's conversion intrinsics start from an undefined vector, which -Wmaybe-uninitialized reports
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+#define WARP_AVX512_ROW __attribute__((target("avx512f,avx512vl,avx512dq,fma")))
+
+WARP_AVX512_ROW inline __mmask8 chunkMask(int64_t n, int c) {
+  const int64_t r = n - 8 * int64_t(c);
+  return r >= 8 ? __mmask8(0xFF) : r <= 0 ? __mmask8(0) : __mmask8((1u << r) - 1u);
+}
+
+/** Lanes i of the result: the tree sum of p[i]'s eight lanes, i < 8. */
+WARP_AVX512_ROW inline __m512d reduce8(const __m512d p[8]) {
+  __m512d u[4], w[2];
+  for (int q = 0; q < 4; q++) {  // lanes (k, k + 4) of outputs 2q, 2q + 1
+    const __m512d a = p[2 * q], b = p[2 * q + 1];
+    u[q] = _mm512_add_pd(_mm512_shuffle_f64x2(a, b, _MM_SHUFFLE(1, 0, 1, 0)),
+                         _mm512_shuffle_f64x2(a, b, _MM_SHUFFLE(3, 2, 3, 2)));
+  }
+  for (int q = 0; q < 2; q++) {  // (p0 + p4) + (p2 + p6) and (p1 + p5) + (p3 + p7) of outputs 4q … 4q + 3
+    const __m512d a = u[2 * q], b = u[2 * q + 1];
+    w[q] = _mm512_add_pd(_mm512_shuffle_f64x2(a, b, _MM_SHUFFLE(2, 0, 2, 0)),
+                         _mm512_shuffle_f64x2(a, b, _MM_SHUFFLE(3, 1, 3, 1)));
+  }
+  const __m512d r = _mm512_add_pd(_mm512_unpacklo_pd(w[0], w[1]), _mm512_unpackhi_pd(w[0], w[1]));
+  return _mm512_permutexvar_pd(_mm512_setr_epi64(0, 2, 4, 6, 1, 3, 5, 7), r);  // outputs 0, 4, 1, 5, … in order
+}
+
+/** z[i] = double(b[i]) + W[i, :]·h for i < nOut, nIn ≤ 8·NC (the sums as described above). */
+template <int NC>
+WARP_AVX512_ROW void layerForward512(const float* w, const float* b, const double* h, int64_t nIn, int64_t nOut,
+                                     double* z) {
+  __mmask8 m[NC];
+  __m512d hv[NC];
+  for (int c = 0; c < NC; c++) {
+    m[c] = chunkMask(nIn, c);
+    hv[c] = _mm512_maskz_loadu_pd(m[c], h + 8 * c);
+  }
+  for (int64_t i0 = 0; i0 < nOut; i0 += 8) {
+    const int64_t n = std::min<int64_t>(8, nOut - i0);
+    __m512d p[8];
+#pragma GCC unroll 8
+    for (int o = 0; o < 8; o++) {
+      p[o] = _mm512_setzero_pd();
+      if (o < n) {
+        const float* wi = w + (i0 + o) * nIn;
+#pragma GCC unroll 4
+        for (int c = 0; c < NC; c++) {
+          p[o] = _mm512_fmadd_pd(_mm512_cvtps_pd(_mm256_maskz_loadu_ps(m[c], wi + 8 * c)), hv[c], p[o]);
+        }
+      }
+    }
+    const __mmask8 mo = chunkMask(n, 0);
+    const __m512d bias = _mm512_cvtps_pd(_mm256_maskz_loadu_ps(mo, b + i0));
+    _mm512_mask_storeu_pd(z + i0, mo, _mm512_add_pd(bias, reduce8(p)));
+  }
+}
+
+/**
+ * One layer backward, nIn ≤ 8·NC: db = g; dW row i = float(g_i·h); gh = W_lᵀ g when gh is non-null, summed
+ * over i in order by fused multiply-adds from zero.
+ */
+template <int NC>
+WARP_AVX512_ROW void layerBackward512(const float* wl, float* dwl, float* db, const double* g, const double* h,
+                                      int64_t nIn, int64_t nOut, double* gh) {
+  __mmask8 m[NC];
+  __m512d hv[NC], acc[NC];
+  for (int c = 0; c < NC; c++) {
+    m[c] = chunkMask(nIn, c);
+    hv[c] = _mm512_maskz_loadu_pd(m[c], h + 8 * c);
+    acc[c] = _mm512_setzero_pd();
+  }
+  for (int64_t i = 0; i < nOut; i++) {
+    const double gi = g[i];
+    db[i] = float(gi);
+    const __m512d gv = _mm512_set1_pd(gi);
+    const float* wi = wl + i * nIn;
+    float* dwi = dwl + i * nIn;
+#pragma GCC unroll 4
+    for (int c = 0; c < NC; c++) {
+      _mm256_mask_storeu_ps(dwi + 8 * c, m[c], _mm512_cvtpd_ps(_mm512_mul_pd(gv, hv[c])));
+      if (gh != nullptr) {
+        acc[c] = _mm512_fmadd_pd(_mm512_cvtps_pd(_mm256_maskz_loadu_ps(m[c], wi + 8 * c)), gv, acc[c]);
+      }
+    }
+  }
+  if (gh != nullptr) {
+    for (int c = 0; c < NC; c++) _mm512_mask_storeu_pd(gh + 8 * c, m[c], acc[c]);
+  }
+}
+#pragma GCC diagnostic pop
+#endif
+
+/** The layer through layerForward512 when the layout says so and the layer fits; false: the caller's loop. */
+inline bool wideForward(const Layout& lay, const float* w, const float* b, const double* h, int64_t nIn, int64_t nOut,
+                        double* z) {
+#ifdef WARP_ROWS512
+  if (!lay.wide || nIn > kWideMaxIn) return false;
+  switch ((nIn + 7) / 8) {
+    case 1: layerForward512<1>(w, b, h, nIn, nOut, z); return true;
+    case 2: layerForward512<2>(w, b, h, nIn, nOut, z); return true;
+    case 3: layerForward512<3>(w, b, h, nIn, nOut, z); return true;
+    default: layerForward512<4>(w, b, h, nIn, nOut, z); return true;
+  }
+#else
+  return false;
+#endif
+}
+
+/** The layer through layerBackward512 likewise. */
+inline bool wideBackward(const Layout& lay, const float* wl, float* dwl, float* db, const double* g, const double* h,
+                         int64_t nIn, int64_t nOut, double* gh) {
+#ifdef WARP_ROWS512
+  if (!lay.wide || nIn > kWideMaxIn) return false;
+  switch ((nIn + 7) / 8) {
+    case 1: layerBackward512<1>(wl, dwl, db, g, h, nIn, nOut, gh); return true;
+    case 2: layerBackward512<2>(wl, dwl, db, g, h, nIn, nOut, gh); return true;
+    case 3: layerBackward512<3>(wl, dwl, db, g, h, nIn, nOut, gh); return true;
+    default: layerBackward512<4>(wl, dwl, db, g, h, nIn, nOut, gh); return true;
+  }
+#else
+  return false;
+#endif
 }
 
 // The backward visits a θ row's layers last to first, which defeats the hardware prefetcher on small
@@ -157,7 +300,9 @@ WARP_CLONES void forwardRow(const Layout& lay, const float* w, const float* xm, 
   for (int l = 0; l < L; l++) {
     const int64_t nIn = lay.dims[l], nOut = lay.dims[l + 1];
     const float* b = w + nOut * nIn;
-    for (int64_t i = 0; i < nOut; i++) z[i] = double(b[i]) + dot(w + i * nIn, h, nIn);
+    if (!wideForward(lay, w, b, h, nIn, nOut, z)) {
+      for (int64_t i = 0; i < nOut; i++) z[i] = double(b[i]) + dot(w + i * nIn, h, nIn);
+    }
     w = b + nOut;
     if (l < L - 1) {
       for (int64_t i = 0; i < nOut; i++) {
@@ -215,21 +360,23 @@ WARP_CLONES void backwardRow(const Layout& lay, const float* w, const float* xm,
       }
     }
     const bool needGh = l > 0 || dXm != nullptr;
-    if (needGh) {
-      for (int64_t j = 0; j < nIn; j++) gh[j] = 0.0;
-    }
-    for (int64_t i = 0; i < nOut; i++) {
-      const double gi = g[i];
-      db[i] = float(gi);
-      const float* wi = wl + i * nIn;
-      float* dwi = dwl + i * nIn;
+    if (!wideBackward(lay, wl, dwl, db, g, hIn, nIn, nOut, needGh ? gh : nullptr)) {
       if (needGh) {
-        for (int64_t j = 0; j < nIn; j++) {
-          dwi[j] = float(gi * hIn[j]);
-          gh[j] += double(wi[j]) * gi;
+        for (int64_t j = 0; j < nIn; j++) gh[j] = 0.0;
+      }
+      for (int64_t i = 0; i < nOut; i++) {
+        const double gi = g[i];
+        db[i] = float(gi);
+        const float* wi = wl + i * nIn;
+        float* dwi = dwl + i * nIn;
+        if (needGh) {
+          for (int64_t j = 0; j < nIn; j++) {
+            dwi[j] = float(gi * hIn[j]);
+            gh[j] += double(wi[j]) * gi;
+          }
+        } else {
+          for (int64_t j = 0; j < nIn; j++) dwi[j] = float(gi * hIn[j]);
         }
-      } else {
-        for (int64_t j = 0; j < nIn; j++) dwi[j] = float(gi * hIn[j]);
       }
     }
     if (l > 0) {
