@@ -811,6 +811,9 @@ export function describeKernels(
       { N: 7, dims: [3, 6, 2], Din: 3, clip: 0 },
       { N: 9, dims: [2, 24, 24, 24, 2], Din: 1, clip: 0.5 },
       { N: 37, dims: [2, 24, 24, 24, 2], Din: 2, clip: 0.5 },
+      // P a whole number of 16-wide vectors (16) with four inputs; five inputs (past native's AVX-512 rows)
+      { N: 4, dims: [1, 8], Din: 4, clip: 0.3 },
+      { N: 3, dims: [2, 9, 3], Din: 5, clip: 0.5 },
     ];
     for (const [ci, { N, dims, Din, clip }] of stepCases.entries()) {
       const act = ROOT_ACTIVATIONS[ci % ROOT_ACTIVATIONS.length]!;

@@ -8,6 +8,7 @@ import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
 import { after, describe, it } from "node:test";
 import { fileURLToPath } from "node:url";
+import { cpuKernels } from "../../src/backends/cpu/index.js";
 import type { Kernels, MatmulArgs } from "../../src/backends/kernels.js";
 import { GEMM_ISAS, type GemmIsa, loadNative } from "../../src/backends/native/index.js";
 import { matmulRef, randF32 } from "../helpers/index.js";
@@ -272,6 +273,66 @@ describe("native GEMM", { skip }, () => {
             assertClose(hidden, want.hidden, 1e-5, `${what} hidden`);
             assertClose(dTheta, want.dTheta, 1e-5, `${what} dTheta`);
             assertClose(dX, want.dX, 1e-5, `${what} dX`);
+          }
+        }
+      });
+
+      it("the diagonal step and its backward (diagonalRootStep, diagonalRootStepVjp) match the cpu kernels", () => {
+        select(isa);
+        let seed = 80;
+        for (const { N, dims, Din, clip } of [
+          { N: 5, dims: [2, 5, 4, 2], Din: 1, clip: 0.4 },
+          { N: 37, dims: [2, 24, 24, 24, 2], Din: 2, clip: 0.5 },
+          { N: 4, dims: [1, 8], Din: 4, clip: 0 },
+          { N: 3, dims: [2, 9, 3], Din: 5, clip: 0.5 },
+        ]) {
+          const L = dims.length - 1;
+          const P = dims.slice(0, -1).reduce((p, d, l) => p + dims[l + 1]! * (d + 1), 0);
+          const H = dims.slice(1, -1).reduce((a, b) => a + b, 0);
+          const args = { N, P, Din, clip, dims, act: "tanh" as const };
+          const a = randF32(P, seed++, 0.5, 1.05);
+          const B = randF32(P * Din, seed++, -0.5, 0.5);
+          const thetaPrev = randF32(N * P, seed++, -0.6, 0.6);
+          const inc = randF32(N * Din, seed++);
+          const x = randF32(N * dims[0]!, seed++, -2, 2);
+          const dOut = randF32(N * dims[L]!, seed++);
+          const carry0 = randF32(N * P, seed++);
+          const run = (k: Pick<Kernels, "diagonalRootStep" | "diagonalRootStepVjp">) => {
+            const theta = new Float32Array(N * P);
+            const out = new Float32Array(N * dims[L]!);
+            const hidden = new Float32Array(N * H);
+            k.diagonalRootStep(a, B, thetaPrev, inc, x, theta, out, hidden, args);
+            const carry = Float32Array.from(carry0);
+            const [da, dB] = [new Float64Array(P), new Float64Array(P * Din)];
+            const [dInc, dX, g] = [
+              new Float32Array(N * Din),
+              new Float32Array(N * dims[0]!),
+              new Float32Array(N * P),
+            ];
+            k.diagonalRootStepVjp(
+              a,
+              B,
+              thetaPrev,
+              theta,
+              inc,
+              x,
+              hidden,
+              dOut,
+              carry,
+              da,
+              dB,
+              dInc,
+              dX,
+              g,
+              args,
+            );
+            return { theta, out, hidden, carry, da, dB, dInc, dX, g };
+          };
+          const got = run(kernels());
+          const want = run(cpuKernels);
+          for (const [name, v] of Object.entries(want)) {
+            const what = `${isa} N=${N} dims [${dims}] Din=${Din} clip=${clip}: ${name}`;
+            assertClose(got[name as keyof typeof got] as Float32Array, Float64Array.from(v), 2e-5, what);
           }
         }
       });

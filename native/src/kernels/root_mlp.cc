@@ -116,9 +116,10 @@ inline double dot(const float* w, const double* h, int64_t n) {
 // W_lᵀ g are the loops' operations in the loops' order (dW = float(g_i·h_j); Σ_i by fused multiply-adds).
 constexpr int64_t kWideMaxIn = 32;
 #ifdef WARP_ROWS512
-// GCC 12's conversion intrinsics start from an undefined vector, which -Wmaybe-uninitialized reports
+// GCC 12's conversion intrinsics start from an undefined vector, which -W(maybe-)uninitialized reports
 #pragma GCC diagnostic push
 #pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+#pragma GCC diagnostic ignored "-Wuninitialized"
 #define WARP_AVX512_ROW __attribute__((target("avx512f,avx512vl,avx512dq,fma")))
 
 WARP_AVX512_ROW inline __mmask8 chunkMask(int64_t n, int c) {
@@ -509,6 +510,88 @@ WARP_CLONES void stepVjpRow(const float* __restrict a, const float* __restrict B
   }
 }
 
+#ifdef WARP_ROWS512
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+#pragma GCC diagnostic ignored "-Wuninitialized"
+/** Sum of the 16 lanes as stepVjpRow's tree adds them: halves of 8, then 4, 2, 1. */
+WARP_AVX512_ROW inline float hsum16(__m512 v) {
+  const __m256 h = _mm256_add_ps(_mm512_castps512_ps256(v), _mm512_extractf32x8_ps(v, 1));
+  __m128 q = _mm_add_ps(_mm256_castps256_ps128(h), _mm256_extractf128_ps(h, 1));
+  q = _mm_add_ps(q, _mm_movehl_ps(q, q));
+  q = _mm_add_ss(q, _mm_movehdup_ps(q));
+  return _mm_cvtss_f32(q);
+}
+
+/**
+ * stepVjpRow in one pass over the row on AVX-512, for DIN ≤ 4 inputs: the same operations per element
+ * (the sums by fused multiply-adds, dInc's in 16 lanes over whole blocks of 16, then the tail in order).
+ */
+template <int DIN>
+WARP_AVX512_ROW void stepVjpRow512(const float* __restrict a, const float* __restrict Bt,
+                                   const float* __restrict prev, const float* __restrict v,
+                                   const float* __restrict in, float* __restrict g, float* __restrict cr,
+                                   float* __restrict sa, float* __restrict sdB, float* __restrict dInc, int64_t P,
+                                   float hi) {
+  const bool clip = hi > 0;
+  const __m512 vhi = _mm512_set1_ps(hi), vlo = _mm512_set1_ps(-hi);
+  __m512 part[DIN], xv[DIN];
+  for (int j = 0; j < DIN; j++) {
+    part[j] = _mm512_setzero_ps();
+    xv[j] = _mm512_set1_ps(in[j]);
+  }
+  const int64_t P16 = P / 16 * 16;
+  for (int64_t p = 0; p < P16; p += 16) {
+    __m512 gv = _mm512_add_ps(_mm512_loadu_ps(g + p), _mm512_loadu_ps(cr + p));
+    if (clip) {
+      const __m512 th = _mm512_loadu_ps(v + p);
+      gv = _mm512_maskz_mov_ps(_mm512_cmp_ps_mask(th, vhi, _CMP_LT_OQ) & _mm512_cmp_ps_mask(th, vlo, _CMP_GT_OQ), gv);
+    }
+    _mm512_storeu_ps(g + p, gv);
+    _mm512_storeu_ps(cr + p, _mm512_mul_ps(_mm512_loadu_ps(a + p), gv));
+    _mm512_storeu_ps(sa + p, _mm512_fmadd_ps(gv, _mm512_loadu_ps(prev + p), _mm512_loadu_ps(sa + p)));
+#pragma GCC unroll 4
+    for (int j = 0; j < DIN; j++) {
+      float* db = sdB + j * P + p;
+      _mm512_storeu_ps(db, _mm512_fmadd_ps(gv, xv[j], _mm512_loadu_ps(db)));
+      part[j] = _mm512_fmadd_ps(gv, _mm512_loadu_ps(Bt + j * P + p), part[j]);
+    }
+  }
+  float tail[DIN] = {};
+  const float lo = -hi;
+  for (int64_t p = P16; p < P; p++) {
+    const float gp = clip ? keepIf((v[p] < hi) & (v[p] > lo), g[p] + cr[p]) : g[p] + cr[p];
+    g[p] = gp;
+    cr[p] = a[p] * gp;
+    sa[p] = std::fma(gp, prev[p], sa[p]);
+    for (int j = 0; j < DIN; j++) {
+      sdB[j * P + p] = std::fma(gp, in[j], sdB[j * P + p]);
+      tail[j] = std::fma(gp, Bt[j * P + p], tail[j]);
+    }
+  }
+  for (int j = 0; j < DIN; j++) dInc[j] = hsum16(part[j]) + tail[j];
+}
+#pragma GCC diagnostic pop
+#endif
+
+/** stepVjpRow through stepVjpRow512 when the layout says so and Din fits; false: the caller's loops. */
+inline bool wideStepVjp(const Layout& lay, const float* a, const float* Bt, const float* prev, const float* v,
+                        const float* in, float* g, float* cr, float* sa, float* sdB, float* dInc, int64_t P,
+                        int64_t Din, float hi) {
+#ifdef WARP_ROWS512
+  if (!lay.wide) return false;
+  switch (Din) {
+    case 1: stepVjpRow512<1>(a, Bt, prev, v, in, g, cr, sa, sdB, dInc, P, hi); return true;
+    case 2: stepVjpRow512<2>(a, Bt, prev, v, in, g, cr, sa, sdB, dInc, P, hi); return true;
+    case 3: stepVjpRow512<3>(a, Bt, prev, v, in, g, cr, sa, sdB, dInc, P, hi); return true;
+    case 4: stepVjpRow512<4>(a, Bt, prev, v, in, g, cr, sa, sdB, dInc, P, hi); return true;
+    default: return false;
+  }
+#else
+  return false;
+#endif
+}
+
 /**
  * Rows of one diagonal step are cut into a fixed number of chunks (independent of the thread count, so
  * the per-chunk float sums of the backward, added in chunk order, give the same numbers on any machine);
@@ -611,7 +694,10 @@ void diagonalRootStepVjp(const float* a, const float* B, const float* thetaPrev,
           float* g = gOut != nullptr ? gOut + n * P : s.row;
           backwardRow<Act>(lay, th, x + n * d0, hidden + n * lay.H, dOut + n * dL, g,
                            dX != nullptr ? dX + n * d0 : nullptr, s);
-          stepVjpRow(a, Bt, prev, th, inc + n * Din, g, carry + n * P, sa, sa + P, dInc + n * Din, P, Din, hi);
+          float* const cr = carry + n * P;
+          if (!wideStepVjp(lay, a, Bt, prev, th, inc + n * Din, g, cr, sa, sa + P, dInc + n * Din, P, Din, hi)) {
+            stepVjpRow(a, Bt, prev, th, inc + n * Din, g, cr, sa, sa + P, dInc + n * Din, P, Din, hi);
+          }
         }
       }
     });
