@@ -11,7 +11,7 @@ import { encodeNpy, type SequenceModel, Tensor, WarpError } from "../../src/inde
 import { forecastSpec } from "../../src/plot/specs.js";
 import { checkpointTarget, metadataJson, readCheckpoint } from "../checkpoints.js";
 import { readSeriesFile } from "../data-sources.js";
-import { writeAtomic } from "../files.js";
+import { refuseOverwritingInputs, writeAtomic } from "../files.js";
 import { intOption } from "../options.js";
 import { writePlot } from "../plots.js";
 
@@ -154,7 +154,13 @@ export function registerForecast(program: Command): void {
     .action((target: string, o: ForecastOptions) => {
       if (!/\.(csv|npy)$/i.test(o.out)) throw new WarpError(`--out ${o.out}: write a .csv or .npy file`);
       if (o.horizon < 1) throw new WarpError("--horizon must be ≥ 1");
-      const fm = loadForecastModel(checkpointTarget(target).file);
+      const { file } = checkpointTarget(target);
+      refuseOverwritingInputs(
+        `--out ${o.out}`,
+        [o.out, o.out.replace(/\.npy$/i, ".std.npy")],
+        [file, o.input],
+      );
+      const fm = loadForecastModel(file);
       const { spec } = fm;
       const npy = /\.npy$/i.test(o.input);
       const series = readSeriesFile(o.input, {
