@@ -227,6 +227,10 @@ export function registerForecast(program: Command): void {
         f = forecastSeries(fm.model, fm.params, spec, series.values, series.rows, o.horizon);
       } catch (e) {
         if (e instanceof WarpError) throw new WarpError(`${o.input}: ${e.message}; no file written`);
+        if (e instanceof RangeError)
+          throw new WarpError(
+            `--horizon ${o.horizon}: a forecast this long does not fit in memory (${e.message})`,
+          );
         throw e;
       }
       const H = o.horizon;

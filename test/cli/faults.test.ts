@@ -186,6 +186,12 @@ const START_CASES: Case[] = [
     stderr: /^warp: run folder mine holds config\.yaml, metrics\.jsonl but no run: .*choose another --out/,
   },
   {
+    name: "more sequences than memory holds",
+    args: ["data", "sine", "--out", "big.npy", "--n", "999999999999"],
+    stderr:
+      /^warp: train 999999999999 sequences do not fit in memory \(.*\): lower --n, --n-val or --n-test$/m,
+  },
+  {
     name: "an output below a file",
     args: ["data", "sine", "--out", "notes.txt/sine/", "--n", "2"],
     files: { "notes.txt": "mine" },

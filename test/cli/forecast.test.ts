@@ -215,6 +215,23 @@ describe("warp train --data (forecasting)", () => {
     assert.ok(!existsSync(join(dir, "twice-out.csv")));
   });
 
+  it("a horizon too long for memory and a series too short to evaluate name the flag or file", () => {
+    const f = warp(
+      ["forecast", "run", "--input", "sales.csv", "--horizon", "99999999999", "--out", "huge.csv"],
+      dir,
+    );
+    assert.equal(f.status, 1);
+    assert.match(f.stderr, /^warp: --horizon 99999999999: a forecast this long does not fit in memory \(/);
+    assert.ok(!existsSync(join(dir, "huge.csv")));
+    writeFileSync(join(dir, "few.csv"), csv(15));
+    const e = warp(["eval", "run", "--data", "few.csv"], dir);
+    assert.equal(e.status, 1);
+    assert.match(
+      e.stderr,
+      /^warp: few\.csv: 15 rows, fewer than one window of the model's context \+ horizon = 21\n$/,
+    );
+  });
+
   it("a bad cell is one error naming file, line and column; nothing is written", () => {
     const t = warp(["train", "--data", "bad.csv", ...TRAIN, "--out", "badrun"], dir);
     assert.notEqual(t.status, 0);
