@@ -46,6 +46,20 @@ export interface CsvOptions {
   missing?: "interpolate" | "error";
 }
 
+/**
+ * The text of a CSV file's bytes, in the encodings spreadsheets write: UTF-8 (a BOM dropped), UTF-16
+ * with its BOM ("Unicode text"), else, when the bytes are not valid UTF-8, Windows-1252 (Latin-1 exports).
+ */
+export function decodeCsvText(bytes: Uint8Array): string {
+  if (bytes[0] === 0xff && bytes[1] === 0xfe) return new TextDecoder("utf-16le").decode(bytes);
+  if (bytes[0] === 0xfe && bytes[1] === 0xff) return new TextDecoder("utf-16be").decode(bytes);
+  try {
+    return new TextDecoder("utf-8", { fatal: true }).decode(bytes);
+  } catch {
+    return new TextDecoder("windows-1252").decode(bytes);
+  }
+}
+
 /** Cell texts read as missing values (besides the empty cell). */
 export const MISSING_TOKENS: readonly string[] = ["?", "na", "n/a", "nan", "null", "none", "-"];
 

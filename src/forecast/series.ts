@@ -5,7 +5,7 @@
 // in time order: a time column (numbers or ISO 8601 dates) that goes back or repeats is an error.
 // Not here: reading files (cli/), windowing and normalisation.
 
-import { type CsvSeries, checkTimeOrder, fillGaps, parseCsvSeries } from "../data/csv.js";
+import { type CsvSeries, checkTimeOrder, decodeCsvText, fillGaps, parseCsvSeries } from "../data/csv.js";
 import { decodeNpy } from "../io/npy.js";
 import { assert, WarpError } from "../util/assert.js";
 
@@ -33,16 +33,15 @@ export function seriesFormat(name: string): SeriesFormat | null {
 /** A series from a file's bytes in one of the formats. */
 export function parseSeries(bytes: Uint8Array, format: SeriesFormat, o: SeriesOptions = {}): CsvSeries {
   if (format === "npy") return selectColumns(npySeries(bytes), o.columns);
-  const text = new TextDecoder().decode(bytes);
   if (format === "csv")
-    return parseCsvSeries(text, {
+    return parseCsvSeries(decodeCsvText(bytes), {
       columns: o.columns ?? undefined,
       dateColumn: o.timeColumn ?? undefined,
       missing: o.interpolate ? "interpolate" : "error",
     });
   let doc: unknown;
   try {
-    doc = JSON.parse(text);
+    doc = JSON.parse(new TextDecoder().decode(bytes));
   } catch (e) {
     throw new WarpError(`json: ${(e as Error).message}`);
   }

@@ -215,6 +215,24 @@ describe("warp train --data (forecasting)", () => {
     assert.ok(!existsSync(join(dir, "twice-out.csv")));
   });
 
+  it("reads a history saved as UTF-16 (with its BOM) or Windows-1252 as the UTF-8 one", () => {
+    const text = csv(ROWS);
+    const utf16 = Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(text, "utf16le")]);
+    writeFileSync(join(dir, "utf16.csv"), utf16);
+    writeFileSync(join(dir, "latin1.csv"), Buffer.from(text.replace("units", "unités"), "latin1"));
+    const out = (input: string, ...more: string[]) => {
+      const r = warp(
+        ["forecast", "run", "--input", input, "--horizon", "3", "--out", "enc.csv", ...more],
+        dir,
+      );
+      assert.equal(r.status, 0, r.stderr);
+      return readFileSync(join(dir, "enc.csv"), "utf8").split("\n").slice(1).join("\n");
+    };
+    const utf8 = out("sales.csv");
+    assert.equal(out("utf16.csv"), utf8);
+    assert.equal(out("latin1.csv", "--column", "unités"), utf8);
+  });
+
   it("a horizon too long for memory and a series too short to evaluate name the flag or file", () => {
     const f = warp(
       ["forecast", "run", "--input", "sales.csv", "--horizon", "99999999999", "--out", "huge.csv"],
