@@ -58,27 +58,45 @@ export interface ModelConfigOptions {
   nbClasses?: number;
 }
 
+/** The overrides a run configuration was read with, and the flags that gave them (see `blamed`). */
+const overridesOf = new WeakMap<RunConfig, { sets: readonly string[]; flags: Record<string, string> }>();
+
+/**
+ * A validation error prefixed with what the user wrote: a key or value given by --set (or by a flag
+ * standing for one, `flags[set]`, e.g. --context for data.context) is blamed on that flag, not on the
+ * file: the flag of the key the error is about (its message starts with it), else of a key it mentions.
+ */
+function blamed(
+  e: WarpError,
+  path: string,
+  sets: readonly string[],
+  flags: Record<string, string> = {},
+): WarpError {
+  const keyOf = (s: string) => s.slice(0, s.indexOf("=")).trim();
+  const set =
+    sets.find((s) => keyOf(s) !== "" && e.message.startsWith(`${keyOf(s)} `)) ??
+    sets.find((s) => {
+      const key = keyOf(s);
+      return key !== "" && new RegExp(`(^|[^\\w.])${key.replace(/\./g, "\\.")}(?![\\w])`).test(e.message);
+    });
+  return new WarpError(`${set !== undefined ? (flags[set] ?? `--set ${set}`) : path}: ${e.message}`);
+}
+
 /** The validated run configuration of a parsed document, after the overrides. */
 export function runConfigOf(
   doc: Section,
   path: string,
   sets: readonly string[] = [],
+  flags: Record<string, string> = {},
 ): { config: RunConfig; ignored: string[] } {
   const withSets = withPath(path, () => applyOverrides(doc, sets));
   try {
-    return resolveRunConfig(withSets);
+    const resolved = resolveRunConfig(withSets);
+    overridesOf.set(resolved.config, { sets, flags });
+    return resolved;
   } catch (e) {
     if (!(e instanceof WarpError)) throw e;
-    // A key or value given by --set is blamed on that flag, not on the file: the flag of the key the
-    // error is about (its message starts with it), else of a key it mentions.
-    const keyOf = (s: string) => s.slice(0, s.indexOf("=")).trim();
-    const set =
-      sets.find((s) => keyOf(s) !== "" && e.message.startsWith(`${keyOf(s)} `)) ??
-      sets.find((s) => {
-        const key = keyOf(s);
-        return key !== "" && new RegExp(`(^|[^\\w.])${key.replace(/\./g, "\\.")}(?![\\w])`).test(e.message);
-      });
-    throw new WarpError(`${set !== undefined ? `--set ${set}` : path}: ${e.message}`);
+    throw blamed(e, path, sets, flags);
   }
 }
 
@@ -105,7 +123,14 @@ export function modelConfigOfRun(config: RunConfig, path: string, o: ModelConfig
     if (nbClasses === null)
       throw new WarpError(`${path}: classification needs model.nb_classes or --nb-classes`);
   }
-  return withPath(path, () => modelConfigFromRun(config, dataSize, nbClasses));
+  try {
+    return modelConfigFromRun(config, dataSize, nbClasses);
+  } catch (e) {
+    if (!(e instanceof WarpError)) throw e;
+    // The model section is validated here, with the data's size: a bad model key from --set names that flag.
+    const given = overridesOf.get(config);
+    throw blamed(e, path, given?.sets ?? [], given?.flags);
+  }
 }
 
 /** Reports accepted-but-unused reference keys on stderr, once (silent with WARP_QUIET=1). */
@@ -114,9 +139,16 @@ export function reportIgnored(path: string, keys: string[]): void {
   console.error(`warp: note: ${path}: keys accepted but not used by warp-ts: ${keys.join(", ")}`);
 }
 
-/** Reads, overrides and validates a run configuration file; ignored keys are reported on stderr. */
-export function readRunConfig(path: string, sets: readonly string[] = []): RunConfig {
-  const { config, ignored } = runConfigOf(parseYaml(readText(path, "config"), path), path, sets);
+/**
+ * Reads, overrides and validates a run configuration file; ignored keys are reported on stderr. `flags`
+ * names the command-line flag behind an override that the user did not write as --set.
+ */
+export function readRunConfig(
+  path: string,
+  sets: readonly string[] = [],
+  flags: Record<string, string> = {},
+): RunConfig {
+  const { config, ignored } = runConfigOf(parseYaml(readText(path, "config"), path), path, sets, flags);
   if (ignored.length > 0) reportIgnored(path, ignored);
   return config;
 }

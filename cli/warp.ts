@@ -23,8 +23,7 @@ const pkg = JSON.parse(readFileSync(new URL("../../package.json", import.meta.ur
 const program = new Command()
   .name("warp")
   .description("WARP (Weight-space Adaptive Recurrent Prediction) in TypeScript")
-  .version(pkg.version, "-V, --version")
-  .showHelpAfterError();
+  .version(pkg.version, "-V, --version");
 
 registerTrain(program);
 registerEval(program);
@@ -37,6 +36,21 @@ registerExperiment(program);
 registerResults(program);
 registerImport(program);
 registerExport(program);
+
+// A usage error (unknown option or command, missing or invalid value) is one line naming the flag, as every
+// other error is, with where to find the usage instead of the whole help text.
+for (const command of [program, ...program.commands]) {
+  const help = command === program ? "warp --help" : `warp ${command.name()} --help`;
+  command.configureOutput({
+    outputError: (message, write) =>
+      write(
+        `warp: ${message
+          .replace(/^error: /, "")
+          .replace(/\s*\n\s*/g, " ")
+          .trim()} (see ${help})\n`,
+      ),
+  });
+}
 
 try {
   await program.parseAsync();

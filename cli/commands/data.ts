@@ -201,7 +201,16 @@ export function registerData(program: Command): void {
       const counts: Partial<Record<Split, number>> = {};
       for (const s of splits) counts[s] = given[s] ?? gen.sizes[s]!;
       const start = performance.now();
-      const arrays = gen.make(randomKey(seed), counts);
+      let arrays: ReturnType<Generator["make"]>;
+      try {
+        arrays = gen.make(randomKey(seed), counts);
+      } catch (e) {
+        if (!(e instanceof RangeError)) throw e;
+        const sizes = splits.map((s) => `${s} ${counts[s]}`).join(", ");
+        throw new WarpError(
+          `${sizes} sequences do not fit in memory (${e.message}): lower --n, --n-val or --n-test`,
+        );
+      }
       const total = splits.reduce((acc, s) => acc + counts[s]!, 0);
       console.log(
         `generated ${name}: ${total} sequences (seed ${seed}) in ${((performance.now() - start) / 1000).toFixed(2)} s`,

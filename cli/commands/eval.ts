@@ -30,6 +30,10 @@ async function evalForecast(file: string, runDir: string | null, data: string | 
   const { context: L, horizon: H, columns } = fm.spec;
   if (data) {
     const s = readSeriesFile(data, { columns: /\.npy$/i.test(data) ? null : columns });
+    if (s.rows < L + H)
+      throw new WarpError(
+        `${data}: ${s.rows} rows, fewer than one window of the model's context + horizon = ${L + H}`,
+      );
     let x: Tensor;
     try {
       x = windowSeries(s.values, s.rows, s.columns.length, { window: L + H });

@@ -9,14 +9,14 @@ import type { Command } from "commander";
 import { Scalar, stringify } from "yaml";
 import {
   authorsModelKeys,
-  loadCheckpoint,
   PLATEAU_DEFAULTS,
   WarpError,
   WarpModel,
   type WarpParams,
   writeEquinoxWarp,
 } from "../../src/index.js";
-import { readBytes, writeAtomic } from "../files.js";
+import { readCheckpoint } from "../checkpoints.js";
+import { refuseOverwritingInputs, writeAtomic } from "../files.js";
 import { readRunConfig } from "../model-config.js";
 
 /** Keys whose values the authors' code needs as floats (a float dtanh array, float leaves). */
@@ -81,7 +81,11 @@ export function registerExport(program: Command): void {
           ? best
           : join(target, "checkpoints", "last.safetensors")
         : target;
-      const ck = loadCheckpoint<object>(readBytes(file, "checkpoint"));
+      const runYaml = join(target, "config.yaml");
+      const eqxPath = join(o.out, "artefacts", "model.eqx");
+      const yamlPath = join(o.out, "config.yaml");
+      refuseOverwritingInputs(`--out ${o.out}`, [eqxPath, yamlPath], [file, runYaml]);
+      const ck = readCheckpoint<object>(file);
       if (!(ck.model instanceof WarpModel))
         throw new WarpError(`${file}: model_type "${ck.config.model_type}": only WARP ("wsm") models export`);
       if (ck.config.reference_commit !== "bde9a5d")
@@ -90,7 +94,6 @@ export function registerExport(program: Command): void {
         );
       const eqx = writeEquinoxWarp(ck.model, ck.params as WarpParams, o.float64 ? "float64" : "float32");
       const { model, training } = authorsModelKeys(ck.config);
-      const runYaml = join(target, "config.yaml");
       const run = isDir && existsSync(runYaml) ? readRunConfig(runYaml) : null;
       const doc = run
         ? {
@@ -105,8 +108,8 @@ export function registerExport(program: Command): void {
             training: { ...run.training, ...training },
           }
         : { general: { train: false, classification: ck.config.nb_classes !== null }, model, training };
-      writeAtomic(join(o.out, "artefacts", "model.eqx"), eqx);
-      writeAtomic(join(o.out, "config.yaml"), pyYaml(doc));
-      console.log(`wrote ${join(o.out, "artefacts", "model.eqx")} and ${join(o.out, "config.yaml")}`);
+      writeAtomic(eqxPath, eqx);
+      writeAtomic(yamlPath, pyYaml(doc));
+      console.log(`wrote ${eqxPath} and ${yamlPath}`);
     });
 }

@@ -6,12 +6,13 @@
 
 import { join } from "node:path";
 import type { Command } from "commander";
+import { timeValue } from "../../src/data/csv.js";
 import { compareForecasts, type ForecastSpec, forecastSeries } from "../../src/forecast/forecaster.js";
 import { encodeNpy, type SequenceModel, Tensor, WarpError } from "../../src/index.js";
 import { forecastSpec } from "../../src/plot/specs.js";
 import { checkpointTarget, metadataJson, readCheckpoint } from "../checkpoints.js";
 import { readSeriesFile } from "../data-sources.js";
-import { writeAtomic } from "../files.js";
+import { refuseOverwritingInputs, writeAtomic } from "../files.js";
 import { intOption } from "../options.js";
 import { writePlot } from "../plots.js";
 
@@ -111,17 +112,62 @@ export async function writeForecastReport(
   return metrics;
 }
 
-/** A forecast's time labels: the history's dates continued at their last spacing, else +1, +2, … */
-function futureTimes(dates: string[] | null, steps: number): string[] {
+/** The parts of an ISO date or time: year, month, day (null for 2024-03), time and zone (null when absent). */
+const ISO = /^(\d{4})-(\d{2})(?:-(\d{2}))?(?:([T ])(\d{2}:\d{2}(?::\d{2}(\.\d+)?)?)(Z|[+-]\d{2}:?\d{2})?)?$/;
+
+/** Days in a month (1-based) of a year. */
+const monthDays = (y: number, m: number) => new Date(Date.UTC(y, m, 0)).getUTCDate();
+
+/**
+ * A forecast's time labels: the history's last two times continued at their spacing, in their own form.
+ * Numbers (steps, years) continue as numbers; ISO dates a whole number of months apart (monthly,
+ * quarterly, yearly series: same day of the month, or both the month's last) by calendar months; other
+ * ISO dates and times by the last interval (a time without a zone stays without one). Anything else, or
+ * times that do not increase, gives +1, +2, …
+ */
+export function futureTimes(dates: string[] | null, steps: number): string[] {
   const next = Array.from({ length: steps }, (_, k) => `+${k + 1}`);
   if (!dates || dates.length < 2) return next;
-  const a = Date.parse(dates[dates.length - 2]!);
-  const b = Date.parse(dates[dates.length - 1]!);
-  if (!Number.isFinite(a) || !Number.isFinite(b) || b <= a) return next;
-  const dateOnly = /^\d{4}-\d{2}-\d{2}$/.test(dates[dates.length - 1]!.trim());
+  const p = dates[dates.length - 2]!.trim();
+  const q = dates[dates.length - 1]!.trim();
+  const a = timeValue(p);
+  const b = timeValue(q);
+  if (a === null || b === null || b <= a) return next;
+  const mp = ISO.exec(p);
+  const mq = ISO.exec(q);
+  if (!mp || !mq) {
+    // Numbers: as many decimals as the history writes.
+    const decimals = /e/i.test(p + q) ? null : Math.max(...[p, q].map((x) => x.split(".")[1]?.length ?? 0));
+    return next.map((_, k) => {
+      const v = b + (k + 1) * (b - a);
+      return decimals === null ? String(v) : v.toFixed(decimals);
+    });
+  }
+  const [, y1, m1, d1, , t1] = mp;
+  const [, y2, m2, d2, sep, t2, frac, zone] = mq;
+  if (t1 === undefined && t2 === undefined && (d1 === undefined) === (d2 === undefined)) {
+    const months = Number(y2) * 12 + Number(m2) - (Number(y1) * 12 + Number(m1));
+    const lastDay = (y: string, m: string, d: string) => Number(d) === monthDays(Number(y), Number(m));
+    if (months > 0 && (d1 === d2 || (lastDay(y1!, m1!, d1!) && lastDay(y2!, m2!, d2!)))) {
+      return next.map((_, k) => {
+        const total = Number(y2) * 12 + Number(m2) - 1 + (k + 1) * months;
+        const y = Math.floor(total / 12);
+        const m = (total % 12) + 1;
+        const ym = `${String(y).padStart(4, "0")}-${String(m).padStart(2, "0")}`;
+        if (d2 === undefined) return ym;
+        // The same day of the month (the month's last when it is shorter), or the last day throughout.
+        const d = d1 === d2 ? Math.min(Number(d2), monthDays(y, m)) : monthDays(y, m);
+        return `${ym}-${String(d).padStart(2, "0")}`;
+      });
+    }
+  }
   return next.map((_, k) => {
     const iso = new Date(b + (k + 1) * (b - a)).toISOString();
-    return dateOnly ? iso.slice(0, 10) : iso;
+    if (t2 === undefined) return iso.slice(0, 10);
+    if (zone !== undefined) return iso;
+    // No zone: read as UTC (timeValue) and written back without one, with the history's precision.
+    const len = frac !== undefined ? 23 : t2.length === 5 ? 16 : 19;
+    return `${iso.slice(0, 10)}${sep}${iso.slice(11, len)}`;
   });
 }
 
@@ -154,7 +200,13 @@ export function registerForecast(program: Command): void {
     .action((target: string, o: ForecastOptions) => {
       if (!/\.(csv|npy)$/i.test(o.out)) throw new WarpError(`--out ${o.out}: write a .csv or .npy file`);
       if (o.horizon < 1) throw new WarpError("--horizon must be ≥ 1");
-      const fm = loadForecastModel(checkpointTarget(target).file);
+      const { file } = checkpointTarget(target);
+      refuseOverwritingInputs(
+        `--out ${o.out}`,
+        [o.out, o.out.replace(/\.npy$/i, ".std.npy")],
+        [file, o.input],
+      );
+      const fm = loadForecastModel(file);
       const { spec } = fm;
       const npy = /\.npy$/i.test(o.input);
       const series = readSeriesFile(o.input, {
@@ -175,6 +227,10 @@ export function registerForecast(program: Command): void {
         f = forecastSeries(fm.model, fm.params, spec, series.values, series.rows, o.horizon);
       } catch (e) {
         if (e instanceof WarpError) throw new WarpError(`${o.input}: ${e.message}; no file written`);
+        if (e instanceof RangeError)
+          throw new WarpError(
+            `--horizon ${o.horizon}: a forecast this long does not fit in memory (${e.message})`,
+          );
         throw e;
       }
       const H = o.horizon;

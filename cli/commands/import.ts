@@ -13,7 +13,7 @@ import {
   WarpError,
   WarpModel,
 } from "../../src/index.js";
-import { readBytes, writeAtomic } from "../files.js";
+import { readBytes, refuseOverwritingInputs, writeAtomic } from "../files.js";
 import { modelConfigOfRun, readRunConfig } from "../model-config.js";
 
 /** Runs f, prefixing a WarpError's message with the file it is about. */
@@ -38,6 +38,7 @@ export function registerImport(program: Command): void {
       "\nExample:\n  warp import runs/mnist/artefacts/model.eqx --config runs/mnist/config.yaml --out mnist.safetensors",
     )
     .action((file: string, o: { config: string; out: string }) => {
+      refuseOverwritingInputs(`--out ${o.out}`, [o.out], [file, o.config]);
       const run = readRunConfig(o.config);
       const bytes = readBytes(file, "model");
       // The layout up to the data size depends only on keys the YAML gives.

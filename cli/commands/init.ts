@@ -2,7 +2,7 @@
 
 import type { Command } from "commander";
 import { createModel, randomKey, saveCheckpoint } from "../../src/index.js";
-import { writeAtomic } from "../files.js";
+import { refuseOverwritingInputs, writeAtomic } from "../files.js";
 import { checkModelSize, modelConfigOfRun, readRunConfig } from "../model-config.js";
 import { intOption } from "../options.js";
 
@@ -23,6 +23,7 @@ export function registerInit(program: Command): void {
       "\nExamples:\n  warp init configs/mnist.yaml --out mnist.safetensors\n  warp init my.yaml --out m.safetensors --seed 3 --data-size 2",
     )
     .action((path: string, o: { out: string; seed?: number; dataSize?: number; nbClasses?: number }) => {
+      refuseOverwritingInputs(`--out ${o.out}`, [o.out], [path]);
       const run = readRunConfig(path);
       const config = modelConfigOfRun(run, path, { dataSize: o.dataSize, nbClasses: o.nbClasses });
       const model = createModel(config);

@@ -14,8 +14,6 @@ import {
   denormalize,
   encodeNpy,
   type ForecastSpec,
-  loadCheckpoint,
-  type MinMaxStats,
   normalize,
   reshape,
   slice,
@@ -26,8 +24,10 @@ import {
   type WindowAffine,
   windowAffine,
 } from "../../src/index.js";
-import { readBytes, writeAtomic } from "../files.js";
+import { checkpointTarget, metadataJson, readCheckpoint } from "../checkpoints.js";
+import { readBytes, refuseOverwritingInputs, writeAtomic } from "../files.js";
 import { intOption } from "../options.js";
+import { checkpointStats } from "./train.js";
 
 function stdPath(out: string): string {
   return out.endsWith(".npy") ? `${out.slice(0, -4)}.std.npy` : `${out}.std.npy`;
@@ -37,7 +37,10 @@ export function registerPredict(program: Command): void {
   program
     .command("predict")
     .description("run a saved model on a .npy array (N, T, D) and write its predictions as .npy")
-    .argument("<model.safetensors>", "checkpoint written by warp init / warp train")
+    .argument(
+      "<run-dir|model.safetensors>",
+      "checkpoint written by warp init / warp train, or a run folder (its best checkpoint)",
+    )
     .requiredOption("--input <x.npy>", "inputs, float32 or float64, shape (N, T, D)")
     .requiredOption("--out <y.npy>", "where to write the predicted means (N, T, D)")
     .option(
@@ -50,14 +53,23 @@ export function registerPredict(program: Command): void {
       "\nExamples:\n  warp predict model.safetensors --input x.npy --out y.npy\n  warp predict mnist.safetensors --input digits.npy --context 300 --out completed.npy",
     )
     .action((modelPath: string, o: { input: string; out: string; context?: number }) => {
-      const ckpt = loadCheckpoint<object>(readBytes(modelPath, "model"));
+      const { file } = checkpointTarget(modelPath);
+      refuseOverwritingInputs(`--out ${o.out}`, [o.out, stdPath(o.out)], [file, o.input]);
+      const ckpt = readCheckpoint<object>(file);
       const { model, params, config } = ckpt;
-      const spec = ckpt.metadata.forecast ? (JSON.parse(ckpt.metadata.forecast) as ForecastSpec) : null;
-      const stats = ckpt.metadata.normalization
-        ? (JSON.parse(ckpt.metadata.normalization) as MinMaxStats)
-        : null;
+      const spec = (metadataJson(file, ckpt, "forecast") as ForecastSpec | undefined) ?? null;
+      if (spec !== null && (typeof spec !== "object" || !spec.normalization))
+        throw new WarpError(`${file}: metadata "forecast" is not a forecasting spec`);
+      const stats = checkpointStats(file, ckpt);
       const dtype = treeLeaves(params)[0]!.dtype as "float32" | "float64";
-      let x = decodeNpy(readBytes(o.input, "input"));
+      let x: Tensor;
+      try {
+        x = decodeNpy(readBytes(o.input, "input"));
+      } catch (e) {
+        if (e instanceof WarpError && !e.message.startsWith("cannot read"))
+          throw new WarpError(`${o.input}: ${e.message}`);
+        throw e;
+      }
       if (x.dtype === "int32")
         throw new WarpError(`${o.input}: expected float32 or float64 values, got integers`);
       if (x.ndim !== 3 || x.shape[2] !== config.data_size) {

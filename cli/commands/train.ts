@@ -3,7 +3,7 @@
 // progress output, and keeps a run folder: config.yaml, metrics.jsonl, checkpoints/{best,last}.safetensors
 // (last with the optimiser state and epoch, for --resume), stats.json when the data were normalised.
 
-import { appendFileSync, existsSync, mkdirSync, readdirSync, rmSync } from "node:fs";
+import { appendFileSync, existsSync, mkdirSync, readdirSync, rmSync, statSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import type { Command } from "commander";
 import { stringify } from "yaml";
@@ -120,14 +120,23 @@ function runFolder(run: RunConfig, o: TrainOptions, configFile: string): string 
 
 /** The forecasting flags as the `--set` overrides of their YAML keys (before the user's own --set). */
 export function forecastSets(o: TrainOptions): string[] {
-  const sets: string[] = [];
-  if (o.data !== undefined)
-    sets.push(`general.data_path=${JSON.stringify(o.data)}`, "general.dataset=series");
-  if (o.column) sets.push(`data.columns=${JSON.stringify(o.column)}`);
-  if (o.timeColumn !== undefined) sets.push(`data.time_column=${JSON.stringify(o.timeColumn)}`);
-  if (o.context !== undefined) sets.push(`data.context=${o.context}`);
-  if (o.horizon !== undefined) sets.push(`data.horizon=${o.horizon}`);
-  return sets;
+  return Object.keys(forecastFlags(o));
+}
+
+/** Each forecasting flag's `--set` override, mapped to the flag as the user wrote it (for errors). */
+function forecastFlags(o: TrainOptions): Record<string, string> {
+  const flags: Record<string, string> = {};
+  if (o.data !== undefined) {
+    flags[`general.data_path=${JSON.stringify(o.data)}`] = `--data ${o.data}`;
+    flags["general.dataset=series"] = `--data ${o.data}`;
+  }
+  if (o.column)
+    flags[`data.columns=${JSON.stringify(o.column)}`] = o.column.map((c) => `--column ${c}`).join(" ");
+  if (o.timeColumn !== undefined)
+    flags[`data.time_column=${JSON.stringify(o.timeColumn)}`] = `--time-column ${o.timeColumn}`;
+  if (o.context !== undefined) flags[`data.context=${o.context}`] = `--context ${o.context}`;
+  if (o.horizon !== undefined) flags[`data.horizon=${o.horizon}`] = `--horizon ${o.horizon}`;
+  return flags;
 }
 
 /** Writes a checkpoint with the optimiser state, epoch, best score, the epoch's metrics record and the forecast spec. */
@@ -340,6 +349,37 @@ function checkContext(run: RunConfig, data: Splits): void {
   }
 }
 
+/** Files a run writes at its top level, besides checkpoints/ (the lock and temporaries aside). */
+const RUN_FILES = [
+  "config.yaml",
+  "metrics.jsonl",
+  "stats.json",
+  "test-metrics.json",
+  "forecast-eval.json",
+  "forecast-eval.md",
+  "plots",
+];
+
+/**
+ * Refuses a new run's folder that is a file, or that holds files of a run's names but no run (the user's
+ * own config.yaml or metrics.jsonl would be overwritten). What a start stopped before its first epoch
+ * left (config.yaml and an empty metrics.jsonl, after a kill -9) is taken over. A folder holding a run is
+ * refused after the lock is taken (trainRun).
+ */
+function checkNewRunFolder(dir: string): void {
+  if (!existsSync(dir)) return;
+  if (!statSync(dir).isDirectory())
+    throw new WarpError(`run folder ${dir} is a file, not a folder: choose another --out`);
+  if (existsSync(join(dir, "checkpoints", "last.safetensors"))) return;
+  const metrics = join(dir, "metrics.jsonl");
+  if (existsSync(metrics) && statSync(metrics).isFile() && statSync(metrics).size === 0) return;
+  const taken = RUN_FILES.filter((f) => existsSync(join(dir, f)));
+  if (taken.length > 0)
+    throw new WarpError(
+      `run folder ${dir} holds ${taken.join(", ")} but no run: a new run would overwrite them; choose another --out (a new or empty folder)`,
+    );
+}
+
 /** `warp train`: runs (or resumes) one training run to its end. */
 export async function trainRun(arg: string | undefined, o: TrainOptions): Promise<TrainResult> {
   const started = performance.now();
@@ -367,7 +407,9 @@ export async function trainRun(arg: string | undefined, o: TrainOptions): Promis
     // A series given on the command line trains with the built-in forecasting recipe by default.
     configFile = configPath(arg ?? (o.data !== undefined ? "forecast" : undefined));
   }
-  const run = readRunConfig(configFile, o.resume ? o.set : [...forecastSets(o), ...o.set]);
+  const run = o.resume
+    ? readRunConfig(configFile, o.set)
+    : readRunConfig(configFile, [...forecastSets(o), ...o.set], forecastFlags(o));
   if (!run.general.train)
     throw new WarpError(
       `${configFile}: general.train is false (the authors' evaluate-only mode): evaluate a trained run with \`warp eval <run>\`, or set general.train: true`,
@@ -402,6 +444,7 @@ export async function trainRun(arg: string | undefined, o: TrainOptions): Promis
   const metricsPath = join(dir, "metrics.jsonl");
   const lastPath = join(dir, "checkpoints", "last.safetensors");
   const bestPath = join(dir, "checkpoints", "best.safetensors");
+  if (!o.resume) checkNewRunFolder(dir);
   // The run folder is locked before its files are read; a refusal leaves it as it was.
   const created = !existsSync(dir);
   mkdirSync(dir, { recursive: true });
@@ -502,7 +545,9 @@ export async function trainRun(arg: string | undefined, o: TrainOptions): Promis
       progress.done();
       const signal = String(interrupt.signal.reason);
       throw new RunInterrupted(
-        `interrupted by ${signal} during epoch ${e.epoch + 1}/${t.nb_epochs}; ${e.epoch > 0 || o.resume ? `checkpoints hold epoch ${Math.max(e.epoch, state.epoch)}` : "no epoch had finished"}: continue with  warp train --resume ${dir}`,
+        e.epoch > 0 || o.resume
+          ? `interrupted by ${signal} during epoch ${e.epoch + 1}/${t.nb_epochs}; checkpoints hold epoch ${Math.max(e.epoch, state.epoch)}: continue with  warp train --resume ${dir}`
+          : `interrupted by ${signal} during epoch 1/${t.nb_epochs}; no epoch had finished, so nothing was kept: run the same command to start again`,
         signal === "SIGTERM" ? 143 : 130,
       );
     }
@@ -561,6 +606,20 @@ export async function trainRun(arg: string | undefined, o: TrainOptions): Promis
       `checkpoints in ${join(dir, "checkpoints")}; plots in ${join(dir, "plots")}; metrics in ${join(dir, "test-metrics.json")}`,
     );
     return { dir, metrics: finalMetrics, seconds: (performance.now() - started) / 1000 };
+  } catch (e) {
+    // A new run stopped before its first checkpoint (interrupted, diverged, disk full) has nothing to
+    // resume: what it wrote goes, so that the folder is as it was.
+    if (!o.resume && !existsSync(lastPath)) {
+      if (created) rmSync(dir, { recursive: true, force: true });
+      else {
+        for (const f of ["config.yaml", "metrics.jsonl", "stats.json"]) rmSync(join(dir, f), { force: true });
+        removeStaleTemporaries(dir);
+        const checkpoints = join(dir, "checkpoints");
+        if (existsSync(checkpoints) && readdirSync(checkpoints).length === 0)
+          rmSync(checkpoints, { recursive: true });
+      }
+    }
+    throw e;
   } finally {
     process.off("SIGINT", onSignal);
     process.off("SIGTERM", onSignal);

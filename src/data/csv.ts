@@ -1,11 +1,12 @@
 // Multivariate time series from CSV text: a header row, one row per time step, numeric columns chosen by
 // name or index (a date/time column and text columns are skipped unless asked for), missing values filled
-// by linear interpolation; then windows (n, window, D) cut with a stride, and a chronological train/val/test
+// by linear interpolation, rows in time order (a date/time column that goes back or repeats is an error);
+// then windows (n, window, D) cut with a stride, and a chronological train/val/test
 // split of the rows (windows never cross a split boundary, so no test step leaks into training).
 // Not here: reading files, normalisation and Datasets (layouts.ts builds those from the windows).
 
 import { Tensor } from "../tensor/tensor.js";
-import { assert } from "../util/assert.js";
+import { assert, WarpError } from "../util/assert.js";
 
 /** A parsed series: `rows` time steps of D = columns.length values, row-major. */
 export interface CsvSeries {
@@ -43,6 +44,20 @@ export interface CsvOptions {
    * the first one with a WarpError naming its line and column.
    */
   missing?: "interpolate" | "error";
+}
+
+/**
+ * The text of a CSV file's bytes, in the encodings spreadsheets write: UTF-8 (a BOM dropped), UTF-16
+ * with its BOM ("Unicode text"), else, when the bytes are not valid UTF-8, Windows-1252 (Latin-1 exports).
+ */
+export function decodeCsvText(bytes: Uint8Array): string {
+  if (bytes[0] === 0xff && bytes[1] === 0xfe) return new TextDecoder("utf-16le").decode(bytes);
+  if (bytes[0] === 0xfe && bytes[1] === 0xff) return new TextDecoder("utf-16be").decode(bytes);
+  try {
+    return new TextDecoder("utf-8", { fatal: true }).decode(bytes);
+  } catch {
+    return new TextDecoder("windows-1252").decode(bytes);
+  }
 }
 
 /** Cell texts read as missing values (besides the empty cell). */
@@ -130,6 +145,47 @@ function whitespaceRecords(text: string): { fields: string[]; line: number }[] {
 
 const isMissing = (cell: string) => cell === "" || MISSING_TOKENS.includes(cell.toLowerCase());
 const NUMBER = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/;
+/** ISO 8601 dates and times: 2024-03, 2024-03-01, 2024-03-01 12:00, 2024-03-01T12:00:00.5+01:00. */
+const ISO_TIME =
+  /^(\d{4})-(\d{2})(?:-(\d{2})(?:[T ](\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?)(Z|[+-]\d{2}:?\d{2})?)?)?$/;
+
+/**
+ * A time cell as a number to order rows by: a number as itself (a step, a year), an ISO 8601 date or time
+ * as epoch milliseconds (a time without a zone read as UTC, so that the machine's zone and its daylight
+ * saving changes play no part), anything else (other date formats, "week 1") null: not ordered.
+ */
+export function timeValue(cell: string): number | null {
+  const s = cell.trim();
+  if (NUMBER.test(s)) return Number(s);
+  const m = ISO_TIME.exec(s);
+  if (!m) return null;
+  const t = Date.parse(m[4] === undefined ? s : `${s.slice(0, 10)}T${m[4]}${m[5] ?? "Z"}`);
+  return Number.isFinite(t) ? t : null;
+}
+
+/**
+ * Checks that the times of consecutive rows increase (pairs where either is not a time, see timeValue,
+ * are not compared): a row before its predecessor or with the same time is a WarpError starting with
+ * `what` ("csv") and naming both rows through `where(r)` ("line 12" or "row 11").
+ */
+export function checkTimeOrder(
+  times: readonly string[],
+  column: string,
+  what: string,
+  where: (r: number) => string,
+): void {
+  for (let r = 1; r < times.length; r++) {
+    const a = timeValue(times[r - 1]!);
+    const b = timeValue(times[r]!);
+    if (a === null || b === null || b > a) continue;
+    const at = `${what}: ${where(r)}, column "${column}"`;
+    throw new WarpError(
+      b === a
+        ? `${at}: "${times[r]}" repeats the time of ${where(r - 1)}: a series needs one row per time step (remove or aggregate the duplicates)`
+        : `${at}: "${times[r]}" comes before "${times[r - 1]}" on ${where(r - 1)}: the rows must be in time order, oldest first (sort them)`,
+    );
+  }
+}
 
 /**
  * Parses CSV text into a numeric series. Cells may be quoted; blank lines are skipped; every row must have
@@ -139,7 +195,8 @@ const NUMBER = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/;
  * no value at all is an error), or rejected with `missing: "error"`. Any other non-numeric cell in a
  * chosen column is a WarpError naming the line, column and text; by default the chosen columns are those
  * whose non-missing cells are mostly numbers, so a stray "oops" or "Infinity" is reported, never a reason
- * to drop its column. Unknown column names or indices are errors listing the header.
+ * to drop its column. Unknown column names or indices are errors listing the header. The date column's
+ * times (numbers or ISO 8601 dates) must increase from row to row (see checkTimeOrder).
  */
 export function parseCsvSeries(text: string, options: CsvOptions = {}): CsvSeries {
   const delim = options.delimiter ?? detectDelimiter(text);
@@ -224,13 +281,9 @@ export function parseCsvSeries(text: string, options: CsvOptions = {}): CsvSerie
       () => `csv: column "${header[c]}" has no value at all (every cell is missing)`,
     );
   });
-  return {
-    columns: cols.map((c) => header[c]!),
-    rows,
-    values,
-    dates: dateCol === null ? null : body.map((_, r) => cell(r, dateCol)),
-    missing,
-  };
+  const dates = dateCol === null ? null : body.map((_, r) => cell(r, dateCol));
+  if (dates !== null) checkTimeOrder(dates, header[dateCol!]!, "csv", (r) => `line ${body[r]!.line}`);
+  return { columns: cols.map((c) => header[c]!), rows, values, dates, missing };
 }
 
 /**

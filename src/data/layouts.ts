@@ -10,6 +10,7 @@ import { assert, fmtShape, WarpError } from "../util/assert.js";
 import {
   type CsvOptions,
   type CsvSeries,
+  decodeCsvText,
   parseCsvSeries,
   type SeriesSplitOptions,
   splitSeriesWindows,
@@ -474,11 +475,11 @@ function loadCsv(f: Folder, o: LayoutOptions): DataSplits {
   const window = o.window;
   if (window === undefined)
     throw new WarpError("a CSV dataset needs a window length: set data.sequence_length");
-  const dec = new TextDecoder();
   const mode = o.normalize ? "per-channel" : false;
   const trainBytes = f.get("train.csv");
   if (trainBytes) {
-    const parse = (name: string, b: Uint8Array) => f.decode(name, () => parseCsvSeries(dec.decode(b), o.csv));
+    const parse = (name: string, b: Uint8Array) =>
+      f.decode(name, () => parseCsvSeries(decodeCsvText(b), o.csv));
     const tr = parse("train.csv", trainBytes);
     const win = (name: string): Part | null => {
       const b = f.get(name);
@@ -510,7 +511,7 @@ function loadCsv(f: Folder, o: LayoutOptions): DataSplits {
     throw new WarpError(
       `no training data: neither ${f.path("train.csv")} nor ${f.path(file)} exists (a CSV dataset is a folder with train.csv[, val.csv, test.csv], or one CSV file split chronologically)`,
     );
-  const series = f.decode(file, () => parseCsvSeries(dec.decode(b), o.csv));
+  const series = f.decode(file, () => parseCsvSeries(decodeCsvText(b), o.csv));
   return f.decode(file, () =>
     seriesSplits(series, {
       window,

@@ -1,10 +1,11 @@
 // One long series from the formats a user brings: CSV text (src/data/csv.ts), JSON (an array of numbers,
 // of rows, or of records {column: value}), NumPy .npy bytes (T) or (T, D), or plain arrays in the library.
 // Every value must be a finite number: a bad cell is a WarpError naming its row (1-based, as a person
-// counts) and column; missing cells (null, empty) are errors unless `interpolate` fills them.
+// counts) and column; missing cells (null, empty) are errors unless `interpolate` fills them. Rows must be
+// in time order: a time column (numbers or ISO 8601 dates) that goes back or repeats is an error.
 // Not here: reading files (cli/), windowing and normalisation.
 
-import { type CsvSeries, fillGaps, parseCsvSeries } from "../data/csv.js";
+import { type CsvSeries, checkTimeOrder, decodeCsvText, fillGaps, parseCsvSeries } from "../data/csv.js";
 import { decodeNpy } from "../io/npy.js";
 import { assert, WarpError } from "../util/assert.js";
 
@@ -32,16 +33,15 @@ export function seriesFormat(name: string): SeriesFormat | null {
 /** A series from a file's bytes in one of the formats. */
 export function parseSeries(bytes: Uint8Array, format: SeriesFormat, o: SeriesOptions = {}): CsvSeries {
   if (format === "npy") return selectColumns(npySeries(bytes), o.columns);
-  const text = new TextDecoder().decode(bytes);
   if (format === "csv")
-    return parseCsvSeries(text, {
+    return parseCsvSeries(decodeCsvText(bytes), {
       columns: o.columns ?? undefined,
       dateColumn: o.timeColumn ?? undefined,
       missing: o.interpolate ? "interpolate" : "error",
     });
   let doc: unknown;
   try {
-    doc = JSON.parse(text);
+    doc = JSON.parse(new TextDecoder().decode(bytes));
   } catch (e) {
     throw new WarpError(`json: ${(e as Error).message}`);
   }
@@ -120,7 +120,10 @@ export function jsonSeries(doc: unknown, o: SeriesOptions = {}, what = "json"): 
       return v as Record<string, unknown>;
     };
     get = (r, c) => rec(r)[c];
-    if (time !== null) dates = doc.map((_, r) => String(rec(r)[time] ?? ""));
+    if (time !== null) {
+      dates = doc.map((_, r) => String(rec(r)[time] ?? ""));
+      checkTimeOrder(dates, time, what, (r) => `row ${r + 1}`);
+    }
     names = keys.filter((k) => k !== time && doc.some((_, r) => typeof rec(r)[k] === "number"));
   } else {
     const width = Array.isArray(first) ? first.length : 0;

@@ -144,6 +144,59 @@ const START_CASES: Case[] = [
     args: ["info", "nope.safetensors"],
     stderr: /^warp: nope\.safetensors: no such file or folder/,
   },
+  {
+    name: "an unknown flag (one line, not the whole help)",
+    args: ["train", "--bogus"],
+    stderr: /^warp: unknown option '--bogus' \(see warp train --help\)$/m,
+  },
+  {
+    name: "a flag without its value",
+    args: ["forecast", "run", "--input", "s.csv", "--out"],
+    stderr: /^warp: option '--out <file>' argument missing \(see warp forecast --help\)$/m,
+  },
+  {
+    name: "an unknown command",
+    args: ["trian"],
+    stderr: /^warp: unknown command 'trian' \(Did you mean train\?\)/,
+  },
+  {
+    name: "a bad --context blamed on --context, not on a --set the user never wrote",
+    args: ["train", "--data", "s.csv", "--context", "0", "--horizon", "3"],
+    files: { "s.csv": "t,v\n1,2\n2,3\n" },
+    stderr: /^warp: --context 0: data\.context = 0 is invalid/,
+  },
+  {
+    name: "a bad model key from --set blamed on the flag, not on the built-in config",
+    args: ["train", "--set", "model.root_width_size=-4"],
+    stderr: /^warp: --set model\.root_width_size=-4: model\.root_width_size = -4 is invalid/,
+  },
+  {
+    name: "--out naming a file",
+    args: ["train", ...QUICK, "--out", "notes.txt"],
+    files: { "notes.txt": "mine" },
+    stderr: /^warp: run folder notes\.txt is a file, not a folder: choose another --out/,
+  },
+  {
+    name: "--out naming a folder that holds the user's config.yaml and metrics.jsonl",
+    args: ["train", "mine/config.yaml", ...QUICK, "--out", "mine"],
+    files: {
+      "mine/config.yaml": "general: {dataset: sine}\ndata: {generate: true}\n",
+      "mine/metrics.jsonl": "{}\n",
+    },
+    stderr: /^warp: run folder mine holds config\.yaml, metrics\.jsonl but no run: .*choose another --out/,
+  },
+  {
+    name: "more sequences than memory holds",
+    args: ["data", "sine", "--out", "big.npy", "--n", "999999999999"],
+    stderr:
+      /^warp: train 999999999999 sequences do not fit in memory \(.*\): lower --n, --n-val or --n-test$/m,
+  },
+  {
+    name: "an output below a file",
+    args: ["data", "sine", "--out", "notes.txt/sine/", "--n", "2"],
+    files: { "notes.txt": "mine" },
+    stderr: /^warp: cannot write notes\.txt\/sine\/train\.npy: notes\.txt is a file, not a folder$/m,
+  },
 ];
 
 describe("refused starts: one line, exit 1, nothing created", () => {
@@ -346,6 +399,56 @@ describe("a run folder's checkpoints and metrics survive every refused resume", 
   });
 });
 
+describe("an output never replaces one of the command's inputs", () => {
+  const yaml = "general: {dataset: sine}\nmodel: {root_width_size: 4, root_depth: 1}\n";
+  it("predict, forecast, init, import and export refuse, naming the flag and the input", () => {
+    const cwd = mkdtempSync(join(root, "inputs-"));
+    writeFileSync(join(cwd, "m.yaml"), yaml);
+    assert.equal(warp(["init", "m.yaml", "--out", "m.safetensors"], cwd).status, 0);
+    writeFileSync(join(cwd, "x.npy"), seqs(1, 4, 1));
+    writeFileSync(join(cwd, "h.csv"), "t,v\n1,2\n2,3\n");
+    // A run folder: its config and checkpoint.
+    mkdirSync(join(cwd, "run", "checkpoints"), { recursive: true });
+    writeFileSync(join(cwd, "run", "config.yaml"), yaml);
+    writeFileSync(
+      join(cwd, "run", "checkpoints", "best.safetensors"),
+      readFileSync(join(cwd, "m.safetensors")),
+    );
+    const cases: [string[], RegExp][] = [
+      [
+        ["predict", "m.safetensors", "--input", "x.npy", "--out", "m.safetensors"],
+        /^warp: --out m\.safetensors would overwrite m\.safetensors, an input/,
+      ],
+      [
+        ["predict", "m.safetensors", "--input", "x.npy", "--out", "./x.npy"],
+        /^warp: --out \.\/x\.npy would overwrite x\.npy/,
+      ],
+      [
+        ["forecast", "m.safetensors", "--input", "h.csv", "--horizon", "2", "--out", "h.csv"],
+        /^warp: --out h\.csv would overwrite h\.csv/,
+      ],
+      [["init", "m.yaml", "--out", "m.yaml"], /^warp: --out m\.yaml would overwrite m\.yaml/],
+      [
+        ["import", "x.npy", "--config", "m.yaml", "--out", "m.yaml"],
+        /^warp: --out m\.yaml would overwrite m\.yaml/,
+      ],
+      [["export", "run", "--out", "run"], /^warp: --out run would overwrite run\/config\.yaml/],
+    ];
+    for (const [args, message] of cases) {
+      const files = snapshot(cwd);
+      const r = warp(args, cwd);
+      assert.equal(r.status, 1, `${args.join(" ")}: ${r.stderr}`);
+      assert.match(r.stderr, message);
+      assert.equal(r.stderr.trim().split("\n").length, 1, r.stderr);
+      assert.deepEqual(snapshot(cwd), files, `${args.join(" ")} changed the folder`);
+    }
+    // predict takes a run folder as the other commands do, and names a file that is not a checkpoint.
+    assert.equal(warp(["predict", "run", "--input", "x.npy", "--out", "y.npy"], cwd).status, 0);
+    const notModel = warp(["predict", "x.npy", "--input", "x.npy", "--out", "z.npy"], cwd);
+    assert.match(notModel.stderr, /^warp: x\.npy: not a safetensors file/);
+  });
+});
+
 /** Starts `warp train …` without waiting; resolves when its stdout has matched `ready`. */
 function startRun(args: string[], cwd: string, ready: RegExp) {
   const child = spawn(process.execPath, [CLI, "train", ...args], {
@@ -409,6 +512,21 @@ describe("faults of a live run", () => {
       );
       assert.ok(!existsSync(join(cwd, "run", ".warp-lock")));
     }
+  });
+
+  it("a new run interrupted before its first epoch ends leaves nothing behind, and says so", async () => {
+    const cwd = mkdtempSync(join(root, "early-"));
+    // Ten 1-sequence steps of a wider model: the signal lands within the first epoch.
+    const slow = ["--set", "model.root_width_size=48", "--set", "training.batch_size=1"];
+    const run = startRun([...slow, "--set", "training.nb_epochs=3", "--out", "run"], cwd, /run folder run;/);
+    await run.matched;
+    run.child.kill("SIGINT");
+    assert.equal(await run.exited, 130);
+    assert.match(
+      run.out().stderr,
+      /^warp: interrupted by SIGINT during epoch 1\/3; no epoch had finished, so nothing was kept: run the same command to start again/,
+    );
+    assert.deepEqual(tree(cwd), []);
   });
 
   it("kill -9 loses no completed epoch, and --resume removes what the kill left half-written", async () => {

@@ -9,6 +9,7 @@ import { existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { before, describe, it } from "node:test";
+import { futureTimes } from "../../cli/commands/forecast.js";
 import { decodeNpy, encodeNpy, loadForecaster, Tensor } from "../../src/index.js";
 import { warp, warpAsync } from "../helpers/cli.js";
 
@@ -123,6 +124,130 @@ describe("warp train --data (forecasting)", () => {
     assert.notEqual(long.status, 0);
     assert.match(long.stderr, /--context 30 is longer than the input's 21 steps/);
     assert.ok(!existsSync(join(dir, "z.npy")));
+  });
+
+  it("labels the forecast's steps by continuing the history's times in their own form", () => {
+    // Monthly dates continue by calendar months, a numeric step column as numbers.
+    const month = (t: number) => `${2010 + Math.floor(t / 12)}-${String((t % 12) + 1).padStart(2, "0")}-01`;
+    writeFileSync(
+      join(dir, "monthly.csv"),
+      `date,units\n${Array.from({ length: 30 }, (_, t) => `${month(t)},${units(t).toFixed(3)}`).join("\n")}\n`,
+    );
+    writeFileSync(
+      join(dir, "steps.csv"),
+      `time,units\n${Array.from({ length: 30 }, (_, t) => `${t + 1},${units(t).toFixed(3)}`).join("\n")}\n`,
+    );
+    const times = (input: string) => {
+      const r = warp(["forecast", "run", "--input", input, "--horizon", "3", "--out", "t.csv"], dir);
+      assert.equal(r.status, 0, r.stderr);
+      return readFileSync(join(dir, "t.csv"), "utf8")
+        .trim()
+        .split("\n")
+        .slice(1)
+        .map((l) => l.split(",")[0]);
+    };
+    assert.deepEqual(times("monthly.csv"), ["2012-07-01", "2012-08-01", "2012-09-01"]);
+    assert.deepEqual(times("steps.csv"), ["31", "32", "33"]);
+    const cases: [string[], string[]][] = [
+      [
+        ["1900", "1901"],
+        ["1902", "1903"],
+      ],
+      [
+        ["2009-11", "2009-12"],
+        ["2010-01", "2010-02"],
+      ],
+      [
+        ["2023-11-30", "2023-12-31"],
+        ["2024-01-31", "2024-02-29"],
+      ],
+      [
+        ["2024-01-15", "2024-04-15"],
+        ["2024-07-15", "2024-10-15"],
+      ],
+      [
+        ["2024-01-01", "2024-01-08"],
+        ["2024-01-15", "2024-01-22"],
+      ],
+      [
+        ["2024-03-10 01:00", "2024-03-10 02:00"],
+        ["2024-03-10 03:00", "2024-03-10 04:00"],
+      ],
+      [
+        ["2024-01-01T00:00:00Z", "2024-01-01T00:30:00Z"],
+        ["2024-01-01T01:00:00.000Z", "2024-01-01T01:30:00.000Z"],
+      ],
+      [
+        ["0.1", "0.2"],
+        ["0.3", "0.4"],
+      ],
+      [
+        ["week 1", "week 2"],
+        ["+1", "+2"],
+      ],
+    ];
+    for (const [history, expected] of cases)
+      assert.deepEqual(futureTimes(history, 2), expected, history.join(", "));
+  });
+
+  it("a history out of time order, or with a time twice, is one error naming file, line and column", () => {
+    const rows = Array.from({ length: ROWS }, (_, t) => `${day(t)},${units(t).toFixed(3)},x`);
+    writeFileSync(join(dir, "newest-first.csv"), `date,units,note\n${[...rows].reverse().join("\n")}\n`);
+    writeFileSync(join(dir, "twice.csv"), `date,units,note\n${[...rows, rows.at(-1)].join("\n")}\n`);
+    const t = warp(["train", "--data", "newest-first.csv", ...TRAIN, "--out", "sorted-run"], dir);
+    assert.equal(t.status, 1);
+    assert.match(
+      t.stderr,
+      /^warp: \S*newest-first\.csv: csv: line 3, column "date": "2024-06-07" comes before "2024-06-08" on line 2: the rows must be in time order/,
+    );
+    assert.ok(!existsSync(join(dir, "sorted-run")));
+    const f = warp(
+      ["forecast", "run", "--input", "twice.csv", "--horizon", "3", "--out", "twice-out.csv"],
+      dir,
+    );
+    assert.equal(f.status, 1);
+    assert.match(
+      f.stderr,
+      new RegExp(
+        `^warp: twice\\.csv: csv: line ${ROWS + 2}, column "date": "${day(ROWS - 1)}" repeats the time of line ${ROWS + 1}`,
+      ),
+    );
+    assert.ok(!existsSync(join(dir, "twice-out.csv")));
+  });
+
+  it("reads a history saved as UTF-16 (with its BOM) or Windows-1252 as the UTF-8 one", () => {
+    const text = csv(ROWS);
+    const utf16 = Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(text, "utf16le")]);
+    writeFileSync(join(dir, "utf16.csv"), utf16);
+    writeFileSync(join(dir, "latin1.csv"), Buffer.from(text.replace("units", "unités"), "latin1"));
+    const out = (input: string, ...more: string[]) => {
+      const r = warp(
+        ["forecast", "run", "--input", input, "--horizon", "3", "--out", "enc.csv", ...more],
+        dir,
+      );
+      assert.equal(r.status, 0, r.stderr);
+      return readFileSync(join(dir, "enc.csv"), "utf8").split("\n").slice(1).join("\n");
+    };
+    const utf8 = out("sales.csv");
+    assert.equal(out("utf16.csv"), utf8);
+    assert.equal(out("latin1.csv", "--column", "unités"), utf8);
+  });
+
+  it("a horizon too long for memory and a series too short to evaluate name the flag or file", () => {
+    const f = warp(
+      ["forecast", "run", "--input", "sales.csv", "--horizon", "99999999999", "--out", "huge.csv"],
+      dir,
+    );
+    assert.equal(f.status, 1);
+    assert.match(f.stderr, /^warp: --horizon 99999999999: a forecast this long does not fit in memory \(/);
+    assert.ok(!existsSync(join(dir, "huge.csv")));
+    writeFileSync(join(dir, "few.csv"), csv(15));
+    const e = warp(["eval", "run", "--data", "few.csv"], dir);
+    assert.equal(e.status, 1);
+    assert.match(
+      e.stderr,
+      /^warp: few\.csv: 15 rows, fewer than one window of the model's context \+ horizon = 21\n$/,
+    );
   });
 
   it("a bad cell is one error naming file, line and column; nothing is written", () => {
