@@ -150,13 +150,13 @@ const ISO_TIME =
   /^(\d{4})-(\d{2})(?:-(\d{2})(?:[T ](\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?)(Z|[+-]\d{2}:?\d{2})?)?)?$/;
 
 /**
- * A time cell as a number to order rows by: a number as itself (a step, a year), an ISO 8601 date or time
- * as epoch milliseconds (a time without a zone read as UTC, so that the machine's zone and its daylight
- * saving changes play no part), anything else (other date formats, "week 1") null: not ordered.
+ * A time cell as a number to order rows by: an ISO 8601 date or time as epoch milliseconds (a time without
+ * a zone read as UTC, so that the machine's zone and its daylight saving changes play no part), a number as
+ * itself (a step, a year) when `numbers`, anything else (other date formats, "week 1") null: not ordered.
  */
-export function timeValue(cell: string): number | null {
+export function timeValue(cell: string, numbers = true): number | null {
   const s = cell.trim();
-  if (NUMBER.test(s)) return Number(s);
+  if (NUMBER.test(s)) return numbers ? Number(s) : null;
   const m = ISO_TIME.exec(s);
   if (!m) return null;
   const t = Date.parse(m[4] === undefined ? s : `${s.slice(0, 10)}T${m[4]}${m[5] ?? "Z"}`);
@@ -166,17 +166,20 @@ export function timeValue(cell: string): number | null {
 /**
  * Checks that the times of consecutive rows increase (pairs where either is not a time, see timeValue,
  * are not compared): a row before its predecessor or with the same time is a WarpError starting with
- * `what` ("csv") and naming both rows through `where(r)` ("line 12" or "row 11").
+ * `what` ("csv") and naming both rows through `where(r)` ("line 12" or "row 11"). Numbers are times only
+ * when `numbers`: a column the user named as the time; one found by its name ("response_time") may hold
+ * measurements.
  */
 export function checkTimeOrder(
   times: readonly string[],
   column: string,
   what: string,
   where: (r: number) => string,
+  numbers: boolean,
 ): void {
   for (let r = 1; r < times.length; r++) {
-    const a = timeValue(times[r - 1]!);
-    const b = timeValue(times[r]!);
+    const a = timeValue(times[r - 1]!, numbers);
+    const b = timeValue(times[r]!, numbers);
     if (a === null || b === null || b > a) continue;
     const at = `${what}: ${where(r)}, column "${column}"`;
     throw new WarpError(
@@ -196,7 +199,8 @@ export function checkTimeOrder(
  * chosen column is a WarpError naming the line, column and text; by default the chosen columns are those
  * whose non-missing cells are mostly numbers, so a stray "oops" or "Infinity" is reported, never a reason
  * to drop its column. Unknown column names or indices are errors listing the header. The date column's
- * times (numbers or ISO 8601 dates) must increase from row to row (see checkTimeOrder).
+ * times (ISO 8601 dates; numbers too when the column was named) must increase from row to row (see
+ * checkTimeOrder).
  */
 export function parseCsvSeries(text: string, options: CsvOptions = {}): CsvSeries {
   const delim = options.delimiter ?? detectDelimiter(text);
@@ -282,7 +286,10 @@ export function parseCsvSeries(text: string, options: CsvOptions = {}): CsvSerie
     );
   });
   const dates = dateCol === null ? null : body.map((_, r) => cell(r, dateCol));
-  if (dates !== null) checkTimeOrder(dates, header[dateCol!]!, "csv", (r) => `line ${body[r]!.line}`);
+  if (dates !== null) {
+    const named = options.dateColumn !== undefined;
+    checkTimeOrder(dates, header[dateCol!]!, "csv", (r) => `line ${body[r]!.line}`, named);
+  }
   return { columns: cols.map((c) => header[c]!), rows, values, dates, missing };
 }
 

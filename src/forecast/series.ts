@@ -122,7 +122,13 @@ export function jsonSeries(doc: unknown, o: SeriesOptions = {}, what = "json"): 
     get = (r, c) => rec(r)[c];
     if (time !== null) {
       dates = doc.map((_, r) => String(rec(r)[time] ?? ""));
-      checkTimeOrder(dates, time, what, (r) => `row ${r + 1}`);
+      checkTimeOrder(
+        dates,
+        time,
+        what,
+        (r) => `row ${r + 1}`,
+        o.timeColumn !== null && o.timeColumn !== undefined,
+      );
     }
     names = keys.filter((k) => k !== time && doc.some((_, r) => typeof rec(r)[k] === "number"));
   } else {

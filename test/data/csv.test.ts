@@ -21,6 +21,21 @@ const WEATHER = `date,temp,"wind, m/s",weather
 `;
 
 describe("parseCsvSeries", () => {
+  it("refuses dates out of order; numbers only in a column named as the time", () => {
+    throwsWith(
+      () => parseCsvSeries("date,v\n2020-01-02,1\n2020-01-01,2\n"),
+      'csv: line 3, column "date": "2020-01-01" comes before "2020-01-02" on line 2',
+    );
+    throwsWith(() => parseCsvSeries("date,v\n2020-01-01,1\n2020-01-01,2\n"), "repeats the time of line 2");
+    // found by its name, a column of numbers may be a measurement (a response time), not a clock
+    const measured = "response_time,v\n0.5,1\n0.2,2\n0.9,3\n";
+    assert.equal(parseCsvSeries(measured).rows, 3);
+    throwsWith(
+      () => parseCsvSeries(measured, { dateColumn: "response_time" }),
+      'comes before "0.5" on line 2',
+    );
+  });
+
   it("keeps the numeric columns, skips the date and text columns, fills missing values", () => {
     const s = parseCsvSeries(WEATHER);
     assert.deepEqual(s.columns, ["temp", "wind, m/s"]);
