@@ -56,7 +56,11 @@ export interface Splits {
 export function readSeriesFile(path: string, o: SeriesOptions = {}): CsvSeries {
   const format = seriesFormat(path);
   if (format === null)
-    throw new WarpError(`${path}: a series file must end in .csv, .tsv, .txt, .json or .npy`);
+    throw new WarpError(
+      existsSync(path) && statSync(path).isDirectory()
+        ? `${path} is a folder: a series is one file (.csv, .tsv, .txt, .json or .npy)`
+        : `${path}: a series file must end in .csv, .tsv, .txt, .json or .npy`,
+    );
   const bytes = readBytes(path, "series file");
   try {
     return parseSeries(bytes, format, o);

@@ -14,3 +14,11 @@ export function intOption(flag: string, allowNegative = false) {
     return n;
   };
 }
+
+/** A path flag's value: anything but an empty or blank string (`--out ""` would otherwise mean "no --out"). */
+export function pathOption(flag: string) {
+  return (value: string): string => {
+    if (value.trim() === "") throw new InvalidArgumentError(`${flag} expects a path, got "${value}"`);
+    return value;
+  };
+}

@@ -23,6 +23,7 @@ import {
   WarpError,
 } from "../../src/index.js";
 import { writeAtomic } from "../files.js";
+import { pathOption } from "../options.js";
 
 type Split = "train" | "val" | "test";
 type Arrays = Record<string, Tensor>;
@@ -138,6 +139,7 @@ export function registerData(program: Command): void {
     .requiredOption(
       "--out <path>",
       "a .npy file (lotka: .npz with clipped/full; uea-fixture: .npz with data/labels) for one split, or a directory (existing, or ending in /) for train/[val/]test files",
+      pathOption("--out"),
     )
     .option(
       "--n <N>",

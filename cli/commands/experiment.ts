@@ -19,7 +19,7 @@ import {
   type Scale,
 } from "../experiments.js";
 import { writeAtomic } from "../files.js";
-import { intOption } from "../options.js";
+import { intOption, pathOption } from "../options.js";
 import { PACKAGE_ROOT, trainRun } from "./train.js";
 
 export interface SeedResult {
@@ -182,7 +182,7 @@ export function registerExperiment(program: Command): void {
     .argument("<name>", `an experiment name, or "all" (${EXPERIMENTS.map((e) => e.name).join(", ")})`)
     .option("--seeds <n>", "number of seeds (0, 1, …, n−1)", intOption("--seeds"), 3)
     .option("--scale <scale>", "cpu (minutes on 2 cores) or paper (the paper's sizes)", "cpu")
-    .option("--out <dir>", "folder of the experiment runs", "runs/experiments")
+    .option("--out <dir>", "folder of the experiment runs", pathOption("--out"), "runs/experiments")
     .option(
       "--set <key=value>",
       "override a config key in every run (repeatable)",

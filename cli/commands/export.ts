@@ -18,6 +18,7 @@ import {
 import { readCheckpoint } from "../checkpoints.js";
 import { refuseOverwritingInputs, writeAtomic } from "../files.js";
 import { readRunConfig } from "../model-config.js";
+import { pathOption } from "../options.js";
 
 /** Keys whose values the authors' code needs as floats (a float dtanh array, float leaves). */
 const FLOAT_KEYS = new Set([
@@ -70,6 +71,7 @@ export function registerExport(program: Command): void {
     .requiredOption(
       "--out <folder>",
       "the folder to write: <folder>/artefacts/model.eqx and <folder>/config.yaml",
+      pathOption("--out"),
     )
     .option("--float64", "write float64 arrays (for the authors' runs with jax_enable_x64)")
     .addHelpText("after", "\nExample:\n  warp export runs/sine-1 --out exported/sine-1")

@@ -13,7 +13,7 @@ import { forecastSpec } from "../../src/plot/specs.js";
 import { checkpointTarget, metadataJson, readCheckpoint } from "../checkpoints.js";
 import { readSeriesFile } from "../data-sources.js";
 import { refuseOverwritingInputs, writeAtomic } from "../files.js";
-import { intOption } from "../options.js";
+import { intOption, pathOption } from "../options.js";
 import { writePlot } from "../plots.js";
 
 /** A forecasting checkpoint: its model, parameters and spec (metadata "forecast"). */
@@ -186,7 +186,11 @@ export function registerForecast(program: Command): void {
     .argument("<run-dir|model.safetensors>", "a forecasting run folder (its best checkpoint) or checkpoint")
     .requiredOption("--input <history>", "the history: .csv (header row), .json or .npy (T) / (T, D)")
     .requiredOption("--horizon <H>", "steps to forecast after the history's last row", intOption("--horizon"))
-    .requiredOption("--out <file>", "where to write the forecast: .csv (with σ columns) or .npy (H, D)")
+    .requiredOption(
+      "--out <file>",
+      "where to write the forecast: .csv (with σ columns) or .npy (H, D)",
+      pathOption("--out"),
+    )
     .option(
       "--column <name>",
       "a column of the history (repeatable; default: the columns the model was trained on)",

@@ -15,6 +15,7 @@ import {
 } from "../../src/index.js";
 import { readBytes, refuseOverwritingInputs, writeAtomic } from "../files.js";
 import { modelConfigOfRun, readRunConfig } from "../model-config.js";
+import { pathOption } from "../options.js";
 
 /** Runs f, prefixing a WarpError's message with the file it is about. */
 function about<T>(file: string, f: () => T): T {
@@ -32,7 +33,7 @@ export function registerImport(program: Command): void {
     .description("convert a model saved by the authors' JAX code (.eqx + its YAML) into a warp-ts checkpoint")
     .argument("<model.eqx>", "the authors' checkpoint, e.g. <run>/artefacts/model.eqx")
     .requiredOption("--config <config.yaml>", "the YAML the model was trained with (<run>/config.yaml)")
-    .requiredOption("--out <model.safetensors>", "the warp-ts checkpoint to write")
+    .requiredOption("--out <model.safetensors>", "the warp-ts checkpoint to write", pathOption("--out"))
     .addHelpText(
       "after",
       "\nExample:\n  warp import runs/mnist/artefacts/model.eqx --config runs/mnist/config.yaml --out mnist.safetensors",

@@ -4,7 +4,7 @@ import type { Command } from "commander";
 import { createModel, randomKey, saveCheckpoint } from "../../src/index.js";
 import { refuseOverwritingInputs, writeAtomic } from "../files.js";
 import { checkModelSize, modelConfigOfRun, readRunConfig } from "../model-config.js";
-import { intOption } from "../options.js";
+import { intOption, pathOption } from "../options.js";
 
 export function registerInit(program: Command): void {
   program
@@ -14,7 +14,7 @@ export function registerInit(program: Command): void {
       "<config.yaml>",
       "reference-style configuration (sections general/data/model/optimizer/training)",
     )
-    .requiredOption("--out <file>", "output checkpoint (.safetensors)")
+    .requiredOption("--out <file>", "output checkpoint (.safetensors)", pathOption("--out"))
     .option("--seed <n>", "random seed (default: the config's general.seed)", intOption("--seed"))
     .option("--data-size <n>", "observation size when the config does not imply it", intOption("--data-size"))
     .option("--nb-classes <n>", "number of classes for a classification config", intOption("--nb-classes"))

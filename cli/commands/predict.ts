@@ -26,7 +26,7 @@ import {
 } from "../../src/index.js";
 import { checkpointTarget, metadataJson, readCheckpoint } from "../checkpoints.js";
 import { readBytes, refuseOverwritingInputs, writeAtomic } from "../files.js";
-import { intOption } from "../options.js";
+import { intOption, pathOption } from "../options.js";
 import { checkpointStats } from "./train.js";
 
 function stdPath(out: string): string {
@@ -42,7 +42,7 @@ export function registerPredict(program: Command): void {
       "checkpoint written by warp init / warp train, or a run folder (its best checkpoint)",
     )
     .requiredOption("--input <x.npy>", "inputs, float32 or float64, shape (N, T, D)")
-    .requiredOption("--out <y.npy>", "where to write the predicted means (N, T, D)")
+    .requiredOption("--out <y.npy>", "where to write the predicted means (N, T, D)", pathOption("--out"))
     .option(
       "--context <L>",
       "autoregressive rollout fed the true x_t for t < L, then its own predictions (default: the config's inference_start for autoregressive models)",

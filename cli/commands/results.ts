@@ -10,6 +10,7 @@ import type { Command } from "commander";
 import { WarpError } from "../../src/index.js";
 import { EXPERIMENTS, type Scale } from "../experiments.js";
 import { readText, writeAtomic } from "../files.js";
+import { pathOption } from "../options.js";
 import type { ExperimentSummary } from "./experiment.js";
 
 /** mean ± (sample) std of values, with the given significant digits. */
@@ -164,7 +165,7 @@ export function registerResults(program: Command): void {
     .command("results")
     .description("write RESULTS.md from the runs of `warp experiment`")
     .option("--runs <dir>", "folder of the experiment runs", "runs/experiments")
-    .option("--out <file>", "output Markdown file", "RESULTS.md")
+    .option("--out <file>", "output Markdown file", pathOption("--out"), "RESULTS.md")
     .option("--notes <file>", "Markdown appended under a Notes heading (commentary, no numbers)")
     .addHelpText(
       "after",

@@ -41,7 +41,7 @@ import { metadataJson, readCheckpoint } from "../checkpoints.js";
 import { loadSplits, type Splits } from "../data-sources.js";
 import { readBytes, readText, writeAtomic } from "../files.js";
 import { checkModelSize, modelConfigOfRun, readRunConfig } from "../model-config.js";
-import { intOption } from "../options.js";
+import { intOption, pathOption } from "../options.js";
 import { writePlot } from "../plots.js";
 import { Progress } from "../progress.js";
 import { lockRunFolder, removeStaleTemporaries } from "../run-folder.js";
@@ -661,7 +661,11 @@ export function registerTrain(program: Command): void {
       (v: string, acc: string[]) => [...acc, v],
       [],
     )
-    .option("--out <dir>", "run folder (default: general.save_path, else runs/<time>-<config>)")
+    .option(
+      "--out <dir>",
+      "run folder (default: general.save_path, else runs/<time>-<config>)",
+      pathOption("--out"),
+    )
     .option("--resume <dir>", "continue the run in <dir> from its last checkpoint")
     .option("--backend <name>", "cpu, wasm or native (default: native, else wasm)")
     .option(

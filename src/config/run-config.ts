@@ -179,7 +179,11 @@ function seriesColumns(k: KeyPaths, v: unknown): (string | number)[] | null {
   if (v === null) return null;
   const list = Array.isArray(v) ? v : [v];
   if (list.length === 0) return k.fail("columns", v, "a non-empty list of column names or indices, or null");
-  return list.map((c) => k.check("columns", c, COLUMN));
+  const cols = list.map((c) => k.check("columns", c, COLUMN));
+  const twice = cols.find((c, i) => cols.indexOf(c) !== i);
+  if (twice !== undefined)
+    return k.fail("columns", v, `each column once (${JSON.stringify(twice)} is named twice)`);
+  return cols;
 }
 
 /** The model mapping with legacy names read as the current ones, ignored keys removed and the reference's

@@ -192,6 +192,25 @@ const START_CASES: Case[] = [
       /^warp: train 999999999999 sequences do not fit in memory \(.*\): lower --n, --n-val or --n-test$/m,
   },
   {
+    name: "an empty --out (not read as no --out)",
+    args: ["train", ...QUICK, "--out", ""],
+    stderr:
+      /^warp: option '--out <dir>' argument '' is invalid\. --out expects a path, got "" \(see warp train --help\)$/m,
+  },
+  {
+    name: "a column named twice",
+    args: ["train", "--data", "s.csv", "--column", "v", "--column", "v", "--context", "2", "--horizon", "1"],
+    files: { "s.csv": "t,v\n1,2\n2,3\n3,4\n4,5\n" },
+    stderr:
+      /^warp: --column v --column v: data\.columns = \["v", "v"\] is invalid: expected each column once \("v" is named twice\)$/m,
+  },
+  {
+    name: "--data naming a folder",
+    args: ["train", "--data", "series", "--context", "2", "--horizon", "1"],
+    files: { "series/s.csv": "t,v\n1,2\n" },
+    stderr: /^warp: \S*series is a folder: a series is one file \(\.csv, \.tsv, \.txt, \.json or \.npy\)$/m,
+  },
+  {
     name: "an output below a file",
     args: ["data", "sine", "--out", "notes.txt/sine/", "--n", "2"],
     files: { "notes.txt": "mine" },
