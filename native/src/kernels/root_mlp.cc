@@ -574,6 +574,52 @@ WARP_AVX512_ROW void stepVjpRow512(const float* __restrict a, const float* __res
 #pragma GCC diagnostic pop
 #endif
 
+#ifdef WARP_ROWS512
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+#pragma GCC diagnostic ignored "-Wuninitialized"
+/** stepRow in one pass over the row on AVX-512 for 1 ≤ DIN ≤ 4 inputs: the same operations per element. */
+template <int DIN>
+WARP_AVX512_ROW void stepRow512(const float* __restrict a, const float* __restrict Bt, const float* __restrict prev,
+                                const float* __restrict in, float* __restrict th, int64_t P, bool accumulate,
+                                float hi) {
+  __m512 xv[DIN];
+  for (int j = 0; j < DIN; j++) xv[j] = _mm512_set1_ps(in[j]);
+  const __m512 vhi = _mm512_set1_ps(hi), vlo = _mm512_set1_ps(-hi);
+  for (int64_t p = 0; p < P; p += 16) {
+    const __mmask16 m = P - p >= 16 ? __mmask16(0xFFFF) : __mmask16((1u << (P - p)) - 1u);
+    __m512 u = _mm512_mul_ps(xv[0], _mm512_maskz_loadu_ps(m, Bt + p));
+#pragma GCC unroll 4
+    for (int j = 1; j < DIN; j++) u = _mm512_fmadd_ps(xv[j], _mm512_maskz_loadu_ps(m, Bt + j * P + p), u);
+    __m512 t = _mm512_fmadd_ps(_mm512_maskz_loadu_ps(m, a + p), _mm512_maskz_loadu_ps(m, prev + p), u);
+    if (accumulate) t = _mm512_add_ps(t, _mm512_maskz_loadu_ps(m, th + p));
+    if (hi > 0) {  // t > hi ? hi : (t < −hi ? −hi : t): NaN stays
+      t = _mm512_mask_mov_ps(t, _mm512_cmp_ps_mask(t, vlo, _CMP_LT_OQ), vlo);
+      t = _mm512_mask_mov_ps(t, _mm512_cmp_ps_mask(t, vhi, _CMP_GT_OQ), vhi);
+    }
+    _mm512_mask_storeu_ps(th + p, m, t);
+  }
+}
+#pragma GCC diagnostic pop
+#endif
+
+/** stepRow through stepRow512 when the layout says so and Din fits; false: the caller's loops. */
+inline bool wideStep(const Layout& lay, const float* a, const float* Bt, const float* prev, const float* in,
+                     float* th, int64_t P, int64_t Din, bool accumulate, float hi) {
+#ifdef WARP_ROWS512
+  if (!lay.wide) return false;
+  switch (Din) {
+    case 1: stepRow512<1>(a, Bt, prev, in, th, P, accumulate, hi); return true;
+    case 2: stepRow512<2>(a, Bt, prev, in, th, P, accumulate, hi); return true;
+    case 3: stepRow512<3>(a, Bt, prev, in, th, P, accumulate, hi); return true;
+    case 4: stepRow512<4>(a, Bt, prev, in, th, P, accumulate, hi); return true;
+    default: return false;
+  }
+#else
+  return false;
+#endif
+}
+
 /** stepVjpRow through stepVjpRow512 when the layout says so and Din fits; false: the caller's loops. */
 inline bool wideStepVjp(const Layout& lay, const float* a, const float* Bt, const float* prev, const float* v,
                         const float* in, float* g, float* cr, float* sa, float* sdB, float* dInc, int64_t P,
@@ -658,7 +704,9 @@ void diagonalRootStep(const float* a, const float* B, const float* thetaPrev, co
         float* th = theta + n * P;
         // the next row of θ_t is written next: its lines are fetched while this row's root runs
         if (n + 1 < N) prefetchRow<1>(th + P, P);
-        stepRow(a, Bt, thetaPrev + n * P, inc + n * Din, s.row, th, P, Din, r.accumulate, hi);
+        if (!wideStep(lay, a, Bt, thetaPrev + n * P, inc + n * Din, th, P, Din, r.accumulate, hi)) {
+          stepRow(a, Bt, thetaPrev + n * P, inc + n * Din, s.row, th, P, Din, r.accumulate, hi);
+        }
         if (out != nullptr) {
           forwardRow<Act>(lay, th, x + n * d0, out + n * dL, hidden != nullptr ? hidden + n * lay.H : nullptr, s);
         }
