@@ -4,7 +4,9 @@
 // Semantics match src/backends/cpu/root-mlp.ts. Also here, row by row around the same row functions: one
 // step of the diagonal autoregressive rollout with its root (diagonalRootStep and its backward; the cpu
 // backend composes them from its kernels), so that a θ row goes from the step to the root in L1 and the
-// batch splits once per step over the pool. Not here: validation (addon.cc), float64 (cpu backend).
+// batch splits once per step over the pool. Where the GEMM runs its AVX-512 kernels, the root's layers (up
+// to 32 inputs) and the step's passes over a row have AVX-512 versions beside the portable loops.
+// Not here: validation (addon.cc), float64 (cpu backend).
 #include <algorithm>
 #include <cmath>
 #include <cstring>
@@ -571,13 +573,7 @@ WARP_AVX512_ROW void stepVjpRow512(const float* __restrict a, const float* __res
   }
   for (int j = 0; j < DIN; j++) dInc[j] = hsum16(part[j]) + tail[j];
 }
-#pragma GCC diagnostic pop
-#endif
 
-#ifdef WARP_ROWS512
-#pragma GCC diagnostic push
-#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
-#pragma GCC diagnostic ignored "-Wuninitialized"
 /** stepRow in one pass over the row on AVX-512 for 1 ≤ DIN ≤ 4 inputs: the same operations per element. */
 template <int DIN>
 WARP_AVX512_ROW void stepRow512(const float* __restrict a, const float* __restrict Bt, const float* __restrict prev,
