@@ -62,13 +62,25 @@ export function readSeriesFile(path: string, o: SeriesOptions = {}): CsvSeries {
         : `${path}: a series file must end in .csv, .tsv, .txt, .json or .npy`,
     );
   const bytes = readBytes(path, "series file");
+  let series: CsvSeries;
   try {
-    return parseSeries(bytes, format, o);
+    series = parseSeries(bytes, format, o);
   } catch (e) {
     if (e instanceof WarpError) throw new WarpError(`${path}: ${e.message}`);
     throw e;
   }
+  // the models and baselines compute in float32: a value past its range would be an infinity there
+  const i = series.values.findIndex((v) => Math.abs(v) > FLOAT32_MAX);
+  if (i >= 0) {
+    const D = series.columns.length;
+    throw new WarpError(
+      `${path}: row ${Math.floor(i / D) + 1}, column "${series.columns[i % D]}": ${series.values[i]} is beyond float32's range (±3.4e38), in which warp computes: rescale the column`,
+    );
+  }
+  return series;
 }
+
+const FLOAT32_MAX = 3.4028234663852886e38;
 
 /** A forecasting run's data: the series file at general.data_path, windowed and normalised. */
 function seriesRunSplits(run: RunConfig, cwd: string): Splits {

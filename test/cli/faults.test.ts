@@ -205,6 +205,13 @@ const START_CASES: Case[] = [
       /^warp: --column v --column v: data\.columns = \["v", "v"\] is invalid: expected each column once \("v" is named twice\)$/m,
   },
   {
+    name: "a value past float32's range",
+    args: ["train", "--data", "s.csv", "--context", "2", "--horizon", "1"],
+    files: { "s.csv": "t,v\n1,2\n2,3\n3,5e39\n4,5\n" },
+    stderr:
+      /^warp: \S*s\.csv: row 3, column "v": 5e\+39 is beyond float32's range \(±3\.4e38\), in which warp computes: rescale the column$/m,
+  },
+  {
     name: "--data naming a folder",
     args: ["train", "--data", "series", "--context", "2", "--horizon", "1"],
     files: { "series/s.csv": "t,v\n1,2\n" },
