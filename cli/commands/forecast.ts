@@ -238,6 +238,8 @@ export function registerForecast(program: Command): void {
         throw e;
       }
       const H = o.horizon;
+      // a .npy history has no names: its columns are the model's, in the model's order
+      const names = npy && !o.column ? spec.columns : series.columns;
       if (/\.npy$/i.test(o.out)) {
         writeAtomic(o.out, encodeNpy(new Tensor(f.mean, [H, D])));
         if (f.std) writeAtomic(o.out.replace(/\.npy$/i, ".std.npy"), encodeNpy(new Tensor(f.std, [H, D])));
@@ -245,12 +247,12 @@ export function registerForecast(program: Command): void {
         const times = futureTimes(series.dates, H);
         const head = [
           "time",
-          ...series.columns.flatMap((c) => (f.std ? [c, `${c}_std`, `${c}_lower`, `${c}_upper`] : [c])),
+          ...names.flatMap((c) => (f.std ? [c, `${c}_std`, `${c}_lower`, `${c}_upper`] : [c])),
         ];
         const lines = times.map((t, h) =>
           [
             t,
-            ...series.columns.flatMap((_, d) => {
+            ...names.flatMap((_, d) => {
               const m = f.mean[h * D + d]!;
               if (!f.std) return [String(m)];
               const s = f.std[h * D + d]!;

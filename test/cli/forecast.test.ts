@@ -90,6 +90,13 @@ describe("warp train --data (forecasting)", () => {
     );
     assert.deepEqual(decodeNpy(readFileSync(join(dir, "n.npy"))).shape, [3, 1]);
     assert.ok(existsSync(join(dir, "n.std.npy")));
+    // a .npy history (no names): the forecast's columns are the model's, the same numbers as from the CSV
+    writeFileSync(join(dir, "h.npy"), encodeNpy(new Tensor(Float64Array.from(history), [ROWS, 1])));
+    const n = warp(["forecast", "run", "--input", "h.npy", "--horizon", "10", "--out", "from-npy.csv"], dir);
+    assert.equal(n.status, 0, n.stderr);
+    const fromNpy = readFileSync(join(dir, "from-npy.csv"), "utf8").trim().split("\n");
+    assert.equal(fromNpy[0], "time,units,units_std,units_lower,units_upper");
+    fromNpy.slice(1).forEach((l, h) => assert.equal(l.split(",")[1], lines[h + 1]!.split(",")[1]));
   });
 
   it("warp eval reports WARP and the baselines; warp predict works in original units", () => {
