@@ -70,15 +70,15 @@ describe("native GEMM", { skip }, () => {
   for (const isa of GEMM_ISAS) {
     const why = supported.includes(isa) ? false : `this CPU has no ${isa}`;
     describe(isa, { skip: why }, () => {
-      // Sizes around every ISA's micro-tile (4×8, 6×16, 14×32) and 1, primes, K past one 256-block, and the
+      // Sizes around every ISA's micro-tile (4×8, 6×16, 14×32) and 1, primes, K past one 384-block, and the
       // bounds of the small-K (≤ 8) and few-column (≤ 4) paths.
       const dims = [1, 2, 4, 5, 13, 14, 15, 17, 33, 47];
-      it("matmul over M, N ∈ {1, 2, 4, 5, 13, 14, 15, 17, 33, 47}, K ∈ {1, 3, 8, 9, 31, 257}, both transposes, accumulate", () => {
+      it("matmul over M, N ∈ {1, 2, 4, 5, 13, 14, 15, 17, 33, 47}, K ∈ {1, 3, 8, 9, 31, 385}, both transposes, accumulate", () => {
         select(isa);
         let seed = 1;
         for (const M of dims) {
           for (const N of dims) {
-            for (const K of [1, 3, 8, 9, 31, 257]) {
+            for (const K of [1, 3, 8, 9, 31, 385]) {
               for (const transA of [false, true]) {
                 for (const transB of [false, true]) {
                   const accumulate = (M + N + K) % 2 === 0;
