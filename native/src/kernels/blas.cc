@@ -15,10 +15,6 @@
 namespace warp {
 namespace {
 
-// Below this many multiply-adds sgemm runs a product on one thread (gemm.cc's kSerialFmas): a batch of such
-// products is split over the threads instead.
-constexpr int64_t kBatchSplitFmas = int64_t(1) << 22;
-
 // RecurrenceArgs.clip ≤ 0, NaN or ±Infinity means no clipping.
 bool clipping(double c) { return c > 0 && std::isfinite(c); }
 
@@ -68,9 +64,10 @@ void matmul(const float* a, const float* b, float* out, const MatmulArgs& x) {
             x.accumulate);
     }
   };
-  // Products too small for sgemm to split (the block transition's (N×k)·(k×k) per block) are spread over
-  // the threads whole: each is computed on one thread as if alone, so the numbers do not change.
-  if (M * N * K < kBatchSplitFmas) parallel_for(x.batch, M * N * K, items);
+  // Products too small for sgemm to split (below kSerialFmas: the block transition's (N×k)·(k×k) per
+  // block) are spread over the threads whole: each runs on one thread as if alone, so the numbers do not
+  // change.
+  if (M * N * K < kSerialFmas) parallel_for(x.batch, M * N * K, items);
   else items(0, x.batch);
 }
 

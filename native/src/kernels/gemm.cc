@@ -30,7 +30,6 @@ namespace {
 // rows of K per packed block: 384 measured 3 % faster than 256 on the dA product (BENCHMARKS.md, session 9)
 constexpr int64_t KC = 384;
 constexpr int64_t kPackFloats = int64_t(4) << 20;  // packed A + B per super-block (16 MB)
-constexpr int64_t kSerialFmas = int64_t(1) << 22;  // below this many multiply-adds, one thread
 constexpr int64_t kDotMaxM = 128;                  // A·Bᵀ with at most this many rows: dotTile, no packing
 constexpr int64_t kSmallK = 8;     // K at most this: rows of C as sums of K scaled rows of op(B), no packing
 constexpr int64_t kRankK = 64;     // … and A·Bᵀ with K at most this (a low-rank factor: z·Uᵀ, r = K)

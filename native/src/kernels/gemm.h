@@ -15,6 +15,9 @@ namespace warp {
  * NR-column panels; within a block of kc rows of K, a panel holds kc consecutive groups of MR (NR)
  * floats, zero-padded past the matrix edge.
  */
+/** Below this many multiply-adds sgemm runs a product's packed tiles on one thread. */
+constexpr int64_t kSerialFmas = int64_t(1) << 22;
+
 struct GemmIsa {
   const char* name;
   int mr, nr;
