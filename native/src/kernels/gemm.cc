@@ -127,15 +127,31 @@ struct PackJob {
    * source row k0 + q copied in order into every panel, so that the source streams through the cache.
    */
   void rowsAt(int64_t k0, int64_t kk, int64_t q0, int64_t q1) const {
-    const int64_t np = panels(), rowsPad = np * w;
+    switch (w) {  // the kernels' panel widths: whole-panel copies of a constant size, inlined
+      case 32: return rowsAtW<32>(k0, kk, q0, q1);
+      case 14: return rowsAtW<14>(k0, kk, q0, q1);
+      case 16: return rowsAtW<16>(k0, kk, q0, q1);
+      case 6: return rowsAtW<6>(k0, kk, q0, q1);
+      case 8: return rowsAtW<8>(k0, kk, q0, q1);
+      case 4: return rowsAtW<4>(k0, kk, q0, q1);
+      default: return rowsAtW<0>(k0, kk, q0, q1);
+    }
+  }
+  /** rowsAt for panels of width W (w when W is 0). */
+  template <int W>
+  void rowsAtW(int64_t k0, int64_t kk, int64_t q0, int64_t q1) const {
+    const int64_t width = W > 0 ? W : w, np = panels(), full = rows / width, rowsPad = np * width;
     for (int64_t q = q0; q < q1; q++) {
       const int64_t kb = q / KC * KC, kcb = std::min(KC, kk - kb);
       const float* s = src + (k0 + q) * ks;
-      float* d = dst + kb * rowsPad + (q - kb) * w;
-      for (int64_t p = 0; p < np; p++, s += w, d += kcb * w) {
-        const int64_t n = std::min<int64_t>(w, rows - p * w);
+      float* d = dst + kb * rowsPad + (q - kb) * width;
+      for (int64_t p = 0; p < full; p++, s += width, d += kcb * width) {
+        std::memcpy(d, s, size_t(width) * sizeof(float));
+      }
+      if (full < np) {
+        const int64_t n = rows - full * width;
         std::memcpy(d, s, size_t(n) * sizeof(float));
-        if (n < w) std::memset(d + n, 0, size_t(w - n) * sizeof(float));
+        std::memset(d + n, 0, size_t(width - n) * sizeof(float));
       }
     }
   }

@@ -17,6 +17,12 @@ namespace warp {
  */
 /** Below this many multiply-adds sgemm runs a product's packed tiles on one thread. */
 constexpr int64_t kSerialFmas = int64_t(1) << 22;
+/**
+ * Steps of k before the end of a micro-tile at which the AVX kernels prefetch C's rows: the epilogue's
+ * loads of a tile evicted to L2 or L3 otherwise stalled it (10 % of the kernel's time on the dA product;
+ * BENCHMARKS.md, session 10).
+ */
+constexpr int64_t kPrefetchC = 48;
 
 struct GemmIsa {
   const char* name;
