@@ -64,6 +64,17 @@ function f32(n: number, seed: number): Float32Array {
 }
 
 /**
+ * OpenBLAS's worker threads keep spinning (sched_yield) for tens of milliseconds after a call; on a 2-core
+ * machine they take a core from whatever runs next (our 128-row product measured 1.7× slower right after
+ * OpenBLAS's, the dA product 5 %). Each variant therefore starts after this pause, which lets them go to
+ * sleep, then runs untimed for WARM_MS (at least once), which wakes its own threads and the core: the
+ * 128-row product runs ~2× slower for a few calls after a pause.
+ */
+const QUIET_MS = 200;
+const WARM_MS = 100;
+const quiet = new Int32Array(new SharedArrayBuffer(4));
+
+/**
  * Median wall ms and median CPU ms (all threads) of each variant, the variants timed one after the other
  * within each repetition so that they share the machine's load. On a shared machine the CPU time says
  * more about a kernel than the wall time: flops per CPU-second is the speed per core actually used.
@@ -74,6 +85,8 @@ function interleavedMs(variants: (() => void)[], reps: number): { wall: number; 
   const cpu = variants.map(() => [] as number[]);
   for (let r = 0; r < reps; r++) {
     variants.forEach((v, i) => {
+      Atomics.wait(quiet, 0, 0, QUIET_MS);
+      for (const w0 = performance.now(); performance.now() - w0 < WARM_MS; ) v();
       const c0 = process.cpuUsage();
       const t0 = performance.now();
       v();
