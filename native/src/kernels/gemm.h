@@ -24,6 +24,15 @@ constexpr int64_t kSerialFmas = int64_t(1) << 22;
  */
 constexpr int64_t kPrefetchC = 48;
 
+/** Prefetches into L1 every cache line of `rows` rows of `width` floats at c (row stride ldc floats). */
+inline void prefetchRows(const float* c, int64_t ldc, int rows, int width) {
+  for (int r = 0; r < rows; r++) {
+    const char* row = reinterpret_cast<const char*>(c + r * ldc);
+    for (int off = 0; off < width * 4; off += 64) __builtin_prefetch(row + off, 0, 3);
+    __builtin_prefetch(row + width * 4 - 1, 0, 3);  // a row not aligned to a line ends on one more
+  }
+}
+
 struct GemmIsa {
   const char* name;
   int mr, nr;

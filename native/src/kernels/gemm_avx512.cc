@@ -40,19 +40,9 @@ WARP_AVX512 inline void tile(int64_t kc, const float* ap, const float* bp, int64
   __m512 c0[R], c1[R];
 #pragma GCC unroll 16
   for (int r = 0; r < R; r++) c0[r] = c1[r] = _mm512_setzero_ps();
-  // C's rows, prefetched kPrefetchC steps before the epilogue reads them; the third address covers a
-  // row that straddles three cache lines.
-  const int64_t kPrefetch = kc > kPrefetchC ? kc - kPrefetchC : -1;
+  const int64_t kPrefetch = kc > kPrefetchC ? kc - kPrefetchC : -1;  // C's rows, before the epilogue
   for (int64_t k = 0; k < kc; k++) {
-    if (k == kPrefetch) {
-#pragma GCC unroll 16
-      for (int r = 0; r < R; r++) {
-        const char* cr = reinterpret_cast<const char*>(c + r * ldc);
-        _mm_prefetch(cr, _MM_HINT_T0);
-        _mm_prefetch(cr + 64, _MM_HINT_T0);
-        _mm_prefetch(cr + 4 * NR - 1, _MM_HINT_T0);
-      }
-    }
+    if (k == kPrefetch) prefetchRows(c, ldc, R, NR);
     __m512 b0, b1;
     if (Packed) {
       b0 = _mm512_load_ps(bp);
